@@ -1,0 +1,32 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Outdial.Core.Accounts;
+
+/// <summary>A tenant. Everything is scoped to one account.</summary>
+/// <param name="RequireConsent">When true (the default) every call must carry consent evidence with <c>obtained: true</c>.</param>
+/// <param name="MaxConcurrentCalls">Calls of this account that may be dialing, ringing or in progress at once.</param>
+public sealed record Account(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTimeOffset CreatedAt);
+
+/// <summary>An API key as stored: only the SHA-256 hash of the secret and its visible prefix are kept.</summary>
+public sealed record ApiKey(string Id, string AccountId, string Name, string Prefix, string Hash, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>Creating and hashing API keys of the form <c>od_live_</c> + 32 base-62 characters (≈190 random bits).</summary>
+public static class ApiKeys
+{
+    /// <summary>Start of every generated key.</summary>
+    public const string KeyPrefix = "od_live_";
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>A new random secret key. Show it once; store only <see cref="Hash"/> and <see cref="VisiblePrefix"/>.</summary>
+    public static string Generate() => KeyPrefix + RandomNumberGenerator.GetString(Alphabet, 32);
+
+    /// <summary>
+    /// Lower-case hex SHA-256 of the key. Keys carry ≥128 random bits, so a fast hash is enough (no password
+    /// stretching is needed) and lets every request be authenticated with one indexed lookup.
+    /// </summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>The first 12 characters, shown in listings so users can tell keys apart.</summary>
+    public static string VisiblePrefix(string key) => key.Length <= 12 ? key : key[..12];
+}

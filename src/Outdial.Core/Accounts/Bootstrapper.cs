@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Outdial.Core.Agents;
+using Outdial.Core.Common;
+using Outdial.Core.PhoneNumbers;
+using Outdial.Core.Storage;
+
+namespace Outdial.Core.Accounts;
+
+/// <summary>Root settings (configuration section <c>Outdial</c>).</summary>
+public sealed class OutdialOptions
+{
+    /// <summary>Folder holding the SQLite file and the sandbox's ledger; created when missing. Default <c>./data</c>.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>When set, the first start provisions exactly this API key instead of generating and printing one.</summary>
+    public string? BootstrapApiKey { get; set; }
+
+    /// <summary>Caller ID of the sandbox phone number created on first start (E.164).</summary>
+    public string BootstrapCallerId { get; set; } = "+15550000100";
+}
+
+/// <summary>
+/// First start: one account, a default agent, a sandbox caller ID and one API key, written in one transaction only
+/// when the store has no account yet (so it happens exactly once, even with several nodes starting together).
+/// </summary>
+public sealed class Bootstrapper(IAccountStore accounts, IOptions<OutdialOptions> options, TimeProvider clock)
+{
+    /// <summary>
+    /// Returns the new API key when this call bootstrapped the store (show it once; only its hash is stored),
+    /// or null when an account already existed.
+    /// </summary>
+    public async Task<string?> EnsureAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var accountId = Ids.New("acc", now);
+        var key = string.IsNullOrEmpty(options.Value.BootstrapApiKey) ? ApiKeys.Generate() : options.Value.BootstrapApiKey;
+        var account = new Account(accountId, "Default account", RequireConsent: true, MaxConcurrentCalls: 10, now);
+        var agent = new Agent
+        {
+            Id = Ids.New("agt", now),
+            AccountId = accountId,
+            Key = "default",
+            Name = "Default agent",
+            Prompt = "You are a friendly assistant calling {firstName} on behalf of our company. Be brief and polite.",
+            FirstMessage = "Hello {firstName}, this is a quick call from our team.",
+            IsDefault = true,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var number = new PhoneNumber
+        {
+            Id = Ids.New("pn", now),
+            AccountId = accountId,
+            Number = options.Value.BootstrapCallerId,
+            Label = "Sandbox caller ID",
+            Provider = "sandbox",
+            CallsPerSecond = 10,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var apiKey = new ApiKey(Ids.New("key", now), accountId, "bootstrap", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null);
+        return await accounts.TryBootstrapAsync(account, agent with { PhoneNumberId = number.Id }, number, apiKey, ct) ? key : null;
+    }
+}

@@ -1,0 +1,90 @@
+using NodaTime;
+
+namespace Outdial.Core.Agents;
+
+/// <summary>A daily time range in the window's zone; <see cref="End"/> before <see cref="Start"/> crosses midnight.</summary>
+public sealed record TimeRange(LocalTime Start, LocalTime End);
+
+/// <summary>
+/// When calls may be placed: days of week and one or more local time ranges in an IANA time zone
+/// (TZDB, via NodaTime). A range that starts on an allowed day and crosses midnight runs into the next day.
+/// All instants in and out are UTC; DST gaps and overlaps are resolved leniently (a start inside a gap
+/// moves forward to the first valid instant; a time in an overlap takes its earlier occurrence).
+/// </summary>
+public sealed record CallingWindow(string TimeZone, IReadOnlyList<IsoDayOfWeek> Days, IReadOnlyList<TimeRange> Ranges)
+{
+    /// <summary>How far ahead <see cref="NextOpening"/> looks before declaring the window empty.</summary>
+    private const int SearchDays = 9;
+
+    /// <summary>Validation errors for this window (empty when valid): unknown zone, no days, no ranges, zero-length range.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZone) is null)
+        {
+            errors.Add($"timeZone '{TimeZone}' is not an IANA time zone id (e.g. America/New_York)");
+        }
+        if (Days.Count == 0)
+        {
+            errors.Add("days must name at least one day (mon..sun)");
+        }
+        if (Ranges.Count == 0)
+        {
+            errors.Add("ranges must contain at least one {start, end} range");
+        }
+        if (Ranges.Any(r => r.Start == r.End))
+        {
+            errors.Add("a range's start and end must differ");
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// The first UTC instant at or after <paramref name="from"/> inside the window, or null when the window has no
+    /// opening in the next nine days (only possible for an invalid window).
+    /// </summary>
+    public DateTimeOffset? NextOpening(DateTimeOffset from)
+    {
+        var zone = DateTimeZoneProviders.Tzdb[TimeZone];
+        var instant = Instant.FromDateTimeOffset(from);
+        DateTimeOffset? best = null;
+        foreach (var (start, end) in Intervals(zone, instant.InZone(zone).Date.PlusDays(-1), SearchDays + 1))
+        {
+            if (end <= instant)
+            {
+                continue;
+            }
+            var candidate = start <= instant ? instant : start;
+            if (best is null || candidate.ToDateTimeOffset() < best)
+            {
+                best = candidate.ToDateTimeOffset();
+            }
+        }
+        return best;
+    }
+
+    /// <summary>True when <paramref name="at"/> (UTC) is inside the window.</summary>
+    public bool IsOpen(DateTimeOffset at) => NextOpening(at) == at;
+
+    private IEnumerable<(Instant Start, Instant End)> Intervals(DateTimeZone zone, LocalDate firstDay, int days)
+    {
+        for (var d = 0; d < days; d++)
+        {
+            var date = firstDay.PlusDays(d);
+            if (!Days.Contains(date.DayOfWeek))
+            {
+                continue;
+            }
+            foreach (var r in Ranges)
+            {
+                var start = zone.AtLeniently(date + r.Start).ToInstant();
+                var endDate = r.End > r.Start ? date : date.PlusDays(1);
+                var end = zone.AtLeniently(endDate + r.End).ToInstant();
+                if (end > start)
+                {
+                    yield return (start, end);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Outdial.Core.Calls;
+
+/// <summary>Who picked up, as answering-machine detection (AMD) reports it.</summary>
+public enum AnsweredBy
+{
+    Human,
+    Machine,
+    Unknown,
+}
+
+/// <summary>Progress of one dial. <c>dialing</c> is written and committed before the provider is asked to dial.</summary>
+public enum AttemptStatus
+{
+    Dialing,
+    Ringing,
+    InProgress,
+    Completed,
+}
+
+/// <summary>
+/// One dial through one provider (ARCHITECTURE §2). Times are UTC. <see cref="ProviderCallId"/> is the
+/// provider's reference (a Twilio call SID, a sandbox id); null while the dial request's fate is unknown.
+/// <see cref="Version"/> increases on every write (optimistic concurrency).
+/// </summary>
+public sealed record Attempt
+{
+    public required string Id { get; init; }
+    public required string CallId { get; init; }
+    public required string AccountId { get; init; }
+    /// <summary>1 for the first dial of a call, 2 for its first retry, ...</summary>
+    public required int Number { get; init; }
+    public required string Provider { get; init; }
+    public string? ProviderCallId { get; init; }
+    public required AttemptStatus Status { get; init; }
+    public CallOutcome? Outcome { get; init; }
+    public AnsweredBy? AnsweredBy { get; init; }
+    public int? SipCode { get; init; }
+    public int? Q850Code { get; init; }
+    /// <summary>The provider's own status word, kept verbatim (e.g. Twilio's <c>no-answer</c>).</summary>
+    public string? ProviderStatus { get; init; }
+    public string? Error { get; init; }
+    public required string To { get; init; }
+    public required string From { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? RingingAt { get; init; }
+    public DateTimeOffset? AnsweredAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    /// <summary>Connected time in seconds as the provider reports it.</summary>
+    public int? DurationSec { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public int Version { get; init; }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+
+namespace Outdial.Core.Calls;
+
+/// <summary>How the call's agent was chosen (ARCHITECTURE §3.1): explicit → campaign → phone number → account default.</summary>
+public enum AgentSource
+{
+    Request,
+    Campaign,
+    PhoneNumber,
+    AccountDefault,
+}
+
+/// <summary>Consent evidence given with a call. <see cref="ObtainedAt"/> is UTC.</summary>
+public sealed record ConsentEvidence(bool Obtained, string? Source, DateTimeOffset? ObtainedAt, string? EvidenceUrl);
+
+/// <summary>What intake decided: dial as soon as possible (<c>queued</c>) or at <see cref="ScheduledFor"/> (UTC).</summary>
+/// <param name="Action"><c>queued</c> or <c>scheduled</c>.</param>
+/// <param name="Reason">Why it was scheduled: <c>not_before</c> or <c>outside_calling_window</c>; null when queued.</param>
+public sealed record IntakeDecision(string Action, DateTimeOffset ScheduledFor, string? Reason);
+
+/// <summary>Raw detail behind a call's <see cref="CallOutcome"/>: provider name and status, SIP and Q.850 codes, who answered.</summary>
+public sealed record OutcomeDetail(
+    bool Retryable,
+    string? Provider,
+    string? ProviderStatus,
+    int? SipCode,
+    int? Q850Code,
+    AnsweredBy? AnsweredBy,
+    int? DurationSec);
+
+/// <summary>
+/// One request to reach one person (ARCHITECTURE §2). Times are UTC. A call has one or more
+/// <see cref="Attempt"/>s; <see cref="EventSequence"/> is the sequence number of its latest event.
+/// </summary>
+public sealed record Call
+{
+    public required string Id { get; init; }
+    public required string AccountId { get; init; }
+    public required CallStatus Status { get; init; }
+    public CallOutcome? Outcome { get; init; }
+    public OutcomeDetail? OutcomeDetail { get; init; }
+    /// <summary>Why a call was blocked or expired, e.g. <c>dnc</c>, <c>outside_calling_window</c>.</summary>
+    public string? StatusReason { get; init; }
+    public required string To { get; init; }
+    public required string From { get; init; }
+    public string? PhoneNumberId { get; init; }
+    public required string Provider { get; init; }
+    public required string AgentId { get; init; }
+    public required AgentSource AgentSource { get; init; }
+    public string? CampaignId { get; init; }
+    public JsonObject Contact { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+    public JsonObject? Metadata { get; init; }
+    public DateTimeOffset? NotBefore { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public bool Record { get; init; }
+    public ConsentEvidence? Consent { get; init; }
+    /// <summary>Seconds the phone may ring before the attempt counts as <c>no_answer</c>.</summary>
+    public int RingTimeoutSec { get; init; }
+    /// <summary>Longest connected time in seconds before the call is hung up.</summary>
+    public int MaxDurationSec { get; init; }
+    public required RetryPolicy Retry { get; init; }
+    public bool AllowDuplicates { get; init; }
+    /// <summary>The agent's prompt with the call's variables substituted.</summary>
+    public string RenderedPrompt { get; init; } = "";
+    /// <summary>The agent's first message with the call's variables substituted.</summary>
+    public string RenderedFirstMessage { get; init; } = "";
+    public required IntakeDecision Decision { get; init; }
+    /// <summary>When the dispatcher may next dial this call (UTC).</summary>
+    public required DateTimeOffset DueAt { get; init; }
+    public int AttemptCount { get; init; }
+    public long EventSequence { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    /// <summary>Key used for the duplicate guard: the campaign id, or empty outside campaigns.</summary>
+    public string CampaignKey => CampaignId ?? "";
+}

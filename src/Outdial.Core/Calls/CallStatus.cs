@@ -1,0 +1,89 @@
+namespace Outdial.Core.Calls;
+
+/// <summary>
+/// Lifecycle of a call (ARCHITECTURE §4): <c>scheduled → queued → dialing → ringing → in_progress → ended</c>,
+/// with side exits <c>canceled</c>, <c>expired</c> and <c>blocked</c>. Between attempts a call returns to
+/// <c>scheduled</c>. Serialised in snake_case.
+/// </summary>
+public enum CallStatus
+{
+    Scheduled,
+    Queued,
+    Dialing,
+    Ringing,
+    InProgress,
+    Ended,
+    Canceled,
+    Expired,
+    Blocked,
+}
+
+/// <summary>The one definition of which status changes are allowed. Nothing moves backwards; terminal states never change.</summary>
+public static class CallStateMachine
+{
+    /// <summary>Statuses in which a call holds a live attempt with the provider.</summary>
+    public static bool IsActive(this CallStatus s) => s is CallStatus.Dialing or CallStatus.Ringing or CallStatus.InProgress;
+
+    /// <summary>Statuses that never change again.</summary>
+    public static bool IsTerminal(this CallStatus s) => s is CallStatus.Ended or CallStatus.Canceled or CallStatus.Expired or CallStatus.Blocked;
+
+    /// <summary>Waiting to be dialed (the duplicate guard counts these and the active ones).</summary>
+    public static bool IsPending(this CallStatus s) => s is CallStatus.Scheduled or CallStatus.Queued;
+
+    /// <summary>Position on the forward path; used so late or repeated provider reports never move a call backwards.</summary>
+    public static int Rank(this CallStatus s) => s switch
+    {
+        CallStatus.Scheduled => 0,
+        CallStatus.Queued => 1,
+        CallStatus.Dialing => 2,
+        CallStatus.Ringing => 3,
+        CallStatus.InProgress => 4,
+        _ => 5,
+    };
+
+    /// <summary>
+    /// True when <paramref name="from"/> → <paramref name="to"/> is a legal transition:
+    /// forward along the path; to <c>scheduled</c> from an active state (next attempt);
+    /// to <c>ended</c> from an active state; <c>canceled</c>/<c>expired</c>/<c>blocked</c> from any non-terminal state.
+    /// </summary>
+    public static bool CanTransition(CallStatus from, CallStatus to)
+    {
+        if (from.IsTerminal())
+        {
+            return false;
+        }
+        return to switch
+        {
+            CallStatus.Scheduled => from is CallStatus.Queued || from.IsActive(),
+            CallStatus.Queued => from is CallStatus.Scheduled,
+            CallStatus.Dialing => from is CallStatus.Queued,
+            CallStatus.Ringing => from is CallStatus.Dialing,
+            CallStatus.InProgress => from is CallStatus.Dialing or CallStatus.Ringing,
+            CallStatus.Ended => from.IsActive(),
+            CallStatus.Canceled or CallStatus.Expired or CallStatus.Blocked => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>snake_case wire name, e.g. <c>in_progress</c>.</summary>
+    public static string ToWire(this CallStatus s) => s switch
+    {
+        CallStatus.InProgress => "in_progress",
+        _ => s.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Parses a wire name; returns false for anything else.</summary>
+    public static bool TryParse(string? value, out CallStatus status)
+    {
+        foreach (var s in Enum.GetValues<CallStatus>())
+        {
+            if (s.ToWire() == value)
+            {
+                status = s;
+                return true;
+            }
+        }
+        status = default;
+        return false;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+
+namespace Outdial.Core.Common;
+
+/// <summary>
+/// Creates public identifiers: a type prefix, an underscore and 26 Crockford base-32 characters
+/// laid out like a ULID (48-bit Unix-millisecond timestamp, then 80 random bits), so ids sort by
+/// creation time. Cursor pagination relies on that order.
+/// </summary>
+public static class Ids
+{
+    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    /// <summary>Returns e.g. <c>call_01jd3x...</c>; <paramref name="now"/> is UTC wall-clock time.</summary>
+    public static string New(string prefix, DateTimeOffset now)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var ms = (ulong)Math.Max(0, now.ToUnixTimeMilliseconds());
+        for (var i = 5; i >= 0; i--)
+        {
+            bytes[i] = (byte)(ms & 0xff);
+            ms >>= 8;
+        }
+        RandomNumberGenerator.Fill(bytes[6..]);
+        Span<char> chars = stackalloc char[26];
+        // 128 bits -> 26 base-32 digits (the first digit carries only 3 bits).
+        var hi = ((ulong)bytes[0] << 56) | ((ulong)bytes[1] << 48) | ((ulong)bytes[2] << 40) | ((ulong)bytes[3] << 32)
+               | ((ulong)bytes[4] << 24) | ((ulong)bytes[5] << 16) | ((ulong)bytes[6] << 8) | bytes[7];
+        var lo = ((ulong)bytes[8] << 56) | ((ulong)bytes[9] << 48) | ((ulong)bytes[10] << 40) | ((ulong)bytes[11] << 32)
+               | ((ulong)bytes[12] << 24) | ((ulong)bytes[13] << 16) | ((ulong)bytes[14] << 8) | bytes[15];
+        var value = new UInt128(hi, lo);
+        for (var i = 25; i >= 0; i--)
+        {
+            chars[i] = Alphabet[(int)(value & 31)];
+            value >>= 5;
+        }
+        return string.Concat(prefix, "_", chars);
+    }
+}

@@ -1,0 +1,316 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Calls;
+using Outdial.Core.Common;
+using Outdial.Core.Storage;
+using Outdial.Core.Telephony;
+
+namespace Outdial.Core.Dispatch;
+
+/// <summary>
+/// Claims due calls with a lease, re-checks eligibility at dial time, paces dials (CPS per caller ID, concurrency
+/// per account), writes the attempt as <c>dialing</c> and commits it, and only then asks the provider to dial
+/// (ARCHITECTURE §3.2). Delivery guarantee: a call is dialed at most once per attempt; if the process dies after the
+/// attempt is written, the reconciler asks the provider what happened instead of dialing again.
+/// </summary>
+public sealed partial class Dispatcher(
+    ICallStore calls,
+    IAccountStore accounts,
+    IAgentStore agents,
+    TelephonyProviders providers,
+    IProviderEventSink progress,
+    CallCommands commands,
+    PacingLimiter pacing,
+    IOptions<DispatcherOptions> options,
+    IHostApplicationLifetime lifetime,
+    TimeProvider clock,
+    ILogger<Dispatcher> log) : BackgroundService
+{
+    private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private readonly string _leaseToken = Ids.New("lease", DateTimeOffset.UtcNow);
+    private readonly CancellationTokenSource _dialsAborted = new();
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Start only once the host has started (and the store is migrated), as Quartz's hosted service does.
+        if (!await WaitForStartAsync(stoppingToken))
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int claimed;
+            try
+            {
+                claimed = await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogRoundFailed(log, ex);
+                claimed = 0;
+            }
+            if (claimed == 0)
+            {
+                try
+                {
+                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Staged shutdown: stop claiming, then give in-flight dial requests <see cref="DispatcherOptions.ShutdownTimeout"/>.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var pending = Task.WhenAll(_inFlight.Keys);
+        var finished = await Task.WhenAny(pending, Task.Delay(options.Value.ShutdownTimeout, clock, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default));
+        if (finished != pending)
+        {
+            await _dialsAborted.CancelAsync();
+        }
+    }
+
+    /// <summary>One claim round: returns how many calls were claimed. Dial requests continue in the background.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var due = await calls.ClaimDueCallsAsync(now, options.Value.BatchSize, options.Value.LeaseDuration, _leaseToken, ct);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+        var active = new Dictionary<string, int>(await calls.CountActiveCallsAsync(ct), StringComparer.Ordinal);
+        foreach (var call in due)
+        {
+            await ProcessAsync(call, active, ct);
+        }
+        return due.Count;
+    }
+
+    /// <summary>Waits for every dial request started so far (tests and shutdown).</summary>
+    public Task DrainAsync() => Task.WhenAll(_inFlight.Keys);
+
+    private async Task ProcessAsync(Call call, Dictionary<string, int> active, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var agent = await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true);
+        var onDnc = await calls.IsOnDncAsync(call.AccountId, call.To, ct);
+        var decision = Eligibility.Evaluate(now, new EligibilityFacts(now, call.ExpiresAt, agent?.CallingWindow, onDnc, ConsentSatisfied: true));
+        switch (decision)
+        {
+            case EligibilityDecision.Expire e:
+                await EndAsync(call, CallStatus.Expired, CallEventTypes.Expired, e.Reason, now, ct);
+                return;
+            case EligibilityDecision.Block b:
+                await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, b.Reason, now, ct);
+                return;
+            case EligibilityDecision.Defer d:
+                await DeferAsync(call, d.Until, d.Reason, now, ct);
+                return;
+        }
+
+        var account = await accounts.GetAccountAsync(call.AccountId, ct);
+        if (account is not null && active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
+        {
+            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct);
+            return;
+        }
+        var provider = providers.Find(call.Provider);
+        if (provider is null)
+        {
+            await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, "provider_not_configured", now, ct);
+            return;
+        }
+        var number = call.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(call.AccountId, pnId, ct) : null;
+        if (pacing.TryAcquire(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now) is { } nextSlot)
+        {
+            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct);
+            return;
+        }
+
+        var attempt = new Attempt
+        {
+            Id = Ids.New("att", now),
+            CallId = call.Id,
+            AccountId = call.AccountId,
+            Number = call.AttemptCount + 1,
+            Provider = provider.Name,
+            Status = AttemptStatus.Dialing,
+            To = call.To,
+            From = call.From,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+        var events = new List<NewCallEvent>();
+        if (call.Status == CallStatus.Scheduled)
+        {
+            events.Add(new NewCallEvent(CallEventTypes.Queued, new JsonObject { ["status"] = CallStatus.Queued.ToWire() }));
+        }
+        events.Add(new NewCallEvent(CallEventTypes.Dialing, new JsonObject
+        {
+            ["status"] = CallStatus.Dialing.ToWire(),
+            ["attempt"] = attempt.Number,
+            ["provider"] = provider.Name,
+        }));
+        // The attempt is durable before the provider hears of it: a crash from here on leaves an attempt the
+        // reconciler resolves by asking the provider, never by dialing again.
+        var written = await calls.TryApplyAsync(new CallChange
+        {
+            CallId = call.Id,
+            Expected = [CallStatus.Scheduled, CallStatus.Queued],
+            Next = CallStatus.Dialing,
+            At = now,
+            LeaseToken = _leaseToken,
+            NewAttempt = attempt,
+            Events = events,
+        }, ct);
+        if (!written)
+        {
+            return; // Canceled meanwhile, or the lease was lost to another node.
+        }
+        active[call.AccountId] = active.GetValueOrDefault(call.AccountId) + 1;
+        var request = new DialRequest(attempt.Id, call.Id, call.To, call.From, call.RingTimeoutSec, call.MaxDurationSec, call.Record);
+        var task = DialAsync(provider, request);
+        _inFlight.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task DialAsync(ITelephonyProvider provider, DialRequest request)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_dialsAborted.Token, lifetime.ApplicationStopped);
+        timeout.CancelAfter(options.Value.DialTimeout);
+        DialResult result;
+        try
+        {
+            result = await provider.DialAsync(request, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            LogDialUnknown(log, ex, request.CallId, request.AttemptId);
+            return;
+        }
+        try
+        {
+            switch (result)
+            {
+                case DialResult.Placed placed:
+                    await progress.ApplyAsync(new ProviderEvent
+                    {
+                        Provider = provider.Name,
+                        ProviderCallId = placed.ProviderCallId,
+                        AttemptId = request.AttemptId,
+                        Kind = ProviderEventKind.Initiated,
+                        Sequence = -1,
+                        At = clock.GetUtcNow(),
+                    }, CancellationToken.None);
+                    var call = await calls.GetCallByIdAsync(request.CallId, CancellationToken.None);
+                    if (call is not null && call.Status.IsTerminal())
+                    {
+                        await commands.HangUpCurrentAttemptAsync(call, CancellationToken.None);
+                    }
+                    break;
+                case DialResult.Refused refused:
+                    await progress.ApplyAsync(new ProviderEvent
+                    {
+                        Provider = provider.Name,
+                        ProviderCallId = "refused:" + request.AttemptId,
+                        AttemptId = request.AttemptId,
+                        Kind = ProviderEventKind.Completed,
+                        Sequence = 0,
+                        At = clock.GetUtcNow(),
+                        Outcome = refused.Outcome,
+                        ProviderStatus = refused.ProviderStatus,
+                        SipCode = refused.SipCode,
+                        Q850Code = refused.Q850Code,
+                    }, CancellationToken.None);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(log, ex, request.CallId);
+        }
+    }
+
+    private async Task DeferAsync(Call call, DateTimeOffset until, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        if (call.Status == CallStatus.Scheduled)
+        {
+            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct);
+            return;
+        }
+        await calls.TryApplyAsync(new CallChange
+        {
+            CallId = call.Id,
+            Expected = [CallStatus.Queued],
+            Next = CallStatus.Scheduled,
+            At = now,
+            LeaseToken = _leaseToken,
+            DueAt = until,
+            Events = [new NewCallEvent(CallEventTypes.Scheduled, new JsonObject
+            {
+                ["status"] = CallStatus.Scheduled.ToWire(),
+                ["scheduledFor"] = until,
+                ["reason"] = reason,
+            })],
+        }, ct);
+    }
+
+    private Task<bool> EndAsync(Call call, CallStatus status, string type, string reason, DateTimeOffset now, CancellationToken ct) =>
+        calls.TryApplyAsync(new CallChange
+        {
+            CallId = call.Id,
+            Expected = [CallStatus.Scheduled, CallStatus.Queued],
+            Next = status,
+            At = now,
+            LeaseToken = _leaseToken,
+            StatusReason = reason,
+            Events = [new NewCallEvent(type, new JsonObject { ["status"] = status.ToWire(), ["reason"] = reason })],
+        }, ct);
+
+    private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var a = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        using var b = stoppingToken.Register(() => started.TrySetCanceled());
+        try
+        {
+            await started.Task;
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _dialsAborted.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Dispatch round failed; retrying")]
+    private static partial void LogRoundFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Dial of call {CallId} attempt {AttemptId} has an unknown outcome; the reconciler will ask the provider")]
+    private static partial void LogDialUnknown(ILogger logger, Exception ex, string callId, string attemptId);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Recording the dial result of call {CallId} failed; the reconciler will repair it")]
+    private static partial void LogRecordFailed(ILogger logger, Exception ex, string callId);
+}

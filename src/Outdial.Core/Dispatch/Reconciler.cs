@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Calls;
+using Outdial.Core.Storage;
+using Outdial.Core.Telephony;
+
+namespace Outdial.Core.Dispatch;
+
+/// <summary>
+/// Resolves attempts that have gone quiet by asking their provider (ARCHITECTURE §3.3, §5): on start every open
+/// attempt left by an earlier process, then every <see cref="ReconcilerOptions.Interval"/> those with no report for
+/// <see cref="ReconcilerOptions.StaleAfter"/>. The provider's reports are applied through <see cref="IProviderEventSink"/>.
+/// An attempt the provider has never heard of was never dialed: it is closed as <c>not_placed</c> and the call is
+/// queued again; this is the only case in which a call is dialed again without a retry policy asking for it.
+/// </summary>
+public sealed partial class Reconciler(
+    ICallStore calls,
+    TelephonyProviders providers,
+    IProviderEventSink progress,
+    IOptions<ReconcilerOptions> options,
+    IHostApplicationLifetime lifetime,
+    TimeProvider clock,
+    ILogger<Reconciler> log) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var startedAt = clock.GetUtcNow();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, lifetime.ApplicationStarted).ContinueWith(_ => { }, TaskScheduler.Default);
+            // Everything open that this process has not touched belongs to an earlier process.
+            await RunOnceAsync(startedAt, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(options.Value.Interval, clock, stoppingToken);
+                await RunOnceAsync(clock.GetUtcNow() - options.Value.StaleAfter, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Looks up every open attempt last written before <paramref name="updatedBefore"/> (UTC); returns how many.</summary>
+    public async Task<int> RunOnceAsync(DateTimeOffset updatedBefore, CancellationToken ct)
+    {
+        var stale = await calls.ListStaleAttemptsAsync(updatedBefore, 500, ct);
+        foreach (var attempt in stale)
+        {
+            try
+            {
+                await ReconcileAsync(attempt, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLookupFailed(log, ex, attempt.Id);
+            }
+        }
+        return stale.Count;
+    }
+
+    private async Task ReconcileAsync(Attempt attempt, CancellationToken ct)
+    {
+        var provider = providers.Find(attempt.Provider);
+        if (provider is null)
+        {
+            return;
+        }
+        var snapshot = await provider.LookupAsync(attempt.Id, attempt.ProviderCallId, ct);
+        if (snapshot is not null)
+        {
+            foreach (var report in snapshot.Events)
+            {
+                await progress.ApplyAsync(report with { AttemptId = attempt.Id }, ct);
+            }
+            // Refresh the attempt's clock so a long, quiet conversation is not looked up on every round.
+            if (await calls.GetAttemptAsync(attempt.Id, ct) is { Status: not AttemptStatus.Completed } open && open.UpdatedAt <= attempt.UpdatedAt)
+            {
+                await calls.TryUpdateAttemptAsync(open with { UpdatedAt = clock.GetUtcNow(), Version = open.Version + 1 }, ct);
+            }
+            return;
+        }
+        if (attempt.ProviderCallId is not null)
+        {
+            LogVanished(log, attempt.Id);
+            return;
+        }
+        await RequeueUnplacedAsync(attempt, ct);
+    }
+
+    private async Task RequeueUnplacedAsync(Attempt attempt, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var call = await calls.GetCallByIdAsync(attempt.CallId, ct);
+        var closed = attempt with
+        {
+            Status = AttemptStatus.Completed,
+            Outcome = CallOutcome.Error,
+            ProviderStatus = "not_placed",
+            Error = "the dial request never reached the provider",
+            EndedAt = now,
+            UpdatedAt = now,
+            Version = attempt.Version + 1,
+        };
+        if (call is null || call.Status.IsTerminal() || call.AttemptCount != attempt.Number || !call.Status.IsActive())
+        {
+            await calls.TryUpdateAttemptAsync(closed, ct);
+            return;
+        }
+        var again = call.AttemptCount < call.Retry.MaxAttempts + options.Value.MaxUnplacedRedials;
+        var data = new JsonObject { ["attempt"] = attempt.Number, ["reason"] = "not_placed" };
+        var change = new CallChange
+        {
+            CallId = call.Id,
+            Expected = [call.Status],
+            Next = again ? CallStatus.Scheduled : CallStatus.Ended,
+            At = now,
+            DueAt = again ? now : null,
+            Outcome = again ? null : CallOutcome.Error,
+            OutcomeDetail = again ? null : new OutcomeDetail(true, attempt.Provider, "not_placed", null, null, null, null),
+            AttemptUpdate = closed,
+            Events = [new NewCallEvent(again ? CallEventTypes.Scheduled : CallEventTypes.Ended, data)],
+        };
+        data["status"] = change.Next.ToWire();
+        if (!again)
+        {
+            data["outcome"] = CallOutcome.Error.ToWire();
+        }
+        await calls.TryApplyAsync(change, ct);
+    }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Reconciling attempt {AttemptId} failed; will retry next round")]
+    private static partial void LogLookupFailed(ILogger logger, Exception ex, string attemptId);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Provider no longer knows attempt {AttemptId}; left open for inspection")]
+    private static partial void LogVanished(ILogger logger, string attemptId);
+}

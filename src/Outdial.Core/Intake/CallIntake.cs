@@ -1,0 +1,320 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Agents;
+using Outdial.Core.Calls;
+using Outdial.Core.Common;
+using Outdial.Core.Dispatch;
+using Outdial.Core.PhoneNumbers;
+using Outdial.Core.Storage;
+
+namespace Outdial.Core.Intake;
+
+/// <summary>
+/// Turns a <see cref="TriggerCommand"/> into a stored call or a refusal (ARCHITECTURE §3.1): Idempotency-Key,
+/// field validation, caller ID and agent resolution (request → phone number's agent → account default; the
+/// source is recorded), declared variables, consent, eligibility, then one durable write that also enforces the
+/// duplicate guard. Every API surface calls this; no dialect decides anything itself.
+/// </summary>
+public sealed class CallIntake(
+    IAccountStore accounts,
+    IAgentStore agents,
+    ICallStore calls,
+    IdempotencyGate gate,
+    IOptions<CallDefaultsOptions> defaults,
+    TimeProvider clock)
+{
+    /// <summary>Largest metadata object accepted, in bytes of compact JSON (the 16 KB).</summary>
+    public const int MaxMetadataBytes = 16 * 1024;
+
+    /// <summary>How long an Idempotency-Key is remembered.</summary>
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+
+    /// <summary>Validates and stores the call; never throws for bad input (returns <see cref="IntakeResult.Refused"/>).</summary>
+    public async Task<IntakeResult> TriggerAsync(TriggerCommand cmd, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (cmd.Idempotency is { } idem)
+        {
+            var prior = await calls.FindIdempotencyRecordAsync(cmd.AccountId, idem.Key, now - IdempotencyWindow, ct);
+            if (prior is not null)
+            {
+                return prior.RequestHash == idem.RequestHash
+                    ? new IntakeResult.Replayed(prior.ResponseStatus, prior.ResponseBody)
+                    : KeyReused();
+            }
+            if (!gate.TryEnter(cmd.AccountId, idem.Key))
+            {
+                return new IntakeResult.InFlight();
+            }
+            try
+            {
+                return await TriggerCoreAsync(cmd, now, ct);
+            }
+            finally
+            {
+                gate.Exit(cmd.AccountId, idem.Key);
+            }
+        }
+        return await TriggerCoreAsync(cmd, now, ct);
+    }
+
+    private async Task<IntakeResult> TriggerCoreAsync(TriggerCommand cmd, DateTimeOffset now, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
+
+        var account = await accounts.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
+        ValidateFields(cmd, now, account.RequireConsent, Error);
+
+        var (number, fromError) = await ResolveFromAsync(cmd, ct);
+        if (fromError is not null)
+        {
+            Error("from", fromError);
+        }
+        var (agent, source, agentError) = await ResolveAgentAsync(cmd, number, ct);
+        if (agentError is not null)
+        {
+            Error("agentId", agentError);
+        }
+        if (agent is not null && number is null && fromError is null)
+        {
+            number = agent.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(cmd.AccountId, pnId, ct) : null;
+            var owned = await agents.ListPhoneNumbersAsync(cmd.AccountId, ct);
+            number ??= owned.Count > 0 ? owned[0] : null;
+            if (number is null)
+            {
+                Error("from", "the account has no phone number to call from; create one with POST /v1/phone-numbers");
+            }
+        }
+        var values = agent is null ? new Dictionary<string, string>() : MergeVariables(cmd, agent, Error);
+        if (errors.Count > 0 || agent is null || number is null)
+        {
+            return Invalid(errors);
+        }
+
+        var onDnc = await calls.IsOnDncAsync(cmd.AccountId, cmd.To!, ct);
+        var decision = Eligibility.Evaluate(now, new EligibilityFacts(
+            cmd.NotBefore ?? now, cmd.ExpiresAt, agent.CallingWindow, onDnc, ConsentSatisfied: true));
+        IntakeDecision intakeDecision;
+        switch (decision)
+        {
+            case EligibilityDecision.Block { Reason: "dnc" }:
+                return new IntakeResult.Refused("number_on_dnc", "The number is on the account's do-not-call list.",
+                    new Dictionary<string, string[]> { ["to"] = ["is on the do-not-call list"] });
+            case EligibilityDecision.Block b:
+                return new IntakeResult.Refused(b.Reason, "The call may not be placed.", new Dictionary<string, string[]>());
+            case EligibilityDecision.Expire e:
+                return Invalid(new Dictionary<string, string[]>
+                {
+                    ["expiresAt"] = [e.NextOpening is { } next
+                        ? $"the call would expire before it could be placed (the calling window next opens at {next:O})"
+                        : "the call can never be placed: " + e.Reason],
+                });
+            case EligibilityDecision.Defer { Reason: "outside_calling_window" } d when agent.OutsideWindow == OutsideWindowPolicy.Reject:
+                return new IntakeResult.Refused("outside_calling_window",
+                    $"The agent '{agent.Key}' refuses calls outside its calling window; it next opens at {d.Until:O}.",
+                    new Dictionary<string, string[]> { ["to"] = [$"outside the calling window until {d.Until:O}"] });
+            case EligibilityDecision.Defer d:
+                intakeDecision = new IntakeDecision("scheduled", d.Until, d.Reason);
+                break;
+            default:
+                intakeDecision = new IntakeDecision("queued", now, null);
+                break;
+        }
+
+        var call = BuildCall(cmd, now, agent, source, number, values, intakeDecision);
+        var queued = intakeDecision.Action == "queued";
+        var firstEvent = new NewCallEvent(queued ? CallEventTypes.Queued : CallEventTypes.Scheduled, new JsonObject
+        {
+            ["status"] = call.Status.ToWire(),
+            ["scheduledFor"] = queued ? null : intakeDecision.ScheduledFor,
+            ["reason"] = intakeDecision.Reason,
+        });
+        var idem = cmd.Idempotency is { } i
+            ? new IdempotencyRecord(i.Key, i.RequestHash, 202, i.RenderResponse(call))
+            : null;
+        var result = await calls.CreateCallAsync(new NewCall(call, [firstEvent], idem), ct);
+        return result switch
+        {
+            CreateCallResult.Created c => new IntakeResult.Accepted(c.Call),
+            CreateCallResult.Duplicate d => new IntakeResult.Duplicate(d.Existing),
+            CreateCallResult.Replay r => new IntakeResult.Replayed(r.Status, r.Body),
+            _ => KeyReused(),
+        };
+    }
+
+    private void ValidateFields(TriggerCommand cmd, DateTimeOffset now, bool requireConsent, Action<string, string> error)
+    {
+        if (string.IsNullOrEmpty(cmd.To))
+        {
+            error("to", "is required");
+        }
+        else if (!E164.IsValid(cmd.To))
+        {
+            error("to", E164.Rule);
+        }
+        if (cmd.Metadata is { } meta && Encoding.UTF8.GetByteCount(meta.ToJsonString()) > MaxMetadataBytes)
+        {
+            error("metadata", $"must be at most {MaxMetadataBytes} bytes of JSON");
+        }
+        if (cmd.ExpiresAt is { } exp)
+        {
+            if (exp <= now)
+            {
+                error("expiresAt", "must be in the future");
+            }
+            else if (cmd.NotBefore is { } nb && exp <= nb)
+            {
+                error("expiresAt", "must be after notBefore");
+            }
+        }
+        CheckRange(cmd.RingTimeoutSec, 5, 600, "ringTimeoutSec", error);
+        CheckRange(cmd.MaxDurationSec, 10, 14400, "maxDurationSec", error);
+        CheckRange(cmd.MaxAttempts, 1, RetryPolicy.MaxAllowedAttempts, "maxAttempts", error);
+        foreach (var (outcome, sec) in cmd.RetryCooldownSec ?? new Dictionary<CallOutcome, int>())
+        {
+            if (sec is < 0 or > 30 * 86400)
+            {
+                error($"retryCooldownSec.{outcome.ToWire()}", "must be between 0 and 2592000 seconds");
+            }
+        }
+        if (requireConsent)
+        {
+            if (cmd.Consent is null)
+            {
+                error("consent", "is required: {\"obtained\": true, \"source\": \"...\", \"obtainedAt\": \"...\"} (the account requires consent evidence)");
+            }
+            else
+            {
+                if (!cmd.Consent.Obtained)
+                {
+                    error("consent.obtained", "must be true");
+                }
+                if (string.IsNullOrWhiteSpace(cmd.Consent.Source))
+                {
+                    error("consent.source", "is required");
+                }
+                if (cmd.Consent.ObtainedAt is { } at && at > now)
+                {
+                    error("consent.obtainedAt", "must not be in the future");
+                }
+            }
+        }
+    }
+
+    private static void CheckRange(int? value, int min, int max, string field, Action<string, string> error)
+    {
+        if (value is { } v && (v < min || v > max))
+        {
+            error(field, $"must be between {min} and {max}");
+        }
+    }
+
+    private async Task<(PhoneNumber? Number, string? Error)> ResolveFromAsync(TriggerCommand cmd, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(cmd.From))
+        {
+            return (null, null);
+        }
+        var number = cmd.From.StartsWith('+')
+            ? await agents.FindPhoneNumberAsync(cmd.AccountId, cmd.From, ct)
+            : await agents.GetPhoneNumberAsync(cmd.AccountId, cmd.From, ct);
+        return number is null ? (null, "is not a phone number id or E.164 number of this account") : (number, null);
+    }
+
+    private async Task<(Agent? Agent, AgentSource Source, string? Error)> ResolveAgentAsync(TriggerCommand cmd, PhoneNumber? number, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(cmd.AgentId))
+        {
+            var explicitAgent = await agents.GetAgentAsync(cmd.AccountId, cmd.AgentId, ct)
+                ?? await agents.FindAgentByKeyAsync(cmd.AccountId, cmd.AgentId, ct);
+            return explicitAgent is null ? (null, AgentSource.Request, "is not an agent id or key of this account") : (explicitAgent, AgentSource.Request, null);
+        }
+        if (number?.AgentId is { } numberAgentId && await agents.GetAgentAsync(cmd.AccountId, numberAgentId, ct) is { } numberAgent)
+        {
+            return (numberAgent, AgentSource.PhoneNumber, null);
+        }
+        var fallback = await agents.GetDefaultAgentAsync(cmd.AccountId, ct);
+        return fallback is null
+            ? (null, AgentSource.AccountDefault, "is required: the account has no default agent")
+            : (fallback, AgentSource.AccountDefault, null);
+    }
+
+    /// <summary>Contact fields, then declared defaults, then the request's variables (later wins); reports missing required ones.</summary>
+    private static Dictionary<string, string> MergeVariables(TriggerCommand cmd, Agent agent, Action<string, string> error)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, node) in cmd.Contact ?? [])
+        {
+            if (node is JsonValue v && v.GetValueKind() is not JsonValueKind.Null)
+            {
+                values[name] = v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString();
+            }
+        }
+        foreach (var declared in agent.Variables)
+        {
+            if (declared.Default is not null && !values.ContainsKey(declared.Name))
+            {
+                values[declared.Name] = declared.Default;
+            }
+        }
+        foreach (var (name, value) in cmd.Variables ?? new Dictionary<string, string>())
+        {
+            values[name] = value;
+        }
+        foreach (var declared in agent.Variables)
+        {
+            if (declared.Required && !values.ContainsKey(declared.Name))
+            {
+                error($"variables.{declared.Name}", $"is required by agent '{agent.Key}'");
+            }
+        }
+        return values;
+    }
+
+    private Call BuildCall(TriggerCommand cmd, DateTimeOffset now, Agent agent, AgentSource source, PhoneNumber number,
+        Dictionary<string, string> values, IntakeDecision decision)
+    {
+        var baseRetry = agent.Retry ?? RetryPolicy.Single;
+        var retry = new RetryPolicy(cmd.MaxAttempts ?? baseRetry.MaxAttempts,
+            cmd.RetryCooldownSec ?? baseRetry.CooldownSec);
+        return new Call
+        {
+            Id = Ids.New("call", now),
+            AccountId = cmd.AccountId,
+            Status = decision.Action == "queued" ? CallStatus.Queued : CallStatus.Scheduled,
+            To = cmd.To!,
+            From = number.Number,
+            PhoneNumberId = number.Id,
+            Provider = number.Provider,
+            AgentId = agent.Id,
+            AgentSource = source,
+            Contact = cmd.Contact ?? [],
+            Variables = cmd.Variables ?? new Dictionary<string, string>(),
+            Metadata = cmd.Metadata,
+            NotBefore = cmd.NotBefore,
+            ExpiresAt = cmd.ExpiresAt,
+            Record = cmd.Record ?? false,
+            Consent = cmd.Consent,
+            RingTimeoutSec = cmd.RingTimeoutSec ?? defaults.Value.RingTimeoutSec,
+            MaxDurationSec = cmd.MaxDurationSec ?? defaults.Value.MaxDurationSec,
+            Retry = retry,
+            AllowDuplicates = cmd.AllowDuplicates,
+            RenderedPrompt = PromptTemplate.Render(agent.Prompt, values),
+            RenderedFirstMessage = PromptTemplate.Render(agent.FirstMessage, values),
+            Decision = decision,
+            DueAt = decision.ScheduledFor,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    private static IntakeResult.Refused Invalid(IReadOnlyDictionary<string, string[]> errors) =>
+        new("validation_failed", "The request has invalid fields.", errors);
+
+    private static IntakeResult.Refused KeyReused() =>
+        new("idempotency_key_reused", "This Idempotency-Key was already used with a different request in the last 24 hours.",
+            new Dictionary<string, string[]>());
+}

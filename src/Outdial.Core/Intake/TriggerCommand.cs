@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using Outdial.Core.Calls;
+
+namespace Outdial.Core.Intake;
+
+/// <summary>
+/// The one normalised "place this call" command every API (native and dialects) translates into.
+/// Times are UTC; durations are seconds. Null means "not given" (defaults apply).
+/// </summary>
+public sealed record TriggerCommand
+{
+    public required string AccountId { get; init; }
+    public required string? To { get; init; }
+    /// <summary>A phone number id, or an E.164 number the account owns.</summary>
+    public string? From { get; init; }
+    public string? AgentId { get; init; }
+    public JsonObject? Contact { get; init; }
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+    public JsonObject? Metadata { get; init; }
+    public DateTimeOffset? NotBefore { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public bool? Record { get; init; }
+    public ConsentEvidence? Consent { get; init; }
+    public int? RingTimeoutSec { get; init; }
+    public int? MaxDurationSec { get; init; }
+    public bool AllowDuplicates { get; init; }
+    public int? MaxAttempts { get; init; }
+    public IReadOnlyDictionary<CallOutcome, int>? RetryCooldownSec { get; init; }
+    /// <summary>The Idempotency-Key header, if any, with the hash of the request it came with.</summary>
+    public IdempotencyInput? Idempotency { get; init; }
+}
+
+/// <summary>
+/// An Idempotency-Key and how to render the response to keep for it.
+/// <paramref name="RenderResponse"/> gets the created call and returns the exact body of the 202 response.
+/// </summary>
+public sealed record IdempotencyInput(string Key, string RequestHash, Func<Call, string> RenderResponse);
+
+/// <summary>What intake decided.</summary>
+public abstract record IntakeResult
+{
+    private IntakeResult() { }
+
+    /// <summary>Stored durably; <see cref="Call.Decision"/> says queued or scheduled.</summary>
+    public sealed record Accepted(Call Call) : IntakeResult;
+
+    /// <summary>The Idempotency-Key's original response, to be sent unchanged.</summary>
+    public sealed record Replayed(int Status, string Body) : IntakeResult;
+
+    /// <summary>
+    /// Refused; nothing stored. <see cref="Code"/> is stable (e.g. <c>validation_failed</c>, <c>number_on_dnc</c>,
+    /// <c>outside_calling_window</c>, <c>idempotency_key_reused</c>); <see cref="Errors"/> maps request fields to messages.
+    /// </summary>
+    public sealed record Refused(string Code, string Message, IReadOnlyDictionary<string, string[]> Errors) : IntakeResult;
+
+    /// <summary>A pending or active call to the same number exists (409); nothing stored.</summary>
+    public sealed record Duplicate(Call Existing) : IntakeResult;
+
+    /// <summary>A request with the same Idempotency-Key is still being processed (409); nothing stored.</summary>
+    public sealed record InFlight : IntakeResult;
+}

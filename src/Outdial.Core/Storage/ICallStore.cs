@@ -1,0 +1,126 @@
+using Outdial.Core.Calls;
+
+namespace Outdial.Core.Storage;
+
+/// <summary>An Idempotency-Key claim carried with a new call (per account, kept 24 h).</summary>
+/// <param name="Key">The header value.</param>
+/// <param name="RequestHash">SHA-256 of the request (method, path, body); a reuse with another hash is refused.</param>
+/// <param name="ResponseStatus">HTTP status to replay.</param>
+/// <param name="ResponseBody">Exact response body to replay.</param>
+public sealed record IdempotencyRecord(string Key, string RequestHash, int ResponseStatus, string ResponseBody);
+
+/// <summary>A new call with its first events, written in one transaction.</summary>
+public sealed record NewCall(Call Call, IReadOnlyList<NewCallEvent> Events, IdempotencyRecord? Idempotency);
+
+/// <summary>Outcome of <see cref="ICallStore.CreateCallAsync"/>.</summary>
+public abstract record CreateCallResult
+{
+    private CreateCallResult() { }
+
+    public sealed record Created(Call Call) : CreateCallResult;
+
+    /// <summary>The account already has a pending or active call to this number (same campaign); nothing was written.</summary>
+    public sealed record Duplicate(Call Existing) : CreateCallResult;
+
+    /// <summary>The Idempotency-Key was used within 24 h with the same request: replay its response.</summary>
+    public sealed record Replay(int Status, string Body) : CreateCallResult;
+
+    /// <summary>The Idempotency-Key was used within 24 h with a different request.</summary>
+    public sealed record KeyReused : CreateCallResult;
+}
+
+/// <summary>
+/// A conditional change of one call: applied only while the call's status is one of
+/// <see cref="Expected"/> (and, when <see cref="LeaseToken"/> is set, while the call holds that lease).
+/// Events are appended with the next sequence numbers, in the same transaction.
+/// </summary>
+public sealed record CallChange
+{
+    public required string CallId { get; init; }
+    public required IReadOnlyCollection<CallStatus> Expected { get; init; }
+    public required CallStatus Next { get; init; }
+    public required DateTimeOffset At { get; init; }
+    /// <summary>Fence: the change applies only while the call holds this lease; the lease is then released.</summary>
+    public string? LeaseToken { get; init; }
+    public DateTimeOffset? DueAt { get; init; }
+    public CallOutcome? Outcome { get; init; }
+    public OutcomeDetail? OutcomeDetail { get; init; }
+    public string? StatusReason { get; init; }
+    /// <summary>A new attempt to insert (the dispatcher's "dialing" write); increments the call's attempt count.</summary>
+    public Attempt? NewAttempt { get; init; }
+    /// <summary>An attempt to update in the same transaction, only while its version is <c>Version - 1</c>.</summary>
+    public Attempt? AttemptUpdate { get; init; }
+    public IReadOnlyList<NewCallEvent> Events { get; init; } = [];
+}
+
+/// <summary>Filters for <see cref="ICallStore.ListCallsAsync"/>; times are UTC; <see cref="Cursor"/> is the last id of the previous page.</summary>
+public sealed record CallQuery(
+    string AccountId,
+    int Limit,
+    string? Cursor = null,
+    CallStatus? Status = null,
+    CallOutcome? Outcome = null,
+    string? AgentId = null,
+    string? CampaignId = null,
+    string? To = null,
+    DateTimeOffset? CreatedFrom = null,
+    DateTimeOffset? CreatedTo = null);
+
+/// <summary>Calls, attempts and events: intake writes, dispatcher claims, provider progress.</summary>
+public interface ICallStore
+{
+    /// <summary>
+    /// Writes a call, its events and its Idempotency-Key in one transaction (group-committed with other
+    /// writes), enforcing in the database: the Idempotency-Key per account (24 h), and the duplicate guard
+    /// (one pending or active call per account, number and campaign unless the call allows duplicates).
+    /// The task completes only after the commit is durable.
+    /// </summary>
+    Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct);
+
+    /// <summary>The Idempotency-Key record of the account created after <paramref name="createdAfter"/> (UTC), or null.</summary>
+    Task<IdempotencyRecord?> FindIdempotencyRecordAsync(string accountId, string key, DateTimeOffset createdAfter, CancellationToken ct);
+
+    Task<Call?> GetCallAsync(string accountId, string callId, CancellationToken ct);
+
+    /// <summary>Reads a call without an account scope (dispatcher and provider callbacks only).</summary>
+    Task<Call?> GetCallByIdAsync(string callId, CancellationToken ct);
+
+    /// <summary>Newest first, at most <see cref="CallQuery.Limit"/> calls.</summary>
+    Task<IReadOnlyList<Call>> ListCallsAsync(CallQuery q, CancellationToken ct);
+
+    Task<IReadOnlyList<CallEvent>> ListEventsAsync(string callId, CancellationToken ct);
+
+    Task<IReadOnlyList<Attempt>> ListAttemptsAsync(string callId, CancellationToken ct);
+
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> calls that are scheduled or queued and due (or past their expiry)
+    /// at <paramref name="now"/>, and whose lease is free or expired. Each claimed call carries
+    /// <paramref name="leaseToken"/> until <paramref name="now"/> + <paramref name="leaseFor"/>.
+    /// </summary>
+    Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct);
+
+    /// <summary>Releases a lease (fenced on its token) and sets the next due time; false when the lease was lost.</summary>
+    Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct);
+
+    /// <summary>Applies <paramref name="change"/> when its conditions hold; false (nothing written) otherwise.</summary>
+    Task<bool> TryApplyAsync(CallChange change, CancellationToken ct);
+
+    /// <summary>Writes an attempt whose stored version is <c>attempt.Version - 1</c>; false when another write won.</summary>
+    Task<bool> TryUpdateAttemptAsync(Attempt attempt, CancellationToken ct);
+
+    Task<Attempt?> GetAttemptAsync(string attemptId, CancellationToken ct);
+
+    Task<Attempt?> FindAttemptByProviderCallIdAsync(string provider, string providerCallId, CancellationToken ct);
+
+    /// <summary>Attempts not yet completed whose last write is older than <paramref name="updatedBefore"/> (the reconciler's work list).</summary>
+    Task<IReadOnlyList<Attempt>> ListStaleAttemptsAsync(DateTimeOffset updatedBefore, int limit, CancellationToken ct);
+
+    /// <summary>Number of calls per account currently dialing, ringing or in progress.</summary>
+    Task<IReadOnlyDictionary<string, int>> CountActiveCallsAsync(CancellationToken ct);
+
+    /// <summary>True when <paramref name="e164"/> is on the account's do-not-call list.</summary>
+    Task<bool> IsOnDncAsync(string accountId, string e164, CancellationToken ct);
+
+    /// <summary>Deletes Idempotency-Key records created before <paramref name="before"/>; returns how many.</summary>
+    Task<int> PurgeIdempotencyKeysAsync(DateTimeOffset before, CancellationToken ct);
+}

@@ -1,0 +1,103 @@
+using Outdial.Core.Calls;
+
+namespace Outdial.Core.Telephony;
+
+/// <summary>What the dispatcher asks a provider to dial. Durations are seconds.</summary>
+/// <param name="AttemptId">Our attempt id; providers keep it as their client reference so a lost answer can be looked up.</param>
+public sealed record DialRequest(
+    string AttemptId,
+    string CallId,
+    string To,
+    string From,
+    int RingTimeoutSec,
+    int MaxDurationSec,
+    bool Record);
+
+/// <summary>The provider's answer to a dial request.</summary>
+public abstract record DialResult
+{
+    private DialResult() { }
+
+    /// <summary>The provider accepted the call; progress follows as <see cref="ProviderEvent"/>s.</summary>
+    public sealed record Placed(string ProviderCallId) : DialResult;
+
+    /// <summary>The provider definitively refused the call (e.g. an invalid number); no call exists.</summary>
+    public sealed record Refused(CallOutcome Outcome, string ProviderStatus, int? SipCode, int? Q850Code, string Error) : DialResult;
+}
+
+/// <summary>Kinds of progress a provider reports.</summary>
+public enum ProviderEventKind
+{
+    Initiated,
+    Ringing,
+    Answered,
+    Completed,
+}
+
+/// <summary>
+/// One progress report from a provider (a status callback, or a sandbox timer). Reports are hints: they may
+/// repeat or arrive out of order; <see cref="CallProgress"/> applies them through the state machine, which never
+/// moves backwards. <see cref="At"/> is UTC; <see cref="Sequence"/> is the provider's per-call counter.
+/// </summary>
+public sealed record ProviderEvent
+{
+    public required string Provider { get; init; }
+    public required string ProviderCallId { get; init; }
+    public string? AttemptId { get; init; }
+    public required ProviderEventKind Kind { get; init; }
+    public required long Sequence { get; init; }
+    public required DateTimeOffset At { get; init; }
+    /// <summary>For <see cref="ProviderEventKind.Answered"/> (and completed answered calls): AMD's verdict.</summary>
+    public AnsweredBy? AnsweredBy { get; init; }
+    /// <summary>For <see cref="ProviderEventKind.Completed"/>: the mapped outcome.</summary>
+    public CallOutcome? Outcome { get; init; }
+    public string? ProviderStatus { get; init; }
+    public int? SipCode { get; init; }
+    public int? Q850Code { get; init; }
+    /// <summary>Connected seconds, on completion.</summary>
+    public int? DurationSec { get; init; }
+}
+
+/// <summary>What a provider knows about one call now: every report up to now, in order.</summary>
+public sealed record ProviderCallSnapshot(string ProviderCallId, IReadOnlyList<ProviderEvent> Events);
+
+/// <summary>
+/// A telephony provider (sandbox, Twilio, Telnyx, Plivo). Implementations report progress by calling
+/// <see cref="IProviderEventSink.ApplyAsync"/>, the same path for real callbacks and simulated ones.
+/// </summary>
+public interface ITelephonyProvider
+{
+    /// <summary>Name stored on phone numbers and attempts, e.g. <c>sandbox</c>.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Places a call. Throws (any exception, including a timeout) when the outcome of the request is unknown:
+    /// the caller then leaves the attempt for the reconciler and never redials it blindly.
+    /// </summary>
+    Task<DialResult> DialAsync(DialRequest request, CancellationToken ct);
+
+    /// <summary>Ends a call in any state (cancels it before answer). Idempotent: hanging up an ended call is not an error.</summary>
+    Task HangUpAsync(string providerCallId, CancellationToken ct);
+
+    /// <summary>
+    /// What the provider knows about an attempt, by its provider id when known, else by our attempt id.
+    /// Null means the provider has no such call: the dial request never reached it.
+    /// </summary>
+    Task<ProviderCallSnapshot?> LookupAsync(string attemptId, string? providerCallId, CancellationToken ct);
+}
+
+/// <summary>Receives provider reports; implemented by <see cref="CallProgress"/>.</summary>
+public interface IProviderEventSink
+{
+    /// <summary>Applies one report; unknown calls and stale reports are ignored. Safe to call concurrently and repeatedly.</summary>
+    Task ApplyAsync(ProviderEvent report, CancellationToken ct);
+}
+
+/// <summary>Looks up registered providers by name.</summary>
+public sealed class TelephonyProviders(IEnumerable<ITelephonyProvider> providers)
+{
+    private readonly Dictionary<string, ITelephonyProvider> _byName = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    /// <summary>The provider called <paramref name="name"/>, or null when this server has none configured.</summary>
+    public ITelephonyProvider? Find(string name) => _byName.GetValueOrDefault(name);
+}

@@ -1,0 +1,96 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Outdial.Storage.Sqlite;
+
+/// <summary>
+/// One SQLite file in WAL mode: opens reader connections (pooled, read-only use) and applies the embedded,
+/// numbered migrations (<c>Migrations/Sqlite/NNNN_name.sql</c>) in order, each in its own transaction with a
+/// <c>schema_version</c> row.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    static SqliteDatabase() => SQLitePCL.Batteries_V2.Init();
+
+    /// <summary>Creates the database handle; <paramref name="path"/> is the file path (its folder is created).</summary>
+    public SqliteDatabase(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Absolute path of the database file.</summary>
+    public string Path { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Opens a connection for reads (writes go through <see cref="SqliteWriter"/>).</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var conn = new SqliteConnection(ConnectionString);
+        await conn.OpenAsync(ct);
+        return conn;
+    }
+
+    /// <summary>Sets WAL mode and applies pending migrations. Returns the schema version afterwards.</summary>
+    public async Task<int> MigrateAsync(CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await conn.ExecuteAsync("PRAGMA journal_mode=WAL;");
+        await conn.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);");
+        var current = await conn.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_version;") ?? 0;
+        foreach (var (version, name, sql) in Migrations("Sqlite"))
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+            await conn.ExecuteAsync("BEGIN IMMEDIATE;");
+            try
+            {
+                // Another process may have migrated meanwhile: re-check inside the write lock.
+                if (await conn.ExecuteScalarAsync<int?>("SELECT 1 FROM schema_version WHERE version = @version;", new { version }) is null)
+                {
+                    await conn.ExecuteAsync(sql);
+                    await conn.ExecuteAsync("INSERT INTO schema_version (version, name, applied_at) VALUES (@version, @name, @at);",
+                        new { version, name, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+                }
+                await conn.ExecuteAsync("COMMIT;");
+            }
+            catch
+            {
+                await conn.ExecuteAsync("ROLLBACK;");
+                throw;
+            }
+            current = version;
+        }
+        return current;
+    }
+
+    /// <summary>Embedded migrations of one dialect folder, ordered by their number prefix.</summary>
+    public static IEnumerable<(int Version, string Name, string Sql)> Migrations(string dialect)
+    {
+        var asm = typeof(SqliteDatabase).Assembly;
+        var prefix = $"{asm.GetName().Name}.Migrations.{dialect}.";
+        return asm.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n =>
+            {
+                var file = n[prefix.Length..];
+                var version = int.Parse(file.AsSpan(0, file.IndexOf('_', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+                using var stream = asm.GetManifestResourceStream(n)!;
+                using var reader = new StreamReader(stream);
+                return (version, file, reader.ReadToEnd());
+            })
+            .OrderBy(m => m.version);
+    }
+}

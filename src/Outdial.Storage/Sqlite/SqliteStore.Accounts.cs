@@ -1,0 +1,80 @@
+using Dapper;
+using Outdial.Core.Accounts;
+using Outdial.Core.Agents;
+using Outdial.Core.PhoneNumbers;
+
+namespace Outdial.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at)
+    {
+        public Account ToAccount() => new(id, name, require_consent != 0, (int)max_concurrent_calls, At(created_at));
+    }
+
+    private sealed record ApiKeyRow(string id, string account_id, string name, string prefix, string hash, long created_at, long? revoked_at)
+    {
+        public ApiKey ToKey() => new(id, account_id, name, prefix, hash, At(created_at), revoked_at is { } r ? At(r) : null);
+    }
+
+    private const string ApiKeyColumns = "id, account_id, name, prefix, hash, created_at, revoked_at";
+
+    /// <inheritdoc />
+    public Task<bool> TryBootstrapAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
+        {
+            if (conn.ExecuteScalar<long>("SELECT COUNT(*) FROM accounts;") > 0)
+            {
+                return false;
+            }
+            conn.Execute("""
+                INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at)
+                VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created)
+                """, new { account.Id, account.Name, account.RequireConsent, account.MaxConcurrentCalls, created = Ms(account.CreatedAt) });
+            InsertApiKey(conn, key);
+            InsertPhoneNumber(conn, number);
+            InsertAgent(conn, agent);
+            return true;
+        }, ct);
+
+    /// <inheritdoc />
+    public async Task<Account?> GetAccountAsync(string accountId, CancellationToken ct) =>
+        (await QuerySingleAsync<AccountRow>("SELECT id, name, require_consent, max_concurrent_calls, created_at FROM accounts WHERE id = @accountId;",
+            new { accountId }, ct))?.ToAccount();
+
+    /// <inheritdoc />
+    public async Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct) =>
+        (await QuerySingleAsync<ApiKeyRow>($"SELECT {ApiKeyColumns} FROM api_keys WHERE hash = @hash AND revoked_at IS NULL;", new { hash }, ct))?.ToKey();
+
+    /// <inheritdoc />
+    public Task CreateApiKeyAsync(ApiKey key, CancellationToken ct) => writer.WriteAsync(conn => InsertApiKey(conn, key), ct);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string accountId, CancellationToken ct) =>
+        [.. (await QueryAsync<ApiKeyRow>($"SELECT {ApiKeyColumns} FROM api_keys WHERE account_id = @accountId ORDER BY id DESC;", new { accountId }, ct))
+            .Select(r => r.ToKey())];
+
+    /// <inheritdoc />
+    public async Task<ApiKey?> GetApiKeyAsync(string accountId, string keyId, CancellationToken ct) =>
+        (await QuerySingleAsync<ApiKeyRow>($"SELECT {ApiKeyColumns} FROM api_keys WHERE account_id = @accountId AND id = @keyId;",
+            new { accountId, keyId }, ct))?.ToKey();
+
+    /// <inheritdoc />
+    public Task<bool> RenameApiKeyAsync(string accountId, string keyId, string name, CancellationToken ct) =>
+        writer.WriteAsync(conn => conn.Execute("UPDATE api_keys SET name = @name WHERE account_id = @accountId AND id = @keyId;",
+            new { accountId, keyId, name }) == 1, ct);
+
+    /// <inheritdoc />
+    public Task<bool> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset at, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
+        {
+            conn.Execute("UPDATE api_keys SET revoked_at = @at WHERE account_id = @accountId AND id = @keyId AND revoked_at IS NULL;",
+                new { accountId, keyId, at = Ms(at) });
+            return conn.ExecuteScalar<long>("SELECT COUNT(*) FROM api_keys WHERE account_id = @accountId AND id = @keyId;", new { accountId, keyId }) == 1;
+        }, ct);
+
+    private static int InsertApiKey(Microsoft.Data.Sqlite.SqliteConnection conn, ApiKey key) => conn.Execute("""
+        INSERT INTO api_keys (id, account_id, name, prefix, hash, created_at, revoked_at)
+        VALUES (@Id, @AccountId, @Name, @Prefix, @Hash, @created, NULL)
+        """, new { key.Id, key.AccountId, key.Name, key.Prefix, key.Hash, created = Ms(key.CreatedAt) });
+}

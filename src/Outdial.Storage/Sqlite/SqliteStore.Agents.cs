@@ -1,0 +1,156 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Outdial.Core.Agents;
+using Outdial.Core.PhoneNumbers;
+using Outdial.Core.Storage;
+
+namespace Outdial.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private sealed record PhoneNumberRow(string id, string account_id, string number, string? label, string provider, string? agent_id,
+        double calls_per_second, long created_at, long updated_at)
+    {
+        public PhoneNumber ToNumber() => new()
+        {
+            Id = id,
+            AccountId = account_id,
+            Number = number,
+            Label = label,
+            Provider = provider,
+            AgentId = agent_id,
+            CallsPerSecond = calls_per_second,
+            CreatedAt = At(created_at),
+            UpdatedAt = At(updated_at),
+        };
+    }
+
+    private const string PhoneNumberColumns = "id, account_id, number, label, provider, agent_id, calls_per_second, created_at, updated_at";
+
+    /// <inheritdoc />
+    public Task<UpsertResult> CreateAgentAsync(Agent agent, CancellationToken ct) =>
+        WriteUniqueAsync(conn =>
+        {
+            if (agent.IsDefault)
+            {
+                ClearDefault(conn, agent);
+            }
+            InsertAgent(conn, agent);
+            return UpsertResult.Ok;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task<UpsertResult> UpdateAgentAsync(Agent agent, CancellationToken ct) =>
+        WriteUniqueAsync(conn =>
+        {
+            if (agent.IsDefault)
+            {
+                ClearDefault(conn, agent);
+            }
+            var rows = conn.Execute("""
+                UPDATE agents SET key = @Key, is_default = @IsDefault, doc = @doc, updated_at = @updated
+                WHERE account_id = @AccountId AND id = @Id AND deleted_at IS NULL
+                """, new { agent.Key, agent.IsDefault, doc = ToDoc(agent), updated = Ms(agent.UpdatedAt), agent.AccountId, agent.Id });
+            return rows == 1 ? UpsertResult.Ok : UpsertResult.NotFound;
+        }, ct);
+
+    /// <inheritdoc />
+    public async Task<Agent?> GetAgentAsync(string accountId, string agentId, CancellationToken ct, bool includeDeleted = false)
+    {
+        var doc = await QuerySingleAsync<string>(includeDeleted
+            ? "SELECT doc FROM agents WHERE account_id = @accountId AND id = @agentId;"
+            : "SELECT doc FROM agents WHERE account_id = @accountId AND id = @agentId AND deleted_at IS NULL;", new { accountId, agentId }, ct);
+        return doc is null ? null : FromDoc<Agent>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<Agent?> FindAgentByKeyAsync(string accountId, string key, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("SELECT doc FROM agents WHERE account_id = @accountId AND key = @key AND deleted_at IS NULL;",
+            new { accountId, key }, ct);
+        return doc is null ? null : FromDoc<Agent>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<Agent?> GetDefaultAgentAsync(string accountId, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("SELECT doc FROM agents WHERE account_id = @accountId AND is_default = 1 AND deleted_at IS NULL;",
+            new { accountId }, ct);
+        return doc is null ? null : FromDoc<Agent>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Agent>> ListAgentsAsync(string accountId, CancellationToken ct) =>
+        [.. (await QueryAsync<string>("SELECT doc FROM agents WHERE account_id = @accountId AND deleted_at IS NULL ORDER BY id;", new { accountId }, ct))
+            .Select(FromDoc<Agent>)];
+
+    /// <inheritdoc />
+    public Task<UpsertResult> DeleteAgentAsync(string accountId, string agentId, DateTimeOffset at, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
+        {
+            var isDefault = conn.ExecuteScalar<long?>("SELECT is_default FROM agents WHERE account_id = @accountId AND id = @agentId AND deleted_at IS NULL;",
+                new { accountId, agentId });
+            if (isDefault is null)
+            {
+                return UpsertResult.NotFound;
+            }
+            if (isDefault == 1)
+            {
+                return UpsertResult.Conflict;
+            }
+            conn.Execute("UPDATE agents SET deleted_at = @at WHERE account_id = @accountId AND id = @agentId AND deleted_at IS NULL;",
+                new { accountId, agentId, at = Ms(at) });
+            return UpsertResult.Ok;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task<UpsertResult> CreatePhoneNumberAsync(PhoneNumber number, CancellationToken ct) =>
+        WriteUniqueAsync(conn =>
+        {
+            InsertPhoneNumber(conn, number);
+            return UpsertResult.Ok;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task<UpsertResult> UpdatePhoneNumberAsync(PhoneNumber number, CancellationToken ct) =>
+        WriteUniqueAsync(conn => conn.Execute("""
+            UPDATE phone_numbers SET number = @Number, label = @Label, provider = @Provider, agent_id = @AgentId,
+                calls_per_second = @CallsPerSecond, updated_at = @updated
+            WHERE account_id = @AccountId AND id = @Id
+            """, new { number.Number, number.Label, number.Provider, number.AgentId, number.CallsPerSecond, updated = Ms(number.UpdatedAt), number.AccountId, number.Id }) == 1
+            ? UpsertResult.Ok : UpsertResult.NotFound, ct);
+
+    /// <inheritdoc />
+    public async Task<PhoneNumber?> GetPhoneNumberAsync(string accountId, string phoneNumberId, CancellationToken ct) =>
+        (await QuerySingleAsync<PhoneNumberRow>($"SELECT {PhoneNumberColumns} FROM phone_numbers WHERE account_id = @accountId AND id = @phoneNumberId;",
+            new { accountId, phoneNumberId }, ct))?.ToNumber();
+
+    /// <inheritdoc />
+    public async Task<PhoneNumber?> FindPhoneNumberAsync(string accountId, string e164, CancellationToken ct) =>
+        (await QuerySingleAsync<PhoneNumberRow>($"SELECT {PhoneNumberColumns} FROM phone_numbers WHERE account_id = @accountId AND number = @e164;",
+            new { accountId, e164 }, ct))?.ToNumber();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<PhoneNumber>> ListPhoneNumbersAsync(string accountId, CancellationToken ct) =>
+        [.. (await QueryAsync<PhoneNumberRow>($"SELECT {PhoneNumberColumns} FROM phone_numbers WHERE account_id = @accountId ORDER BY id;", new { accountId }, ct))
+            .Select(r => r.ToNumber())];
+
+    /// <inheritdoc />
+    public Task<bool> DeletePhoneNumberAsync(string accountId, string phoneNumberId, CancellationToken ct) =>
+        writer.WriteAsync(conn => conn.Execute("DELETE FROM phone_numbers WHERE account_id = @accountId AND id = @phoneNumberId;",
+            new { accountId, phoneNumberId }) == 1, ct);
+
+    private static void ClearDefault(SqliteConnection conn, Agent agent) =>
+        conn.Execute("UPDATE agents SET is_default = 0, doc = json_set(doc, '$.isDefault', json('false')) WHERE account_id = @AccountId AND id <> @Id AND is_default = 1;",
+            new { agent.AccountId, agent.Id });
+
+    private static void InsertAgent(SqliteConnection conn, Agent agent) => conn.Execute("""
+        INSERT INTO agents (id, account_id, key, is_default, doc, created_at, updated_at)
+        VALUES (@Id, @AccountId, @Key, @IsDefault, @doc, @created, @updated)
+        """, new { agent.Id, agent.AccountId, agent.Key, agent.IsDefault, doc = ToDoc(agent), created = Ms(agent.CreatedAt), updated = Ms(agent.UpdatedAt) });
+
+    private static void InsertPhoneNumber(SqliteConnection conn, PhoneNumber n) => conn.Execute("""
+        INSERT INTO phone_numbers (id, account_id, number, label, provider, agent_id, calls_per_second, created_at, updated_at)
+        VALUES (@Id, @AccountId, @Number, @Label, @Provider, @AgentId, @CallsPerSecond, @created, @updated)
+        """, new { n.Id, n.AccountId, n.Number, n.Label, n.Provider, n.AgentId, n.CallsPerSecond, created = Ms(n.CreatedAt), updated = Ms(n.UpdatedAt) });
+}

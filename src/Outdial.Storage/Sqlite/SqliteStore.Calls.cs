@@ -1,0 +1,348 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Outdial.Core.Calls;
+using Outdial.Core.Common;
+using Outdial.Core.Storage;
+
+namespace Outdial.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string PendingOrActive = "('scheduled', 'queued', 'dialing', 'ringing', 'in_progress')";
+
+    private sealed record IdempotencyRow(string request_hash, long response_status, string response_body, long created_at);
+
+    private sealed record EventRow(string id, string call_id, string account_id, long sequence, string type, long at, string data);
+
+    private sealed record LeaseRow(string doc, string? lease_token);
+
+    /// <inheritdoc />
+    public Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct) =>
+        writer.WriteAsync<CreateCallResult>(conn =>
+        {
+            var call = newCall.Call;
+            if (newCall.Idempotency is { } idem)
+            {
+                var prior = conn.QuerySingleOrDefault<IdempotencyRow>(
+                    "SELECT request_hash, response_status, response_body, created_at FROM idempotency_keys WHERE account_id = @AccountId AND key = @Key;",
+                    new { call.AccountId, idem.Key });
+                if (prior is not null && At(prior.created_at) > call.CreatedAt - TimeSpan.FromHours(24))
+                {
+                    return prior.request_hash == idem.RequestHash
+                        ? new CreateCallResult.Replay((int)prior.response_status, prior.response_body)
+                        : new CreateCallResult.KeyReused();
+                }
+                conn.Execute("DELETE FROM idempotency_keys WHERE account_id = @AccountId AND key = @Key;", new { call.AccountId, idem.Key });
+            }
+            var guarded = conn.Execute("""
+                INSERT INTO active_call_guard (account_id, to_number, campaign_key, call_id) VALUES (@AccountId, @To, @CampaignKey, @Id)
+                ON CONFLICT DO NOTHING
+                """, new { call.AccountId, call.To, call.CampaignKey, call.Id });
+            if (guarded == 0 && !call.AllowDuplicates)
+            {
+                var existing = conn.QuerySingle<string>("""
+                    SELECT c.doc FROM active_call_guard g JOIN calls c ON c.id = g.call_id
+                    WHERE g.account_id = @AccountId AND g.to_number = @To AND g.campaign_key = @CampaignKey
+                    """, new { call.AccountId, call.To, call.CampaignKey });
+                return new CreateCallResult.Duplicate(FromDoc<Call>(existing));
+            }
+            var stored = call with { EventSequence = newCall.Events.Count };
+            conn.Execute("""
+                INSERT INTO calls (id, account_id, status, outcome, to_number, agent_id, campaign_id, due_at, expires_at, created_at, updated_at, doc)
+                VALUES (@Id, @AccountId, @status, NULL, @To, @AgentId, @CampaignId, @due, @expires, @created, @created, @doc)
+                """, new
+            {
+                stored.Id,
+                stored.AccountId,
+                status = stored.Status.ToWire(),
+                stored.To,
+                stored.AgentId,
+                stored.CampaignId,
+                due = Ms(stored.DueAt),
+                expires = Ms(stored.ExpiresAt),
+                created = Ms(stored.CreatedAt),
+                doc = ToDoc(stored),
+            });
+            InsertEvents(conn, stored, 0, newCall.Events, stored.CreatedAt);
+            if (newCall.Idempotency is { } record)
+            {
+                conn.Execute("""
+                    INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, response_body, created_at)
+                    VALUES (@AccountId, @Key, @RequestHash, @ResponseStatus, @ResponseBody, @created)
+                    """, new { call.AccountId, record.Key, record.RequestHash, record.ResponseStatus, record.ResponseBody, created = Ms(call.CreatedAt) });
+            }
+            return new CreateCallResult.Created(stored);
+        }, ct);
+
+    /// <inheritdoc />
+    public async Task<IdempotencyRecord?> FindIdempotencyRecordAsync(string accountId, string key, DateTimeOffset createdAfter, CancellationToken ct)
+    {
+        var row = await QuerySingleAsync<IdempotencyRow>("""
+            SELECT request_hash, response_status, response_body, created_at FROM idempotency_keys
+            WHERE account_id = @accountId AND key = @key AND created_at > @after
+            """, new { accountId, key, after = Ms(createdAfter) }, ct);
+        return row is null ? null : new IdempotencyRecord(key, row.request_hash, (int)row.response_status, row.response_body);
+    }
+
+    /// <inheritdoc />
+    public async Task<Call?> GetCallAsync(string accountId, string callId, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("SELECT doc FROM calls WHERE account_id = @accountId AND id = @callId;", new { accountId, callId }, ct);
+        return doc is null ? null : FromDoc<Call>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<Call?> GetCallByIdAsync(string callId, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("SELECT doc FROM calls WHERE id = @callId;", new { callId }, ct);
+        return doc is null ? null : FromDoc<Call>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Call>> ListCallsAsync(CallQuery q, CancellationToken ct)
+    {
+        // Only fixed fragments are appended; every value is a parameter.
+        var sql = new StringBuilder("SELECT doc FROM calls WHERE account_id = @AccountId");
+        if (q.Cursor is not null) sql.Append(" AND id < @Cursor");
+        if (q.Status is not null) sql.Append(" AND status = @status");
+        if (q.Outcome is not null) sql.Append(" AND outcome = @outcome");
+        if (q.AgentId is not null) sql.Append(" AND agent_id = @AgentId");
+        if (q.CampaignId is not null) sql.Append(" AND campaign_id = @CampaignId");
+        if (q.To is not null) sql.Append(" AND to_number = @To");
+        if (q.CreatedFrom is not null) sql.Append(" AND created_at >= @from");
+        if (q.CreatedTo is not null) sql.Append(" AND created_at < @to");
+        sql.Append(" ORDER BY id DESC LIMIT @Limit;");
+        var docs = await QueryAsync<string>(sql.ToString(), new
+        {
+            q.AccountId,
+            q.Cursor,
+            status = q.Status?.ToWire(),
+            outcome = q.Outcome?.ToWire(),
+            q.AgentId,
+            q.CampaignId,
+            q.To,
+            from = Ms(q.CreatedFrom),
+            to = Ms(q.CreatedTo),
+            q.Limit,
+        }, ct);
+        return [.. docs.Select(FromDoc<Call>)];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CallEvent>> ListEventsAsync(string callId, CancellationToken ct) =>
+        [.. (await QueryAsync<EventRow>("SELECT id, call_id, account_id, sequence, type, at, data FROM call_events WHERE call_id = @callId ORDER BY sequence;",
+            new { callId }, ct))
+            .Select(r => new CallEvent(r.id, r.call_id, r.account_id, r.sequence, r.type, At(r.at), (JsonObject)JsonNode.Parse(r.data)!))];
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Attempt>> ListAttemptsAsync(string callId, CancellationToken ct) =>
+        [.. (await QueryAsync<string>("SELECT doc FROM call_attempts WHERE call_id = @callId ORDER BY number;", new { callId }, ct)).Select(FromDoc<Attempt>)];
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
+        writer.WriteAsync<IReadOnlyList<Call>>(conn =>
+        {
+            var docs = conn.Query<string>("""
+                SELECT doc FROM calls
+                WHERE status IN ('scheduled', 'queued')
+                  AND (due_at <= @now OR expires_at <= @now)
+                  AND (lease_until IS NULL OR lease_until <= @now)
+                ORDER BY due_at
+                LIMIT @limit
+                """, new { now = Ms(now), limit }).AsList();
+            var claimed = docs.Select(FromDoc<Call>).ToList();
+            if (claimed.Count > 0)
+            {
+                conn.Execute("UPDATE calls SET lease_token = @leaseToken, lease_until = @until WHERE id IN @ids;",
+                    new { leaseToken, until = Ms(now + leaseFor), ids = claimed.Select(c => c.Id) });
+            }
+            return claimed;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
+        {
+            var row = conn.QuerySingleOrDefault<LeaseRow>("SELECT doc, lease_token FROM calls WHERE id = @callId;", new { callId });
+            if (row is null || row.lease_token != leaseToken)
+            {
+                return false;
+            }
+            var call = FromDoc<Call>(row.doc) with { DueAt = dueAt };
+            return conn.Execute("""
+                UPDATE calls SET lease_token = NULL, lease_until = NULL, due_at = @due, doc = @doc
+                WHERE id = @callId AND lease_token = @leaseToken
+                """, new { callId, leaseToken, due = Ms(dueAt), doc = ToDoc(call) }) == 1;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task<bool> TryApplyAsync(CallChange change, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
+        {
+            var row = conn.QuerySingleOrDefault<LeaseRow>("SELECT doc, lease_token FROM calls WHERE id = @CallId;", new { change.CallId });
+            if (row is null)
+            {
+                return false;
+            }
+            var call = FromDoc<Call>(row.doc);
+            if (!change.Expected.Contains(call.Status) || (change.LeaseToken is not null && row.lease_token != change.LeaseToken))
+            {
+                return false;
+            }
+            if (call.Status != change.Next && !CallStateMachine.CanTransition(call.Status, change.Next))
+            {
+                throw new InvalidOperationException($"illegal transition {call.Status} -> {change.Next} for call {call.Id}");
+            }
+            if (change.AttemptUpdate is { } update && !TryUpdateAttempt(conn, update))
+            {
+                return false;
+            }
+            var next = call with
+            {
+                Status = change.Next,
+                UpdatedAt = change.At,
+                DueAt = change.DueAt ?? call.DueAt,
+                Outcome = change.Outcome ?? call.Outcome,
+                OutcomeDetail = change.OutcomeDetail ?? call.OutcomeDetail,
+                StatusReason = change.StatusReason ?? call.StatusReason,
+                AttemptCount = call.AttemptCount + (change.NewAttempt is null ? 0 : 1),
+                EndedAt = change.Next.IsTerminal() ? change.At : call.EndedAt,
+                EventSequence = call.EventSequence + change.Events.Count,
+            };
+            var releaseLease = change.LeaseToken is not null || !next.Status.IsPending();
+            var rows = conn.Execute("""
+                UPDATE calls SET status = @status, outcome = @outcome, due_at = @due, updated_at = @updated, doc = @doc,
+                    lease_token = CASE WHEN @releaseLease THEN NULL ELSE lease_token END,
+                    lease_until = CASE WHEN @releaseLease THEN NULL ELSE lease_until END
+                WHERE id = @Id AND status = @expected
+                """, new
+            {
+                status = next.Status.ToWire(),
+                outcome = next.Outcome?.ToWire(),
+                due = Ms(next.DueAt),
+                updated = Ms(next.UpdatedAt),
+                doc = ToDoc(next),
+                releaseLease,
+                next.Id,
+                expected = call.Status.ToWire(),
+            });
+            if (rows != 1)
+            {
+                throw new InvalidOperationException("call changed inside the writer transaction");
+            }
+            if (change.NewAttempt is { } attempt)
+            {
+                conn.Execute("""
+                    INSERT INTO call_attempts (id, call_id, number, provider, provider_call_id, status, updated_at, version, doc)
+                    VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc)
+                    """, new
+                {
+                    attempt.Id,
+                    attempt.CallId,
+                    attempt.Number,
+                    attempt.Provider,
+                    attempt.ProviderCallId,
+                    status = Wire(attempt.Status),
+                    updated = Ms(attempt.UpdatedAt),
+                    attempt.Version,
+                    doc = ToDoc(attempt),
+                });
+            }
+            InsertEvents(conn, next, call.EventSequence, change.Events, change.At);
+            if (next.Status.IsTerminal())
+            {
+                ReleaseGuard(conn, next);
+            }
+            return true;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task<bool> TryUpdateAttemptAsync(Attempt attempt, CancellationToken ct) =>
+        writer.WriteAsync(conn => TryUpdateAttempt(conn, attempt), ct);
+
+    /// <inheritdoc />
+    public async Task<Attempt?> GetAttemptAsync(string attemptId, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("SELECT doc FROM call_attempts WHERE id = @attemptId;", new { attemptId }, ct);
+        return doc is null ? null : FromDoc<Attempt>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<Attempt?> FindAttemptByProviderCallIdAsync(string provider, string providerCallId, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("SELECT doc FROM call_attempts WHERE provider = @provider AND provider_call_id = @providerCallId;",
+            new { provider, providerCallId }, ct);
+        return doc is null ? null : FromDoc<Attempt>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Attempt>> ListStaleAttemptsAsync(DateTimeOffset updatedBefore, int limit, CancellationToken ct) =>
+        [.. (await QueryAsync<string>("""
+            SELECT doc FROM call_attempts WHERE status <> 'completed' AND updated_at < @before ORDER BY updated_at LIMIT @limit
+            """, new { before = Ms(updatedBefore), limit }, ct)).Select(FromDoc<Attempt>)];
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, int>> CountActiveCallsAsync(CancellationToken ct) =>
+        (await QueryAsync<(string AccountId, long Count)>(
+            "SELECT account_id, COUNT(*) FROM calls WHERE status IN ('dialing', 'ringing', 'in_progress') GROUP BY account_id;", null, ct))
+            .ToDictionary(r => r.AccountId, r => (int)r.Count, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public async Task<bool> IsOnDncAsync(string accountId, string e164, CancellationToken ct) =>
+        await QuerySingleAsync<long?>("SELECT 1 FROM dnc_entries WHERE account_id = @accountId AND number = @e164;", new { accountId, e164 }, ct) is not null;
+
+    /// <inheritdoc />
+    public Task<int> PurgeIdempotencyKeysAsync(DateTimeOffset before, CancellationToken ct) =>
+        writer.WriteAsync(conn => conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) }), ct);
+
+    private static bool TryUpdateAttempt(SqliteConnection conn, Attempt attempt) => conn.Execute("""
+        UPDATE call_attempts SET provider_call_id = @ProviderCallId, status = @status, updated_at = @updated, version = @Version, doc = @doc
+        WHERE id = @Id AND version = @previous
+        """, new
+    {
+        attempt.ProviderCallId,
+        status = Wire(attempt.Status),
+        updated = Ms(attempt.UpdatedAt),
+        attempt.Version,
+        doc = ToDoc(attempt),
+        attempt.Id,
+        previous = attempt.Version - 1,
+    }) == 1;
+
+    private static void InsertEvents(SqliteConnection conn, Call call, long afterSequence, IReadOnlyList<NewCallEvent> events, DateTimeOffset at)
+    {
+        var seq = afterSequence;
+        foreach (var e in events)
+        {
+            seq++;
+            conn.Execute("""
+                INSERT INTO call_events (id, call_id, account_id, sequence, type, at, data) VALUES (@id, @callId, @accountId, @seq, @Type, @at, @data)
+                """, new { id = Ids.New("evt", at), callId = call.Id, accountId = call.AccountId, seq, e.Type, at = Ms(at), data = e.Data.ToJsonString() });
+        }
+    }
+
+    /// <summary>Frees the duplicate guard held by a call that reached a terminal state, handing it to another live call to the same number if any.</summary>
+    private static void ReleaseGuard(SqliteConnection conn, Call call)
+    {
+        if (conn.Execute("DELETE FROM active_call_guard WHERE call_id = @Id;", new { call.Id }) == 0)
+        {
+            return;
+        }
+        conn.Execute($"""
+            INSERT INTO active_call_guard (account_id, to_number, campaign_key, call_id)
+            SELECT account_id, to_number, COALESCE(campaign_id, ''), id FROM calls
+            WHERE account_id = @AccountId AND to_number = @To AND COALESCE(campaign_id, '') = @CampaignKey
+              AND status IN {PendingOrActive} AND id <> @Id
+            ORDER BY id LIMIT 1
+            ON CONFLICT DO NOTHING
+            """, new { call.AccountId, call.To, call.CampaignKey, call.Id });
+    }
+
+    private static string Wire(AttemptStatus s) => s switch
+    {
+        AttemptStatus.InProgress => "in_progress",
+        _ => s.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,149 @@
+using System.Threading.Channels;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Outdial.Storage.Sqlite;
+
+/// <summary>
+/// The one writer of the SQLite file (ARCHITECTURE §6). Every write — intake, claims, transitions — is queued here;
+/// a single loop takes whatever has queued up (up to <see cref="SqliteOptions.MaxBatch"/>), runs each piece inside
+/// its own savepoint of one <c>BEGIN IMMEDIATE</c> transaction, commits once, and only then completes the callers'
+/// tasks. Many requests therefore share one fsync (group commit), a failing piece rolls back only its savepoint, and
+/// no caller is told "done" before its write is durable.
+/// </summary>
+public sealed class SqliteWriter : IAsyncDisposable
+{
+    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqliteConnection _conn;
+    private readonly int _maxBatch;
+    private readonly Task _loop;
+
+    /// <summary>Opens the writer connection with <c>PRAGMA synchronous=<paramref name="synchronous"/></c> and starts the loop.</summary>
+    public SqliteWriter(SqliteDatabase db, string synchronous, int maxBatch)
+    {
+        if (synchronous is not ("FULL" or "NORMAL" or "EXTRA"))
+        {
+            throw new ArgumentException("synchronous must be FULL, NORMAL or EXTRA", nameof(synchronous));
+        }
+        _conn = new SqliteConnection(db.ConnectionString);
+        _conn.Open();
+        _conn.Execute($"PRAGMA synchronous={synchronous};");
+        _maxBatch = maxBatch;
+        _loop = Task.Factory.StartNew(LoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Number of transactions committed so far (for the benchmark: requests per commit).</summary>
+    public long Commits { get; private set; }
+
+    /// <summary>Number of writes committed so far.</summary>
+    public long Writes { get; private set; }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the writer connection inside a transaction and completes after the commit.
+    /// Exceptions thrown by <paramref name="work"/> roll back only its own changes and are rethrown to the caller.
+    /// Once queued a write is not withdrawn: cancelling <paramref name="ct"/> stops waiting, not the write.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct = default)
+    {
+        var op = new WriteOp<T>(work);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(op), this);
+        return ct.CanBeCanceled ? op.Task.WaitAsync(ct) : op.Task;
+    }
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<WriteOp>(_maxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+            try
+            {
+                _conn.Execute("BEGIN IMMEDIATE;");
+                foreach (var op in batch)
+                {
+                    _conn.Execute("SAVEPOINT w;");
+                    try
+                    {
+                        op.Run(_conn);
+                        _conn.Execute("RELEASE w;");
+                    }
+                    catch (Exception ex)
+                    {
+                        _conn.Execute("ROLLBACK TO w; RELEASE w;");
+                        op.Failed = ex;
+                    }
+                }
+                _conn.Execute("COMMIT;");
+                Commits++;
+                Writes += batch.Count;
+                foreach (var op in batch)
+                {
+                    op.Complete();
+                }
+            }
+            catch (Exception ex)
+            {
+                try
+                {
+                    _conn.Execute("ROLLBACK;");
+                }
+                catch (SqliteException)
+                {
+                    // No transaction was open (BEGIN itself failed); nothing to undo.
+                }
+                foreach (var op in batch)
+                {
+                    op.Fail(ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>Stops accepting writes, finishes those queued, and closes the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+        await _conn.DisposeAsync();
+    }
+
+    private abstract class WriteOp
+    {
+        public Exception? Failed { get; set; }
+
+        public abstract void Run(SqliteConnection conn);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class WriteOp<T>(Func<SqliteConnection, T> work) : WriteOp
+    {
+        private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _tcs.Task;
+
+        public override void Run(SqliteConnection conn) => _result = work(conn);
+
+        public override void Complete()
+        {
+            if (Failed is { } ex)
+            {
+                _tcs.TrySetException(ex);
+            }
+            else
+            {
+                _tcs.TrySetResult(_result!);
+            }
+        }
+
+        public override void Fail(Exception ex) => _tcs.TrySetException(ex);
+    }
+}
