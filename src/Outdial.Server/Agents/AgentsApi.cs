@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Common;
+using Outdial.Core.Storage;
+using Outdial.Server.Infrastructure;
+
+namespace Outdial.Server.Agents;
+
+/// <summary>The native agents API: <c>/v1/agents</c>.</summary>
+public static class AgentsApi
+{
+    public static RouteGroupBuilder MapAgents(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/agents").WithTags("Agents").RequireAuthorization();
+        group.MapPost("/", CreateAsync).WithName("CreateAgent").Produces<AgentResource>(StatusCodes.Status201Created);
+        group.MapGet("/", async (ClaimsPrincipal user, IAgentStore agents, CancellationToken ct) =>
+            TypedResults.Ok(new { data = (await agents.ListAgentsAsync(user.AccountId(), ct)).Select(AgentMapping.ToResource) })).WithName("ListAgents");
+        group.MapGet("/{id}", async (string id, ClaimsPrincipal user, IAgentStore agents, CancellationToken ct) =>
+            await agents.GetAgentAsync(user.AccountId(), id, ct) is { } a ? (IResult)TypedResults.Ok(AgentMapping.ToResource(a)) : Problems.NotFound("agent"))
+            .WithName("GetAgent");
+        group.MapPatch("/{id}", UpdateAsync).WithName("UpdateAgent").Accepts<AgentRequest>("application/merge-patch+json", "application/json");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteAgent");
+        return group;
+    }
+
+    /// <summary>201 with the agent; 409 <c>agent_key_taken</c>; 422 <c>validation_failed</c>.</summary>
+    public static async Task<IResult> CreateAsync([FromBody] AgentRequest body, ClaimsPrincipal user, IAgentStore agents, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var agent = AgentMapping.Build(body, Ids.New("agt", now), user.AccountId(), now, now, errors);
+        await CheckPhoneNumberAsync(body, user.AccountId(), agents, errors, ct);
+        if (agent is null || errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await agents.CreateAgentAsync(agent, ct) == UpsertResult.Conflict
+            ? KeyTaken(agent.Key)
+            : TypedResults.Created($"/v1/agents/{agent.Id}", AgentMapping.ToResource(agent));
+    }
+
+    /// <summary>Merge-patch (RFC 7396, top level); the result is validated like a create. An agent stops being the default only by making another one the default.</summary>
+    public static async Task<IResult> UpdateAsync(string id, [FromBody] JsonObject patch, ClaimsPrincipal user, IAgentStore agents,
+        IOptions<JsonOptions> json, TimeProvider clock, CancellationToken ct)
+    {
+        var current = await agents.GetAgentAsync(user.AccountId(), id, ct);
+        if (current is null)
+        {
+            return Problems.NotFound("agent");
+        }
+        var request = MergePatch.Apply(AgentMapping.ToRequest(current), patch, json.Value.SerializerOptions);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var agent = AgentMapping.Build(request, current.Id, current.AccountId, current.CreatedAt, clock.GetUtcNow(), errors);
+        await CheckPhoneNumberAsync(request, user.AccountId(), agents, errors, ct);
+        if (current.IsDefault && request.IsDefault == false)
+        {
+            errors["isDefault"] = ["the default agent stays the default until another agent is made the default"];
+        }
+        if (agent is null || errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await agents.UpdateAgentAsync(agent, ct) switch
+        {
+            UpsertResult.Conflict => KeyTaken(agent.Key),
+            UpsertResult.NotFound => Problems.NotFound("agent"),
+            _ => TypedResults.Ok(AgentMapping.ToResource(agent)),
+        };
+    }
+
+    /// <summary>204; 404; 409 <c>default_agent</c> for the account's default agent. Calls already placed keep their agent.</summary>
+    public static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, IAgentStore agents, TimeProvider clock, CancellationToken ct) =>
+        await agents.DeleteAgentAsync(user.AccountId(), id, clock.GetUtcNow(), ct) switch
+        {
+            UpsertResult.NotFound => Problems.NotFound("agent"),
+            UpsertResult.Conflict => Problems.Create(StatusCodes.Status409Conflict, "default_agent", "The default agent cannot be deleted.",
+                "Make another agent the default first."),
+            _ => TypedResults.NoContent(),
+        };
+
+    private static async Task CheckPhoneNumberAsync(AgentRequest body, string accountId, IAgentStore agents, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (body.PhoneNumberId is { } pn && await agents.GetPhoneNumberAsync(accountId, pn, ct) is null)
+        {
+            errors["phoneNumberId"] = ["is not a phone number of this account"];
+        }
+    }
+
+    private static IResult KeyTaken(string key) =>
+        Problems.Create(StatusCodes.Status409Conflict, "agent_key_taken", "Another agent already has this key.", $"The key '{key}' is in use in this account.");
+}

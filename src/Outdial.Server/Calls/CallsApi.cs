@@ -1,0 +1,275 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Calls;
+using Outdial.Core.Intake;
+using Outdial.Core.Storage;
+using Outdial.Server.Infrastructure;
+
+namespace Outdial.Server.Calls;
+
+/// <summary>The native calls API: <c>/v1/calls</c>.</summary>
+public static class CallsApi
+{
+    /// <summary>Longest accepted Idempotency-Key header.</summary>
+    public const int MaxIdempotencyKeyLength = 255;
+
+    public static RouteGroupBuilder MapCalls(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/calls").WithTags("Calls").RequireAuthorization();
+        group.MapPost("/", CreateAsync).WithName("CreateCall")
+            .Produces<CallResource>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/", ListAsync).WithName("ListCalls");
+        group.MapGet("/{id}", GetAsync).WithName("GetCall");
+        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelCall");
+        group.MapGet("/{id}/events", EventsAsync).WithName("ListCallEvents");
+        group.MapGet("/{id}/attempts", AttemptsAsync).WithName("ListCallAttempts");
+        return group;
+    }
+
+    /// <summary>
+    /// Accepts a call: 202 with the call resource and <c>Location</c>; 409 <c>duplicate_call</c> (with <c>existingCall</c>)
+    /// or <c>idempotency_in_flight</c>; 422 <c>validation_failed</c>, <c>number_on_dnc</c>, <c>outside_calling_window</c>,
+    /// <c>idempotency_key_reused</c>. A replayed Idempotency-Key answers with the original status and body and
+    /// <c>Idempotent-Replayed: true</c>.
+    /// </summary>
+    public static async Task<IResult> CreateAsync(
+        HttpContext http,
+        [FromBody] CreateCallRequest body,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user,
+        CallIntake intake,
+        IOptions<JsonOptions> json,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var cmd = ToCommand(user.AccountId(), body, errors);
+        if (idempotencyKey is not null && (idempotencyKey.Length == 0 || idempotencyKey.Length > MaxIdempotencyKeyLength))
+        {
+            errors["Idempotency-Key"] = [$"must be 1 to {MaxIdempotencyKeyLength} characters"];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var options = json.Value.SerializerOptions;
+        if (idempotencyKey is not null)
+        {
+            cmd = cmd with
+            {
+                Idempotency = new IdempotencyInput(idempotencyKey, await HashRequestAsync(http.Request, ct),
+                    call => JsonSerializer.Serialize(CallResource.Of(call), options)),
+            };
+        }
+        var result = await intake.TriggerAsync(cmd, ct);
+        switch (result)
+        {
+            case IntakeResult.Accepted accepted:
+                http.Response.Headers.Location = $"/v1/calls/{accepted.Call.Id}";
+                return Results.Content(JsonSerializer.Serialize(CallResource.Of(accepted.Call), options), "application/json", statusCode: StatusCodes.Status202Accepted);
+            case IntakeResult.Replayed replayed:
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                if (JsonDocument.Parse(replayed.Body).RootElement.TryGetProperty("id", out var id))
+                {
+                    http.Response.Headers.Location = $"/v1/calls/{id.GetString()}";
+                }
+                return Results.Content(replayed.Body, "application/json", statusCode: replayed.Status);
+            case IntakeResult.Duplicate duplicate:
+                return Problems.Create(StatusCodes.Status409Conflict, "duplicate_call", "A call to this number is already pending or in progress.",
+                    $"Call {duplicate.Existing.Id} to {duplicate.Existing.To} is {duplicate.Existing.Status.ToWire()}; send allowDuplicates: true to place another.",
+                    extra: new Dictionary<string, object?> { ["existingCall"] = CallResource.Of(duplicate.Existing) });
+            case IntakeResult.InFlight:
+                return Problems.Create(StatusCodes.Status409Conflict, "idempotency_in_flight", "A request with this Idempotency-Key is still being processed.",
+                    "Retry after it has completed to receive its response.");
+            case IntakeResult.Refused { Code: "validation_failed" } invalid:
+                return Problems.Validation(invalid.Errors);
+            case IntakeResult.Refused refused:
+                return Problems.Create(StatusCodes.Status422UnprocessableEntity, refused.Code, refused.Message, refused.Message, refused.Errors);
+            default:
+                throw new InvalidOperationException("unknown intake result");
+        }
+    }
+
+    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ICallStore calls, CancellationToken ct) =>
+        await calls.GetCallAsync(user.AccountId(), id, ct) is { } call
+            ? TypedResults.Ok(CallResource.Of(call))
+            : Problems.NotFound("call");
+
+    /// <summary>Newest first. Filters: status, outcome, agentId, campaignId, to, createdFrom, createdTo (ISO-8601); cursor; limit 1–100 (default 20).</summary>
+    public static async Task<IResult> ListAsync(HttpRequest request, ClaimsPrincipal user, ICallStore calls, CancellationToken ct)
+    {
+        var q = request.Query;
+        var limit = 20;
+        if (q.TryGetValue("limit", out var l) && (!int.TryParse(l, out limit) || limit is < 1 or > 100))
+        {
+            return Problems.BadQuery("limit", "must be an integer from 1 to 100");
+        }
+        CallStatus? status = null;
+        if (q.TryGetValue("status", out var s))
+        {
+            if (!CallStateMachine.TryParse(s, out var st))
+            {
+                return Problems.BadQuery("status", "must be one of scheduled, queued, dialing, ringing, in_progress, ended, canceled, expired, blocked");
+            }
+            status = st;
+        }
+        CallOutcome? outcome = null;
+        if (q.TryGetValue("outcome", out var o))
+        {
+            if (!CallOutcomes.TryParse(o, out var oc))
+            {
+                return Problems.BadQuery("outcome", "must be one of answered, voicemail, busy, no_answer, rejected, invalid_number, unreachable, error");
+            }
+            outcome = oc;
+        }
+        DateTimeOffset? from = null, to = null;
+        if (q.TryGetValue("createdFrom", out var cf))
+        {
+            if (!Instants.TryParseUtc(cf.ToString(), out var f))
+            {
+                return Problems.BadQuery("createdFrom", Instants.Rule);
+            }
+            from = f;
+        }
+        if (q.TryGetValue("createdTo", out var ctv))
+        {
+            if (!Instants.TryParseUtc(ctv.ToString(), out var t))
+            {
+                return Problems.BadQuery("createdTo", Instants.Rule);
+            }
+            to = t;
+        }
+        var page = await calls.ListCallsAsync(new CallQuery(user.AccountId(), limit + 1, Str(q, "cursor"), status, outcome,
+            Str(q, "agentId"), Str(q, "campaignId"), Str(q, "to"), from, to), ct);
+        var data = page.Take(limit).Select(CallResource.Of).ToList();
+        return TypedResults.Ok(new CallPage(data, page.Count > limit ? data[^1].Id : null));
+    }
+
+    /// <summary>200 with the call when canceled now or already canceled (idempotent); 409 <c>call_not_cancelable</c> once it ended otherwise.</summary>
+    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CallCommands commands, CancellationToken ct)
+    {
+        var (outcome, call) = await commands.CancelAsync(user.AccountId(), id, ct);
+        return outcome switch
+        {
+            CancelOutcome.NotFound => Problems.NotFound("call"),
+            CancelOutcome.NotCancelable => Problems.Create(StatusCodes.Status409Conflict, "call_not_cancelable", "The call can no longer be canceled.",
+                $"The call is {call!.Status.ToWire()}.", extra: new Dictionary<string, object?> { ["call"] = CallResource.Of(call) }),
+            _ => TypedResults.Ok(CallResource.Of(call!)),
+        };
+    }
+
+    public static async Task<IResult> EventsAsync(string id, ClaimsPrincipal user, ICallStore calls, CancellationToken ct)
+    {
+        if (await calls.GetCallAsync(user.AccountId(), id, ct) is null)
+        {
+            return Problems.NotFound("call");
+        }
+        var events = await calls.ListEventsAsync(id, ct);
+        return TypedResults.Ok(new { data = events.Select(e => new CallEventResource(e.Id, e.CallId, e.Sequence, e.Type, e.At.UtcDateTime, e.Data)) });
+    }
+
+    public static async Task<IResult> AttemptsAsync(string id, ClaimsPrincipal user, ICallStore calls, CancellationToken ct)
+    {
+        if (await calls.GetCallAsync(user.AccountId(), id, ct) is null)
+        {
+            return Problems.NotFound("call");
+        }
+        var attempts = await calls.ListAttemptsAsync(id, ct);
+        return TypedResults.Ok(new { data = attempts.Select(AttemptResource.Of) });
+    }
+
+    /// <summary>Maps the request to the intake command, collecting format errors (times, variables, cooldowns).</summary>
+    public static TriggerCommand ToCommand(string accountId, CreateCallRequest body, Dictionary<string, string[]> errors)
+    {
+        DateTimeOffset? Time(string? text, string field)
+        {
+            if (text is null)
+            {
+                return null;
+            }
+            if (Instants.TryParseUtc(text, out var v))
+            {
+                return v;
+            }
+            errors[field] = [Instants.Rule];
+            return null;
+        }
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in body.Variables ?? [])
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    variables[name] = value.GetString()!;
+                    break;
+                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                    variables[name] = value.GetRawText();
+                    break;
+                default:
+                    errors[$"variables.{name}"] = ["must be a string, number or boolean"];
+                    break;
+            }
+        }
+        Dictionary<CallOutcome, int>? cooldowns = null;
+        if (body.RetryCooldownSec is { } rc)
+        {
+            cooldowns = [];
+            foreach (var (name, sec) in rc)
+            {
+                if (CallOutcomes.TryParse(name, out var outcome) && outcome.IsRetryable())
+                {
+                    cooldowns[outcome] = sec;
+                }
+                else
+                {
+                    errors[$"retryCooldownSec.{name}"] = ["must be one of busy, no_answer, voicemail, unreachable, error"];
+                }
+            }
+        }
+        ConsentEvidence? consent = null;
+        if (body.Consent is { } c)
+        {
+            consent = new ConsentEvidence(c.Obtained, c.Source, Time(c.ObtainedAt, "consent.obtainedAt"), c.EvidenceUrl);
+        }
+        return new TriggerCommand
+        {
+            AccountId = accountId,
+            To = body.To,
+            From = body.From,
+            AgentId = body.AgentId,
+            Contact = body.Contact,
+            Variables = variables,
+            Metadata = body.Metadata,
+            NotBefore = Time(body.NotBefore, "notBefore"),
+            ExpiresAt = Time(body.ExpiresAt, "expiresAt"),
+            Record = body.Record,
+            Consent = consent,
+            RingTimeoutSec = body.RingTimeoutSec,
+            MaxDurationSec = body.MaxDurationSec,
+            AllowDuplicates = body.AllowDuplicates ?? false,
+            MaxAttempts = body.MaxAttempts,
+            RetryCooldownSec = cooldowns,
+        };
+    }
+
+    /// <summary>SHA-256 over method, path and the raw body bytes (the body stream is buffered for this).</summary>
+    private static async Task<string> HashRequestAsync(HttpRequest request, CancellationToken ct)
+    {
+        request.Body.Position = 0;
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, ct)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static string? Str(IQueryCollection q, string name) => q.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v.ToString() : null;
+}

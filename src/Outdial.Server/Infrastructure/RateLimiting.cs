@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Outdial.Server.Infrastructure;
+
+/// <summary>Per-API-key rate limiting: a fixed one-minute window of <see cref="ApiOptions.RateLimitPerMinute"/> requests; 429 with <c>Retry-After</c> (seconds).</summary>
+public static class RateLimiting
+{
+    public static IServiceCollection AddApiKeyRateLimiting(this IServiceCollection services)
+    {
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ApiOptions>>((o, api) =>
+        {
+            var limit = api.Value.RateLimitPerMinute;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
+                ctx.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) is { } keyId
+                    ? RateLimitPartition.GetFixedWindowLimiter(keyId, _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = limit,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    })
+                    : RateLimitPartition.GetNoLimiter("anonymous"));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                var retryAfter = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var ra) ? Math.Max(1, (int)Math.Ceiling(ra.TotalSeconds)) : 60;
+                ctx.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests.",
+                    $"This API key may make {limit} requests per minute; retry after {retryAfter} s.").ExecuteAsync(ctx.HttpContext);
+            };
+        });
+        return services;
+    }
+}

@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Outdial.Core;
+using Outdial.Core.Accounts;
+using Outdial.Core.Common;
+using Outdial.Server.Agents;
+using Outdial.Server.ApiKeys;
+using Outdial.Server.Calls;
+using Outdial.Server.Infrastructure;
+using Outdial.Server.PhoneNumbers;
+using Outdial.Storage;
+using Outdial.Storage.Sqlite;
+using Outdial.Telephony;
+
+namespace Outdial.Server;
+
+/// <summary>Builds and prepares the Outdial host. <c>Program.cs</c> and the tests share it.</summary>
+public static partial class OutdialServer
+{
+    /// <summary>
+    /// Creates the application from command-line <paramref name="args"/> (plus appsettings.json and <c>Outdial__*</c>
+    /// environment variables); <paramref name="configure"/> lets tests replace services (e.g. the clock).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var services = builder.Services;
+        services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony();
+        services.AddOptions<ApiOptions>().BindConfiguration("Outdial:Api")
+            .Validate(o => o.RateLimitPerMinute > 0, "Outdial:Api:RateLimitPerMinute must be positive")
+            .Validate(o => o.MaxRequestBodyBytes >= 1024, "Outdial:Api:MaxRequestBodyBytes must be at least 1024")
+            .ValidateOnStart();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((k, api) => k.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes + 1);
+        services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ErrorHandler>();
+        services.AddSingleton<ApiKeyVerifier>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddApiKeyRateLimiting();
+        services.AddOpenApi();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").AllowAnonymous();
+        app.MapCalls();
+        app.MapAgents();
+        app.MapPhoneNumbers();
+        app.MapApiKeys();
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)
+        {
+            app.MapBenchParse();
+        }
+        return app;
+    }
+
+    /// <summary>
+    /// Migrates the database and, on the very first start, bootstraps the account and prints its API key once to
+    /// standard output (never to the log). Call before <c>RunAsync</c>.
+    /// </summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var db = app.Services.GetRequiredService<SqliteDatabase>();
+        var version = await db.MigrateAsync(ct);
+        LogMigrated(app.Logger, db.Path, version);
+        var key = await app.Services.GetRequiredService<Bootstrapper>().EnsureAsync(ct);
+        if (key is null)
+        {
+            return;
+        }
+        var configured = !string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<OutdialOptions>>().Value.BootstrapApiKey);
+        Console.WriteLine("Outdial first start: created the default account, agent 'default' and a sandbox caller ID.");
+        Console.WriteLine(configured
+            ? "API key: the one given in Outdial:BootstrapApiKey."
+            : $"API key (shown only this once, store it now): {key}");
+    }
+
+    /// <summary><c>POST /v1/bench/parse</c>: authenticates and parses a call body like <c>POST /v1/calls</c>, stores nothing.</summary>
+    private static void MapBenchParse(this IEndpointRouteBuilder app) =>
+        app.MapPost("/v1/bench/parse", ([FromBody] CreateCallRequest body, System.Security.Claims.ClaimsPrincipal user) =>
+        {
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            CallsApi.ToCommand(user.AccountId(), body, errors);
+            return errors.Count > 0 ? (IResult)Problems.Validation(errors) : TypedResults.Accepted((string?)null, new { parsed = true });
+        }).RequireAuthorization().ExcludeFromDescription();
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} at schema version {Version}")]
+    private static partial void LogMigrated(ILogger logger, string path, int version);
+}

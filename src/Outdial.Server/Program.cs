@@ -1,0 +1,5 @@
+using Outdial.Server;
+
+var app = OutdialServer.Build(args);
+await OutdialServer.PrepareAsync(app);
+await app.RunAsync();

@@ -1,0 +1,75 @@
+using Outdial.Core.Calls;
+using Outdial.Core.Telephony;
+
+namespace Outdial.Telephony.Sandbox;
+
+/// <summary>One scripted report: <see cref="AtSec"/> simulated seconds after the dial.</summary>
+public sealed record SandboxStep(double AtSec, ProviderEventKind Kind, string Status, CallOutcome? Outcome = null,
+    AnsweredBy? AnsweredBy = null, int? SipCode = null, int? Q850Code = null, int? DurationSec = null);
+
+/// <summary>
+/// The sandbox's deterministic behaviour, chosen by the destination's last four digits (documented in the README):
+/// 0001 busy, 0002 no answer, 0003 rejected, 0004 invalid number, 0005 unreachable, 0006 voicemail, 0007 provider
+/// error; anything else is answered by a human. Times are simulated seconds (divided by the speed factor in real
+/// time); SIP and Q.850 codes are the ones a real carrier would send for each case (RFC 3261 §21, ITU-T Q.850 Table 1).
+/// </summary>
+public static class SandboxScript
+{
+    /// <summary>Seconds a human conversation lasts (capped by the call's maximum duration).</summary>
+    public const int ConversationSec = 30;
+
+    /// <summary>Seconds a voicemail greeting plus message lasts.</summary>
+    public const int VoicemailSec = 20;
+
+    /// <summary>The full timeline of a call to <paramref name="to"/>, ending in one <see cref="ProviderEventKind.Completed"/> step.</summary>
+    public static IReadOnlyList<SandboxStep> For(string to, int ringTimeoutSec, int maxDurationSec)
+    {
+        var initiated = new SandboxStep(0, ProviderEventKind.Initiated, "queued");
+        var ringing = new SandboxStep(1, ProviderEventKind.Ringing, "ringing");
+        var suffix = to.Length >= 4 ? to[^4..] : to;
+        return suffix switch
+        {
+            "0001" => [initiated, new(2, ProviderEventKind.Completed, "busy", CallOutcome.Busy, SipCode: 486, Q850Code: 17)],
+            "0002" => [initiated, ringing, new(1 + ringTimeoutSec, ProviderEventKind.Completed, "no-answer", CallOutcome.NoAnswer, SipCode: 487, Q850Code: 19)],
+            "0003" => [initiated, ringing, new(4, ProviderEventKind.Completed, "rejected", CallOutcome.Rejected, SipCode: 603, Q850Code: 21)],
+            "0004" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallOutcome.InvalidNumber, SipCode: 404, Q850Code: 1)],
+            "0005" => [initiated, new(1.5, ProviderEventKind.Completed, "failed", CallOutcome.Unreachable, SipCode: 480, Q850Code: 20)],
+            "0006" => Answered(initiated, ringing, AnsweredBy.Machine, Math.Min(VoicemailSec, maxDurationSec)),
+            "0007" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallOutcome.Error, SipCode: 500, Q850Code: 41)],
+            _ => Answered(initiated, ringing, AnsweredBy.Human, Math.Min(ConversationSec, maxDurationSec)),
+        };
+    }
+
+    /// <summary>
+    /// The timeline cut short by a hang-up at <paramref name="hangUpSec"/>: steps before it, then a completion —
+    /// <c>canceled</c> (<c>no_answer</c>, SIP 487) before answer, or the answered outcome with the time connected so far.
+    /// </summary>
+    public static IReadOnlyList<SandboxStep> HungUp(IReadOnlyList<SandboxStep> script, double hangUpSec)
+    {
+        var done = script.Where(s => s.AtSec <= hangUpSec).ToList();
+        if (done.Count > 0 && done[^1].Kind == ProviderEventKind.Completed)
+        {
+            return done;
+        }
+        var answered = done.FirstOrDefault(s => s.Kind == ProviderEventKind.Answered);
+        done.Add(answered is null
+            ? new SandboxStep(hangUpSec, ProviderEventKind.Completed, "canceled", CallOutcome.NoAnswer, SipCode: 487, Q850Code: 16)
+            : new SandboxStep(hangUpSec, ProviderEventKind.Completed, "completed",
+                answered.AnsweredBy == AnsweredBy.Machine ? CallOutcome.Voicemail : CallOutcome.Answered,
+                answered.AnsweredBy, 200, 16, (int)Math.Round(hangUpSec - answered.AtSec)));
+        return done;
+    }
+
+    private static SandboxStep[] Answered(SandboxStep initiated, SandboxStep ringing, AnsweredBy by, int talkSec)
+    {
+        var answerAt = by == AnsweredBy.Machine ? 4 : 5;
+        return
+        [
+            initiated,
+            ringing,
+            new(answerAt, ProviderEventKind.Answered, "in-progress", AnsweredBy: by),
+            new(answerAt + talkSec, ProviderEventKind.Completed, "completed",
+                by == AnsweredBy.Machine ? CallOutcome.Voicemail : CallOutcome.Answered, by, 200, 16, talkSec),
+        ];
+    }
+}
