@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Outdial.Core;
 using Outdial.Core.Accounts;
 using Outdial.Core.Common;
+using Outdial.Server.Accounts;
 using Outdial.Server.Agents;
 using Outdial.Server.ApiKeys;
 using Outdial.Server.Calls;
@@ -55,6 +56,7 @@ public static partial class OutdialServer
 
         app.MapOpenApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").AllowAnonymous();
+        app.MapAccount();
         app.MapCalls();
         app.MapAgents();
         app.MapPhoneNumbers();

@@ -12,7 +12,7 @@ public sealed record Account(string Id, string Name, bool RequireConsent, int Ma
 public sealed record ApiKey(string Id, string AccountId, string Name, string Prefix, string Hash, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 /// <summary>Creating and hashing API keys of the form <c>od_live_</c> + 32 base-62 characters (≈190 random bits).</summary>
-public static class ApiKeys
+public static class ApiKeySecrets
 {
     /// <summary>Start of every generated key.</summary>
     public const string KeyPrefix = "od_live_";

@@ -33,7 +33,7 @@ public sealed class Bootstrapper(IAccountStore accounts, IOptions<OutdialOptions
     {
         var now = clock.GetUtcNow();
         var accountId = Ids.New("acc", now);
-        var key = string.IsNullOrEmpty(options.Value.BootstrapApiKey) ? ApiKeys.Generate() : options.Value.BootstrapApiKey;
+        var key = string.IsNullOrEmpty(options.Value.BootstrapApiKey) ? ApiKeySecrets.Generate() : options.Value.BootstrapApiKey;
         var account = new Account(accountId, "Default account", RequireConsent: true, MaxConcurrentCalls: 10, now);
         var agent = new Agent
         {
@@ -58,7 +58,7 @@ public sealed class Bootstrapper(IAccountStore accounts, IOptions<OutdialOptions
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var apiKey = new ApiKey(Ids.New("key", now), accountId, "bootstrap", ApiKeys.VisiblePrefix(key), ApiKeys.Hash(key), now, null);
+        var apiKey = new ApiKey(Ids.New("key", now), accountId, "bootstrap", ApiKeySecrets.VisiblePrefix(key), ApiKeySecrets.Hash(key), now, null);
         return await accounts.TryBootstrapAsync(account, agent with { PhoneNumberId = number.Id }, number, apiKey, ct) ? key : null;
     }
 }

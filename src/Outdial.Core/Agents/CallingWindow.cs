@@ -1,4 +1,5 @@
 using NodaTime;
+using NodaTime.TimeZones;
 
 namespace Outdial.Core.Agents;
 
@@ -8,13 +9,18 @@ public sealed record TimeRange(LocalTime Start, LocalTime End);
 /// <summary>
 /// When calls may be placed: days of week and one or more local time ranges in an IANA time zone
 /// (TZDB, via NodaTime). A range that starts on an allowed day and crosses midnight runs into the next day.
-/// All instants in and out are UTC; DST gaps and overlaps are resolved leniently (a start inside a gap
-/// moves forward to the first valid instant; a time in an overlap takes its earlier occurrence).
+/// All instants in and out are UTC. A local time inside a DST gap (spring forward) resolves to the first valid
+/// instant after the gap — for starts and ends alike, so a window never grows past its configured end; a local
+/// time inside an overlap (fall back) takes its earlier occurrence.
 /// </summary>
 public sealed record CallingWindow(string TimeZone, IReadOnlyList<IsoDayOfWeek> Days, IReadOnlyList<TimeRange> Ranges)
 {
     /// <summary>How far ahead <see cref="NextOpening"/> looks before declaring the window empty.</summary>
     private const int SearchDays = 9;
+
+    /// <summary>Earlier occurrence in an overlap; the instant the gap ends in a gap.</summary>
+    private static readonly ZoneLocalMappingResolver Resolver =
+        Resolvers.CreateMappingResolver(Resolvers.ReturnEarlier, Resolvers.ReturnStartOfIntervalAfter);
 
     /// <summary>Validation errors for this window (empty when valid): unknown zone, no days, no ranges, zero-length range.</summary>
     public IReadOnlyList<string> Validate()
@@ -77,9 +83,9 @@ public sealed record CallingWindow(string TimeZone, IReadOnlyList<IsoDayOfWeek> 
             }
             foreach (var r in Ranges)
             {
-                var start = zone.AtLeniently(date + r.Start).ToInstant();
+                var start = zone.ResolveLocal(date + r.Start, Resolver).ToInstant();
                 var endDate = r.End > r.Start ? date : date.PlusDays(1);
-                var end = zone.AtLeniently(endDate + r.End).ToInstant();
+                var end = zone.ResolveLocal(endDate + r.End, Resolver).ToInstant();
                 if (end > start)
                 {
                     yield return (start, end);

@@ -34,7 +34,7 @@ public static class PromptTemplate
             if (c == '{')
             {
                 var end = template.IndexOf('}', i + 1);
-                if (end > i + 1)
+                if (end > i + 1 && template.IndexOf('{', i + 1, end - i - 1) < 0)
                 {
                     var name = template[(i + 1)..end];
                     if (values.TryGetValue(name, out var v))
@@ -64,7 +64,7 @@ public static class PromptTemplate
                     continue;
                 }
                 var end = template.IndexOf('}', i + 1);
-                if (end > i + 1)
+                if (end > i + 1 && template.IndexOf('{', i + 1, end - i - 1) < 0)
                 {
                     names.Add(template[(i + 1)..end]);
                     i = end;

@@ -44,7 +44,8 @@ public static class CallStateMachine
     /// <summary>
     /// True when <paramref name="from"/> → <paramref name="to"/> is a legal transition:
     /// forward along the path; to <c>scheduled</c> from an active state (next attempt);
-    /// to <c>ended</c> from an active state; <c>canceled</c>/<c>expired</c>/<c>blocked</c> from any non-terminal state.
+    /// to <c>ended</c> from an active state; <c>canceled</c> from any non-terminal state; <c>expired</c> and <c>blocked</c>
+    /// only from a pending state (they mean "not dialed": ARCHITECTURE §4).
     /// </summary>
     public static bool CanTransition(CallStatus from, CallStatus to)
     {
@@ -60,7 +61,8 @@ public static class CallStateMachine
             CallStatus.Ringing => from is CallStatus.Dialing,
             CallStatus.InProgress => from is CallStatus.Dialing or CallStatus.Ringing,
             CallStatus.Ended => from.IsActive(),
-            CallStatus.Canceled or CallStatus.Expired or CallStatus.Blocked => true,
+            CallStatus.Canceled => true,
+            CallStatus.Expired or CallStatus.Blocked => from.IsPending(),
             _ => false,
         };
     }

@@ -95,7 +95,15 @@ public sealed partial class Dispatcher(
         var active = new Dictionary<string, int>(await calls.CountActiveCallsAsync(ct), StringComparer.Ordinal);
         foreach (var call in due)
         {
-            await ProcessAsync(call, active, ct);
+            try
+            {
+                await ProcessAsync(call, active, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One bad call must not starve the others; its lease expires and it is tried again.
+                LogCallFailed(log, ex, call.Id);
+            }
         }
         return due.Count;
     }
@@ -173,6 +181,7 @@ public sealed partial class Dispatcher(
             CallId = call.Id,
             Expected = [CallStatus.Scheduled, CallStatus.Queued],
             Next = CallStatus.Dialing,
+            Via = call.Status == CallStatus.Scheduled ? CallStatus.Queued : null,
             At = now,
             LeaseToken = _leaseToken,
             NewAttempt = attempt,
@@ -307,6 +316,9 @@ public sealed partial class Dispatcher(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Dispatch round failed; retrying")]
     private static partial void LogRoundFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Dispatching call {CallId} failed; it returns to the pool when its lease expires")]
+    private static partial void LogCallFailed(ILogger logger, Exception ex, string callId);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Dial of call {CallId} attempt {AttemptId} has an unknown outcome; the reconciler will ask the provider")]
     private static partial void LogDialUnknown(ILogger logger, Exception ex, string callId, string attemptId);

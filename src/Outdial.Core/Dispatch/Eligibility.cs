@@ -16,7 +16,7 @@ public abstract record EligibilityDecision
     /// <summary>Must never be dialed. Reasons: <c>dnc</c>, <c>consent_missing</c>.</summary>
     public sealed record Block(string Reason) : EligibilityDecision;
 
-    /// <summary>Can no longer be dialed in time. Reasons: <c>expired</c>, <c>expires_before_window</c>, <c>window_empty</c>.</summary>
+    /// <summary>Can no longer be dialed in time. Reasons: <c>expired</c>, <c>expires_before_window</c>, <c>expires_before_not_before</c>, <c>window_empty</c>.</summary>
     public sealed record Expire(string Reason, DateTimeOffset? NextOpening) : EligibilityDecision;
 }
 
@@ -68,7 +68,7 @@ public static class Eligibility
         }
         if (facts.ExpiresAt is { } expiry && expiry <= earliest)
         {
-            return new EligibilityDecision.Expire("expires_before_window", earliest);
+            return new EligibilityDecision.Expire(reason == "outside_calling_window" ? "expires_before_window" : "expires_before_not_before", earliest);
         }
         return reason is null ? new EligibilityDecision.DialNow() : new EligibilityDecision.Defer(earliest, reason);
     }

@@ -13,7 +13,13 @@ public interface IAccountStore
     /// </summary>
     Task<bool> TryBootstrapAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct);
 
+    /// <summary>Writes a further account with its default agent, caller ID and first API key in one transaction (operators and tests).</summary>
+    Task CreateAccountAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct);
+
     Task<Account?> GetAccountAsync(string accountId, CancellationToken ct);
+
+    /// <summary>Replaces the account's settings (name, consent requirement, concurrency); false when it does not exist.</summary>
+    Task<bool> UpdateAccountAsync(Account account, CancellationToken ct);
 
     /// <summary>The key whose <see cref="ApiKey.Hash"/> matches and that is not revoked, or null.</summary>
     Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct);

@@ -39,6 +39,11 @@ public sealed record CallChange
     public required string CallId { get; init; }
     public required IReadOnlyCollection<CallStatus> Expected { get; init; }
     public required CallStatus Next { get; init; }
+    /// <summary>
+    /// A status the call passes through on the way to <see cref="Next"/> in this one write (e.g. <c>scheduled → queued →
+    /// dialing</c>); both steps must be legal transitions.
+    /// </summary>
+    public CallStatus? Via { get; init; }
     public required DateTimeOffset At { get; init; }
     /// <summary>Fence: the change applies only while the call holds this lease; the lease is then released.</summary>
     public string? LeaseToken { get; init; }

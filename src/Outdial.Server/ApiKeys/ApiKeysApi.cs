@@ -8,7 +8,6 @@ using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.ApiKeys;
 
-using KeyMaker = Outdial.Core.Accounts.ApiKeys;
 
 /// <summary>Body of <c>POST /v1/api-keys</c> and <c>PATCH /v1/api-keys/{id}</c>.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -24,7 +23,7 @@ public sealed record ApiKeyResource(string Id, string Name, string Prefix, DateT
 public sealed record CreatedApiKeyResource(string Id, string Name, string Prefix, DateTime CreatedAt, string Key);
 
 /// <summary>The native API keys API: <c>/v1/api-keys</c>. Deleting a key revokes it (immediately on this node).</summary>
-public static class ApiKeysApi
+public static class ApiKeySecretsApi
 {
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder app)
     {
@@ -65,8 +64,8 @@ public static class ApiKeysApi
             return Problems.Validation("name", "must be at most 100 characters");
         }
         var now = clock.GetUtcNow();
-        var secret = KeyMaker.Generate();
-        var key = new ApiKey(Ids.New("key", now), user.AccountId(), body.Name ?? "", KeyMaker.VisiblePrefix(secret), KeyMaker.Hash(secret), now, null);
+        var secret = ApiKeySecrets.Generate();
+        var key = new ApiKey(Ids.New("key", now), user.AccountId(), body.Name ?? "", ApiKeySecrets.VisiblePrefix(secret), ApiKeySecrets.Hash(secret), now, null);
         await store.CreateApiKeyAsync(key, ct);
         return TypedResults.Created($"/v1/api-keys/{key.Id}", new CreatedApiKeyResource(key.Id, key.Name, key.Prefix, now.UtcDateTime, secret));
     }

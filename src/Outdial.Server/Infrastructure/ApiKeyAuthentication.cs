@@ -20,7 +20,7 @@ public sealed class ApiKeyVerifier(IAccountStore accounts, IOptions<ApiOptions> 
     /// <summary>The active key matching <paramref name="presented"/>, or null.</summary>
     public async Task<ApiKey?> VerifyAsync(string presented, CancellationToken ct)
     {
-        var hash = Outdial.Core.Accounts.ApiKeys.Hash(presented);
+        var hash = ApiKeySecrets.Hash(presented);
         var now = clock.GetUtcNow();
         if (_cache.TryGetValue(hash, out var hit) && hit.Until > now)
         {

@@ -27,20 +27,39 @@ public sealed partial class SqliteStore
             {
                 return false;
             }
-            conn.Execute("""
+            InsertAccount(conn, account, agent, number, key);
+            return true;
+        }, ct);
+
+    /// <inheritdoc />
+    public Task CreateAccountAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
+        {
+            InsertAccount(conn, account, agent, number, key);
+            return true;
+        }, ct);
+
+    private static void InsertAccount(Microsoft.Data.Sqlite.SqliteConnection conn, Account account, Agent agent, PhoneNumber number, ApiKey key)
+    {
+        conn.Execute("""
                 INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at)
                 VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created)
                 """, new { account.Id, account.Name, account.RequireConsent, account.MaxConcurrentCalls, created = Ms(account.CreatedAt) });
-            InsertApiKey(conn, key);
-            InsertPhoneNumber(conn, number);
-            InsertAgent(conn, agent);
-            return true;
-        }, ct);
+        InsertApiKey(conn, key);
+        InsertPhoneNumber(conn, number);
+        InsertAgent(conn, agent);
+    }
 
     /// <inheritdoc />
     public async Task<Account?> GetAccountAsync(string accountId, CancellationToken ct) =>
         (await QuerySingleAsync<AccountRow>("SELECT id, name, require_consent, max_concurrent_calls, created_at FROM accounts WHERE id = @accountId;",
             new { accountId }, ct))?.ToAccount();
+
+    /// <inheritdoc />
+    public Task<bool> UpdateAccountAsync(Account account, CancellationToken ct) =>
+        writer.WriteAsync(conn => conn.Execute("""
+            UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls WHERE id = @Id
+            """, new { account.Name, account.RequireConsent, account.MaxConcurrentCalls, account.Id }) == 1, ct);
 
     /// <inheritdoc />
     public async Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct) =>

@@ -191,7 +191,9 @@ public sealed partial class SqliteStore
             {
                 return false;
             }
-            if (call.Status != change.Next && !CallStateMachine.CanTransition(call.Status, change.Next))
+            var legal = call.Status == change.Next || CallStateMachine.CanTransition(call.Status, change.Next)
+                || (change.Via is { } via && CallStateMachine.CanTransition(call.Status, via) && CallStateMachine.CanTransition(via, change.Next));
+            if (!legal)
             {
                 throw new InvalidOperationException($"illegal transition {call.Status} -> {change.Next} for call {call.Id}");
             }

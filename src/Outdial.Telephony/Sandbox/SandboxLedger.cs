@@ -23,7 +23,7 @@ public sealed class SandboxLedger
     private readonly Dictionary<string, SandboxDial> _bySid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SandboxDial> _byAttempt = new(StringComparer.Ordinal);
 
-    private sealed record Line(string Type, string CallSid, string? AttemptId, string? To, string? From, long At, int RingTimeoutSec, int MaxDurationSec);
+    private sealed record Line(string? Type, string? CallSid, string? AttemptId, string? To, string? From, long At, int RingTimeoutSec, int MaxDurationSec);
 
     /// <summary>Opens (or creates) the ledger at <paramref name="path"/> and loads it.</summary>
     public SandboxLedger(string path)
@@ -34,6 +34,7 @@ public sealed class SandboxLedger
         {
             return;
         }
+        TerminateTornLine();
         foreach (var text in File.ReadLines(_path))
         {
             Line? line;
@@ -45,7 +46,7 @@ public sealed class SandboxLedger
             {
                 continue;
             }
-            if (line is null)
+            if (line?.CallSid is null)
             {
                 continue;
             }
@@ -108,6 +109,22 @@ public sealed class SandboxLedger
             Append(new Line("hangup", callSid, null, null, null, atMs, 0, 0));
             dial.HungUpAtMs = atMs;
             return true;
+        }
+    }
+
+    /// <summary>A crash mid-append can leave a last line without its newline: end it, so the next record starts on a line of its own.</summary>
+    private void TerminateTornLine()
+    {
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        if (stream.Length == 0)
+        {
+            return;
+        }
+        stream.Seek(-1, SeekOrigin.End);
+        if (stream.ReadByte() != '\n')
+        {
+            stream.WriteByte((byte)'\n');
+            stream.Flush(flushToDisk: true);
         }
     }
 

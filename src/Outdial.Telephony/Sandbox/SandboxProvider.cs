@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,7 @@ public sealed partial class SandboxProvider(
     TimeProvider clock,
     ILogger<SandboxProvider> log) : ITelephonyProvider, IHostedService
 {
-    private readonly ConcurrentDictionary<string, List<ITimer>> _timers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public string Name => "sandbox";
@@ -90,9 +89,13 @@ public sealed partial class SandboxProvider(
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var sid in _timers.Keys)
+        lock (_feeds)
         {
-            Disarm(sid);
+            foreach (var feed in _feeds.Values)
+            {
+                feed.Dispose();
+            }
+            _feeds.Clear();
         }
         return Task.CompletedTask;
     }
@@ -106,56 +109,97 @@ public sealed partial class SandboxProvider(
     /// <summary>Simulated seconds since the dial.</summary>
     private double Elapsed(SandboxDial dial, DateTimeOffset now) => (now.ToUnixTimeMilliseconds() - dial.DialedAtMs) / 1000.0 * Speed;
 
+    /// <summary>
+    /// Schedules a timer per step of the call's timeline. Reports of one call are delivered one at a time and in
+    /// order (as a provider sends a call's callbacks): a timer delivers every earlier step not yet delivered first.
+    /// </summary>
     private void Arm(SandboxDial dial)
     {
         var now = clock.GetUtcNow();
-        var timeline = Timeline(dial);
-        var timers = new List<ITimer>();
-        var existing = _timers.GetOrAdd(dial.CallSid, timers);
-        lock (existing)
+        var events = Timeline(dial).Select((step, i) => ToEvent(dial, step, i)).ToList();
+        var feed = new Feed(events);
+        lock (_feeds)
         {
-            for (var i = 0; i < timeline.Count; i++)
+            if (_feeds.Remove(dial.CallSid, out var old))
             {
-                var report = ToEvent(dial, timeline[i], i);
-                var due = report.At - now;
-                var timer = clock.CreateTimer(_ => Report(report), null, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-                existing.Add(timer);
+                feed.Delivered = Math.Min(old.Delivered, events.Count - 2);
+                old.Dispose();
             }
+            _feeds[dial.CallSid] = feed;
+        }
+        for (var i = 0; i < events.Count; i++)
+        {
+            var index = i;
+            var due = events[i].At - now;
+            feed.Timers.Add(clock.CreateTimer(_ => Deliver(dial.CallSid, feed, index), null, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
     }
 
     private void Disarm(string callSid)
     {
-        if (_timers.TryRemove(callSid, out var timers))
+        lock (_feeds)
         {
-            lock (timers)
+            if (_feeds.Remove(callSid, out var feed))
             {
-                foreach (var t in timers)
-                {
-                    t.Dispose();
-                }
+                feed.Dispose();
             }
         }
     }
 
-    private void Report(ProviderEvent report)
+    private void Deliver(string callSid, Feed feed, int upTo) => _ = Task.Run(async () =>
     {
-        _ = Task.Run(async () =>
+        await feed.Gate.WaitAsync();
+        try
         {
-            try
+            while (feed.Delivered < upTo && !feed.Disposed)
             {
-                await sink.ApplyAsync(report, CancellationToken.None);
+                await sink.ApplyAsync(feed.Events[feed.Delivered + 1], CancellationToken.None);
+                feed.Delivered++;
             }
-            catch (Exception ex)
+        }
+        catch (Exception ex)
+        {
+            // The next step's timer retries; after the last, the reconciler reads the same state through LookupAsync.
+            LogReportFailed(log, ex, callSid);
+        }
+        finally
+        {
+            feed.Gate.Release();
+        }
+        if (feed.Delivered == feed.Events.Count - 1)
+        {
+            lock (_feeds)
             {
-                // The reconciler will read the same state through LookupAsync.
-                LogReportFailed(log, ex, report.ProviderCallId);
+                if (_feeds.TryGetValue(callSid, out var current) && current == feed)
+                {
+                    _feeds.Remove(callSid);
+                    feed.Dispose();
+                }
             }
-            if (report.Kind == ProviderEventKind.Completed)
+        }
+    });
+
+    /// <summary>One armed call: its reports, the index of the last one delivered, its timers.</summary>
+    private sealed class Feed(IReadOnlyList<ProviderEvent> events) : IDisposable
+    {
+        public IReadOnlyList<ProviderEvent> Events { get; } = events;
+
+        public int Delivered { get; set; } = -1;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public List<ITimer> Timers { get; } = [];
+
+        public bool Disposed { get; private set; }
+
+        public void Dispose()
+        {
+            Disposed = true;
+            foreach (var t in Timers)
             {
-                Disarm(report.ProviderCallId);
+                t.Dispose();
             }
-        });
+        }
     }
 
     private ProviderEvent ToEvent(SandboxDial dial, SandboxStep step, int index) => new()

@@ -56,7 +56,7 @@ public static class SandboxScript
             ? new SandboxStep(hangUpSec, ProviderEventKind.Completed, "canceled", CallOutcome.NoAnswer, SipCode: 487, Q850Code: 16)
             : new SandboxStep(hangUpSec, ProviderEventKind.Completed, "completed",
                 answered.AnsweredBy == AnsweredBy.Machine ? CallOutcome.Voicemail : CallOutcome.Answered,
-                answered.AnsweredBy, 200, 16, (int)Math.Round(hangUpSec - answered.AtSec)));
+                answered.AnsweredBy, 200, 16, (int)Math.Round(hangUpSec - answered.AtSec, MidpointRounding.AwayFromZero)));
         return done;
     }
 

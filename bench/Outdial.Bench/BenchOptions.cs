@@ -1,0 +1,79 @@
+using System.Globalization;
+
+namespace Outdial.Bench;
+
+/// <summary>Command-line options of the benchmark, parsed by hand (no package).</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Measured duration of each phase, in seconds.</summary>
+    public int Seconds { get; init; } = 10;
+
+    /// <summary>Warm-up before each phase, in seconds; its numbers are discarded.</summary>
+    public int WarmupSeconds { get; init; } = 2;
+
+    /// <summary>Number of concurrent clients, each looping one request at a time.</summary>
+    public int Clients { get; init; } = 64;
+
+    /// <summary>Path of <c>Outdial.Server.dll</c>; <c>null</c> means the Release build under the repository root.</summary>
+    public string? ServerDll { get; init; }
+
+    /// <summary><c>--help</c> was given: print <see cref="Usage"/> and exit.</summary>
+    public bool ShowHelp { get; init; }
+
+    /// <summary>Usage text printed by <c>--help</c> and after a bad option.</summary>
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/Outdial.Bench -- [options]
+
+        Starts Outdial.Server as a child process (it must already be built), then measures
+          ceiling  POST /v1/bench/parse  (authenticates and parses a call body, stores nothing)
+          calls    POST /v1/calls        (full intake: validation, duplicate guard, durable insert)
+        and prints throughput, latency percentiles and the calls/ceiling ratio.
+
+        Options:
+          --seconds N          measured duration of each phase (default 10)
+          --warmup-seconds N   warm-up before each phase, discarded (default 2; 0 = none)
+          --clients N          concurrent clients (default 64)
+          --server-dll PATH    Outdial.Server.dll to start
+                               (default src/Outdial.Server/bin/Release/net10.0/Outdial.Server.dll
+                               under the folder holding Outdial.slnx)
+          --help               print this text
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> with a readable message on a bad option.</summary>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+            string Value() => inline ?? (i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value"));
+
+            options = arg switch
+            {
+                "--help" or "-h" or "-?" => options with { ShowHelp = true },
+                "--seconds" => options with { Seconds = PositiveInt(arg, Value(), allowZero: false) },
+                "--warmup-seconds" => options with { WarmupSeconds = PositiveInt(arg, Value(), allowZero: true) },
+                "--clients" => options with { Clients = PositiveInt(arg, Value(), allowZero: false) },
+                "--server-dll" => options with { ServerDll = Value() },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+        return options;
+    }
+
+    private static int PositiveInt(string name, string text, bool allowZero)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || (value == 0 && !allowZero))
+        {
+            throw new ArgumentException($"{name} must be a {(allowZero ? "non-negative" : "positive")} integer, got '{text}'");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,51 @@
+using Outdial.Core.Calls;
+
+namespace Outdial.Core.Tests;
+
+public class E164Tests
+{
+    [Theory]
+    [InlineData("+15551234567")]
+    [InlineData("+4930123456")]
+    [InlineData("+12345678")] // 8 digits: the shortest allowed
+    [InlineData("+123456789012345")] // 15 digits: the longest allowed
+    [InlineData("+999999999999999")]
+    public void IsValid_PlusThenEightToFifteenDigitsNotStartingWithZero_ReturnsTrue(string value)
+    {
+        Assert.True(E164.IsValid(value));
+    }
+
+    [Theory]
+    [InlineData("15551234567")] // missing +
+    [InlineData("+1 555 123 4567")] // spaces
+    [InlineData("+1-555-123-4567")] // dashes
+    [InlineData("+1(555)1234567")] // brackets
+    [InlineData("+05551234567")] // leading 0 after +
+    [InlineData("+1234567")] // 7 digits
+    [InlineData("+1234567890123456")] // 16 digits
+    [InlineData("+1555CALLNOW")] // letters
+    [InlineData("+15551234a67")] // a letter in the middle
+    [InlineData("")]
+    [InlineData("+")]
+    [InlineData("++15551234567")]
+    [InlineData("+15551234567 ")] // trailing space
+    [InlineData(" +15551234567")] // leading space
+    public void IsValid_AnythingElse_ReturnsFalse(string value)
+    {
+        Assert.False(E164.IsValid(value));
+    }
+
+    [Fact]
+    public void IsValid_NonAsciiDigits_ReturnsFalse()
+    {
+        // Arabic-Indic and full-width digits are char.IsDigit but not ASCII.
+        Assert.False(E164.IsValid("+\u0661\u0665\u0665\u0665\u0661\u0662\u0663\u0664\u0665\u0666\u0667"));
+        Assert.False(E164.IsValid("+\uFF11\uFF15\uFF15\uFF15\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16\uFF17"));
+    }
+
+    [Fact]
+    public void IsValid_Null_ReturnsFalse()
+    {
+        Assert.False(E164.IsValid(null));
+    }
+}

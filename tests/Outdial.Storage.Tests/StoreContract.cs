@@ -1,0 +1,302 @@
+using System.Text.Json.Nodes;
+using Outdial.Core.Accounts;
+using Outdial.Core.Calls;
+using Outdial.Core.Storage;
+using Xunit;
+using static Outdial.Storage.Tests.TestData;
+
+namespace Outdial.Storage.Tests;
+
+/// <summary>
+/// The behaviour every storage engine must have (ARCHITECTURE §6). Each engine gets a subclass; every test runs on a
+/// fresh, migrated database of that engine.
+/// </summary>
+public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IStoreEngine, new()
+{
+    protected TEngine Engine { get; } = new();
+
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    public Task InitializeAsync() => Engine.InitializeAsync();
+
+    public async Task DisposeAsync() => await Engine.DisposeAsync();
+
+    private async Task<Tenant> TenantAsync()
+    {
+        var t = NewTenant();
+        await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, Ct);
+        return t;
+    }
+
+    [Fact]
+    public async Task Bootstrap_WritesOnlyOnce()
+    {
+        var a = NewTenant();
+        var b = NewTenant();
+        Assert.True(await Engine.Accounts.TryBootstrapAsync(a.Account, a.Agent, a.Number, a.Key, Ct));
+        Assert.False(await Engine.Accounts.TryBootstrapAsync(b.Account, b.Agent, b.Number, b.Key, Ct));
+        Assert.NotNull(await Engine.Accounts.GetAccountAsync(a.Account.Id, Ct));
+        Assert.Null(await Engine.Accounts.GetAccountAsync(b.Account.Id, Ct));
+        Assert.Equal(a.Agent.Id, (await Engine.Agents.GetDefaultAgentAsync(a.Account.Id, Ct))!.Id);
+    }
+
+    [Fact]
+    public async Task ApiKey_FoundByHashUntilRevoked()
+    {
+        var t = await TenantAsync();
+        var found = await Engine.Accounts.FindActiveApiKeyAsync(ApiKeySecrets.Hash(t.Secret), Ct);
+        Assert.Equal(t.Key.Id, found!.Id);
+        Assert.Equal(t.Account.Id, found.AccountId);
+        Assert.Null(await Engine.Accounts.FindActiveApiKeyAsync(ApiKeySecrets.Hash(t.Secret + "x"), Ct));
+        Assert.True(await Engine.Accounts.RevokeApiKeyAsync(t.Account.Id, t.Key.Id, T0, Ct));
+        Assert.Null(await Engine.Accounts.FindActiveApiKeyAsync(ApiKeySecrets.Hash(t.Secret), Ct));
+        Assert.False(await Engine.Accounts.RevokeApiKeyAsync("acc_other", t.Key.Id, T0, Ct));
+    }
+
+    [Fact]
+    public async Task Agents_KeyUniquePerAccount_OneDefault()
+    {
+        var t = await TenantAsync();
+        var other = t.Agent with { Id = "agt_2", Key = "sales", IsDefault = false };
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.CreateAgentAsync(other, Ct));
+        Assert.Equal(UpsertResult.Conflict, await Engine.Agents.CreateAgentAsync(other with { Id = "agt_3" }, Ct));
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.UpdateAgentAsync(other with { IsDefault = true }, Ct));
+        Assert.Equal("agt_2", (await Engine.Agents.GetDefaultAgentAsync(t.Account.Id, Ct))!.Id);
+        Assert.False((await Engine.Agents.GetAgentAsync(t.Account.Id, t.Agent.Id, Ct))!.IsDefault);
+        Assert.Equal(UpsertResult.Conflict, await Engine.Agents.DeleteAgentAsync(t.Account.Id, "agt_2", T0, Ct));
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.DeleteAgentAsync(t.Account.Id, t.Agent.Id, T0, Ct));
+        Assert.Null(await Engine.Agents.GetAgentAsync(t.Account.Id, t.Agent.Id, Ct));
+        Assert.NotNull(await Engine.Agents.GetAgentAsync(t.Account.Id, t.Agent.Id, Ct, includeDeleted: true));
+        // The deleted agent's key is free again.
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.CreateAgentAsync(t.Agent with { Id = "agt_4", IsDefault = false }, Ct));
+    }
+
+    [Fact]
+    public async Task CreateCall_StoresCallAndFirstEvent_ScopedToAccount()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t) with { Metadata = new JsonObject { ["crm"] = "42" } };
+        var created = Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(call), Ct));
+        Assert.Equal(1, created.Call.EventSequence);
+        var read = await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct);
+        Assert.Equal("42", read!.Metadata!["crm"]!.GetValue<string>());
+        Assert.Null(await Engine.Calls.GetCallAsync("acc_other", call.Id, Ct));
+        var events = await Engine.Calls.ListEventsAsync(call.Id, Ct);
+        Assert.Equal(CallEventTypes.Queued, Assert.Single(events).Type);
+        Assert.Equal(1, events[0].Sequence);
+    }
+
+    [Fact]
+    public async Task DuplicateGuard_RefusesSecondLiveCallToSameNumber()
+    {
+        var t = await TenantAsync();
+        var first = NewCall(t);
+        await Engine.Calls.CreateCallAsync(Write(first), Ct);
+        var dup = Assert.IsType<CreateCallResult.Duplicate>(await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct));
+        Assert.Equal(first.Id, dup.Existing.Id);
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t, allowDuplicates: true)), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t, campaignId: "cmp_1")), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551239999")), Ct));
+        var otherTenant = await TenantAsync();
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(otherTenant)), Ct));
+    }
+
+    [Fact]
+    public async Task DuplicateGuard_PassesToRemainingLiveCall_WhenHolderEnds()
+    {
+        var t = await TenantAsync();
+        var a = NewCall(t);
+        var b = NewCall(t, allowDuplicates: true);
+        await Engine.Calls.CreateCallAsync(Write(a), Ct);
+        await Engine.Calls.CreateCallAsync(Write(b), Ct);
+        Assert.True(await Engine.Calls.TryApplyAsync(Cancel(a), Ct));
+        var dup = Assert.IsType<CreateCallResult.Duplicate>(await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct));
+        Assert.Equal(b.Id, dup.Existing.Id);
+        Assert.True(await Engine.Calls.TryApplyAsync(Cancel(b), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct));
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_ReplaysSameRequest_RefusesOtherRequest_ExpiresAfter24h()
+    {
+        var t = await TenantAsync();
+        var first = NewCall(t);
+        await Engine.Calls.CreateCallAsync(Write(first, new IdempotencyRecord("k1", "hash-a", 202, "{\"id\":\"x\"}")), Ct);
+        var replay = Assert.IsType<CreateCallResult.Replay>(await Engine.Calls.CreateCallAsync(
+            Write(NewCall(t, to: "+15551230002"), new IdempotencyRecord("k1", "hash-a", 202, "other")), Ct));
+        Assert.Equal("{\"id\":\"x\"}", replay.Body);
+        Assert.Equal(202, replay.Status);
+        Assert.IsType<CreateCallResult.KeyReused>(await Engine.Calls.CreateCallAsync(
+            Write(NewCall(t, to: "+15551230003"), new IdempotencyRecord("k1", "hash-b", 202, "other")), Ct));
+        Assert.NotNull(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "k1", T0.AddHours(-1), Ct));
+        Assert.Null(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "k1", T0.AddHours(1), Ct));
+        // Another account may use the same key.
+        var other = await TenantAsync();
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(
+            Write(NewCall(other), new IdempotencyRecord("k1", "hash-b", 202, "b")), Ct));
+        // 25 hours later the key is free again.
+        var later = NewCall(t, to: "+15551230004", at: T0.AddHours(25));
+        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(later, new IdempotencyRecord("k1", "hash-c", 202, "c")), Ct));
+        // The replayed and refused requests stored nothing.
+        Assert.Empty(await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, To: "+15551230002"), Ct));
+        Assert.Empty(await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, To: "+15551230003"), Ct));
+    }
+
+    [Fact]
+    public async Task Claim_LeasesDueCallsOnce_UntilLeaseExpires()
+    {
+        var t = await TenantAsync();
+        var due = NewCall(t);
+        var later = NewCall(t, to: "+15551230009", dueAt: T0.AddMinutes(10), status: CallStatus.Scheduled);
+        var expiring = NewCall(t, to: "+15551230010", dueAt: T0.AddHours(2), expiresAt: T0.AddMinutes(1), status: CallStatus.Scheduled);
+        foreach (var c in new[] { due, later, expiring })
+        {
+            await Engine.Calls.CreateCallAsync(Write(c), Ct);
+        }
+        var first = await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "lease-a", Ct);
+        Assert.Equal([due.Id], first.Select(c => c.Id));
+        Assert.Empty(await Engine.Calls.ClaimDueCallsAsync(T0.AddSeconds(5), 10, TimeSpan.FromSeconds(30), "lease-b", Ct));
+        var afterExpiry = await Engine.Calls.ClaimDueCallsAsync(T0.AddMinutes(2), 10, TimeSpan.FromSeconds(30), "lease-b", Ct);
+        Assert.Equal(new[] { due.Id, expiring.Id }.Order(), afterExpiry.Select(c => c.Id).Order());
+        // The old lease holder is fenced out.
+        Assert.False(await Engine.Calls.ReleaseLeaseAsync(due.Id, "lease-a", T0, Ct));
+        Assert.False(await Engine.Calls.TryApplyAsync(Dial(due, "lease-a"), Ct));
+        Assert.True(await Engine.Calls.TryApplyAsync(Dial(due, "lease-b"), Ct));
+    }
+
+    [Fact]
+    public async Task TryApply_IsConditionalOnStatus_AndAppendsEventsInOrder()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "l", Ct);
+        var dial = Dial(call, "l");
+        Assert.True(await Engine.Calls.TryApplyAsync(dial, Ct));
+        Assert.False(await Engine.Calls.TryApplyAsync(dial with { LeaseToken = null }, Ct)); // no longer queued
+        var stored = (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!;
+        Assert.Equal(CallStatus.Dialing, stored.Status);
+        Assert.Equal(1, stored.AttemptCount);
+        Assert.Equal(2, stored.EventSequence);
+        var attempt = Assert.Single(await Engine.Calls.ListAttemptsAsync(call.Id, Ct));
+        Assert.Equal(dial.NewAttempt!.Id, attempt.Id);
+
+        var ringing = attempt with { Status = AttemptStatus.Ringing, ProviderCallId = "SB1", Version = 2, UpdatedAt = T0.AddSeconds(1) };
+        var stale = attempt with { Status = AttemptStatus.Ringing, Version = 2 };
+        Assert.True(await Engine.Calls.TryApplyAsync(Change(call, CallStatus.Dialing, CallStatus.Ringing, CallEventTypes.Ringing) with { AttemptUpdate = ringing }, Ct));
+        // A second writer holding the old attempt version loses and changes nothing.
+        Assert.False(await Engine.Calls.TryApplyAsync(Change(call, CallStatus.Ringing, CallStatus.InProgress, CallEventTypes.Answered) with { AttemptUpdate = stale }, Ct));
+        Assert.Equal(CallStatus.Ringing, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.Status);
+        Assert.Equal("SB1", (await Engine.Calls.FindAttemptByProviderCallIdAsync("sandbox", "SB1", Ct))!.ProviderCallId);
+        Assert.Equal(1, (await Engine.Calls.CountActiveCallsAsync(Ct))[t.Account.Id]);
+
+        Assert.True(await Engine.Calls.TryApplyAsync(Change(call, CallStatus.Ringing, CallStatus.Ended, CallEventTypes.Ended) with { Outcome = CallOutcome.Busy }, Ct));
+        var ended = (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!;
+        Assert.Equal(CallOutcome.Busy, ended.Outcome);
+        Assert.NotNull(ended.EndedAt);
+        Assert.Equal([1L, 2, 3, 4], (await Engine.Calls.ListEventsAsync(call.Id, Ct)).Select(e => e.Sequence));
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Engine.Calls.TryApplyAsync(Change(call, CallStatus.Ended, CallStatus.Queued, CallEventTypes.Queued), Ct));
+        Assert.False((await Engine.Calls.CountActiveCallsAsync(Ct)).ContainsKey(t.Account.Id));
+    }
+
+    [Fact]
+    public async Task StaleAttempts_ListsOnlyOpenAttemptsLastWrittenBeforeCutoff()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.Calls.TryApplyAsync(Dial(call, null), Ct);
+        Assert.Single(await Engine.Calls.ListStaleAttemptsAsync(T0.AddSeconds(1), 10, Ct));
+        Assert.Empty(await Engine.Calls.ListStaleAttemptsAsync(T0, 10, Ct));
+        var attempt = (await Engine.Calls.ListAttemptsAsync(call.Id, Ct))[0];
+        Assert.True(await Engine.Calls.TryUpdateAttemptAsync(attempt with { Status = AttemptStatus.Completed, Version = 2 }, Ct));
+        Assert.False(await Engine.Calls.TryUpdateAttemptAsync(attempt with { Status = AttemptStatus.Completed, Version = 2 }, Ct));
+        Assert.Empty(await Engine.Calls.ListStaleAttemptsAsync(T0.AddHours(1), 10, Ct));
+    }
+
+    [Fact]
+    public async Task ListCalls_FiltersAndPagesNewestFirst()
+    {
+        var t = await TenantAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var c = NewCall(t, to: $"+1555123000{i + 1}", at: T0.AddSeconds(i));
+            ids.Add(c.Id);
+            await Engine.Calls.CreateCallAsync(Write(c), Ct);
+        }
+        var page1 = await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 2), Ct);
+        Assert.Equal([ids[4], ids[3]], page1.Select(c => c.Id));
+        var page2 = await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 2, Cursor: page1[^1].Id), Ct);
+        Assert.Equal([ids[2], ids[1]], page2.Select(c => c.Id));
+        Assert.Equal([ids[0]], (await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, To: "+15551230001"), Ct)).Select(c => c.Id));
+        Assert.Equal(2, (await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, CreatedFrom: T0.AddSeconds(3)), Ct)).Count);
+        Assert.Empty(await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, Status: CallStatus.Ended), Ct));
+        Assert.Empty(await Engine.Calls.ListCallsAsync(new CallQuery("acc_other", 10), Ct));
+    }
+
+    [Fact]
+    public async Task AcknowledgedWrites_SurviveReopen()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.ReopenAsync();
+        Assert.NotNull(await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct));
+    }
+
+    [Fact]
+    public async Task Dnc_IsPerAccount()
+    {
+        var t = await TenantAsync();
+        Assert.False(await Engine.Calls.IsOnDncAsync(t.Account.Id, "+15551230000", Ct));
+    }
+
+    private static CallChange Dial(Call call, string? lease) => new()
+    {
+        CallId = call.Id,
+        Expected = [CallStatus.Queued, CallStatus.Scheduled],
+        Next = CallStatus.Dialing,
+        At = T0,
+        LeaseToken = lease,
+        NewAttempt = NewAttempt(call),
+        Events = [new NewCallEvent(CallEventTypes.Dialing, new JsonObject())],
+    };
+
+    private static CallChange Cancel(Call call) => Change(call, call.Status, CallStatus.Canceled, CallEventTypes.Canceled);
+
+    private static CallChange Change(Call call, CallStatus from, CallStatus to, string type) => new()
+    {
+        CallId = call.Id,
+        Expected = [from],
+        Next = to,
+        At = T0.AddSeconds(2),
+        Events = [new NewCallEvent(type, new JsonObject())],
+    };
+}
+
+/// <summary>The contract on SQLite, plus SQLite's group commit.</summary>
+public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
+{
+    [Fact]
+    public async Task ConcurrentWrites_ShareCommits()
+    {
+        var t = NewTenant();
+        await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
+        var before = Engine.Writer.Commits;
+        var writes = Enumerable.Range(0, 400).Select(i =>
+            Engine.Calls.CreateCallAsync(Write(NewCall(t, to: $"+1555{i:D7}")), CancellationToken.None));
+        var results = await Task.WhenAll(writes);
+        Assert.All(results, r => Assert.IsType<CreateCallResult.Created>(r));
+        var commits = Engine.Writer.Commits - before;
+        Assert.InRange(commits, 1, 399);
+    }
+
+    [Fact]
+    public async Task Migrate_IsIdempotent_AndRecordsVersion()
+    {
+        Assert.Equal(1, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(1, await Engine.Database.MigrateAsync(CancellationToken.None));
+    }
+}

@@ -1,0 +1,68 @@
+using Outdial.Core.Storage;
+using Outdial.Storage.Sqlite;
+
+namespace Outdial.Storage.Tests;
+
+/// <summary>A fresh, migrated store of one engine. The contract suite runs once per engine.</summary>
+public interface IStoreEngine : IAsyncDisposable
+{
+    Task InitializeAsync();
+
+    IAccountStore Accounts { get; }
+
+    IAgentStore Agents { get; }
+
+    ICallStore Calls { get; }
+
+    /// <summary>Closes and reopens the store on the same database (durability checks).</summary>
+    Task ReopenAsync();
+}
+
+/// <summary>A real SQLite file in a temporary folder, WAL, synchronous=FULL, through the single writer.</summary>
+public sealed class SqliteEngine : IStoreEngine
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "outdial-store-" + Guid.NewGuid().ToString("N"));
+    private SqliteWriter? _writer;
+    private SqliteStore? _store;
+
+    public SqliteDatabase Database { get; private set; } = null!;
+
+    public SqliteWriter Writer => _writer!;
+
+    public IAccountStore Accounts => _store!;
+
+    public IAgentStore Agents => _store!;
+
+    public ICallStore Calls => _store!;
+
+    public async Task InitializeAsync()
+    {
+        Database = new SqliteDatabase(Path.Combine(_dir, "test.db"));
+        await Database.MigrateAsync(CancellationToken.None);
+        _writer = new SqliteWriter(Database, "FULL", 256);
+        _store = new SqliteStore(Database, _writer);
+    }
+
+    public async Task ReopenAsync()
+    {
+        await _writer!.DisposeAsync();
+        await InitializeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A pooled handle may linger on some platforms; the temp folder is cleaned by the OS.
+        }
+    }
+}
