@@ -126,12 +126,13 @@ public sealed class CallIntake(
 
         var call = BuildCall(cmd, now, agent, source, number, values, intakeDecision);
         var queued = intakeDecision.Action == "queued";
-        var firstEvent = new NewCallEvent(queued ? CallEventTypes.Queued : CallEventTypes.Scheduled, new JsonObject
+        var data = new JsonObject { ["status"] = call.Status.ToWire() };
+        if (!queued)
         {
-            ["status"] = call.Status.ToWire(),
-            ["scheduledFor"] = queued ? null : intakeDecision.ScheduledFor,
-            ["reason"] = intakeDecision.Reason,
-        });
+            data["scheduledFor"] = intakeDecision.ScheduledFor;
+            data["reason"] = intakeDecision.Reason;
+        }
+        var firstEvent = new NewCallEvent(queued ? CallEventTypes.Queued : CallEventTypes.Scheduled, data);
         var idem = cmd.Idempotency is { } i
             ? new IdempotencyRecord(i.Key, i.RequestHash, 202, i.RenderResponse(call))
             : null;

@@ -41,6 +41,9 @@ public sealed record CreateCallRequest
     public Dictionary<string, int>? RetryCooldownSec { get; init; }
 }
 
+/// <summary>Consent evidence as shown: <c>obtainedAt</c> in UTC.</summary>
+public sealed record ConsentResource(bool Obtained, string? Source, DateTime? ObtainedAt, string? EvidenceUrl);
+
 /// <summary>Raw codes behind an outcome.</summary>
 public sealed record OutcomeDetailResource(bool Retryable, string? Provider, string? ProviderStatus, int? SipCode, int? Q850Code, string? AnsweredBy, int? DurationSec);
 
@@ -70,7 +73,7 @@ public sealed record CallResource(
     DateTime? NotBefore,
     DateTime? ExpiresAt,
     bool Record,
-    ConsentEvidence? Consent,
+    ConsentResource? Consent,
     int RingTimeoutSec,
     int MaxDurationSec,
     RetryResource Retry,
@@ -110,7 +113,7 @@ public sealed record CallResource(
         c.NotBefore?.UtcDateTime,
         c.ExpiresAt?.UtcDateTime,
         c.Record,
-        c.Consent,
+        c.Consent is { } consent ? new ConsentResource(consent.Obtained, consent.Source, consent.ObtainedAt?.UtcDateTime, consent.EvidenceUrl) : null,
         c.RingTimeoutSec,
         c.MaxDurationSec,
         new RetryResource(c.Retry.MaxAttempts, c.Retry.CooldownSec.ToDictionary(kv => kv.Key.ToWire(), kv => kv.Value, StringComparer.Ordinal)),

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Outdial.Server.Tests;
+
+/// <summary>The real server as a separate OS process (<c>dotnet Outdial.Server.dll</c>), so it can be SIGKILLed.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Starts the server with <paramref name="env"/> (<c>Outdial__*</c> variables) on <paramref name="port"/> and waits for <c>/health</c>.</summary>
+    public static async Task<ServerProcess> StartAsync(int port, IDictionary<string, string> env)
+    {
+        var info = new ProcessStartInfo("dotnet", [ServerDll()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (k, v) in env)
+        {
+            info.Environment[k] = v;
+        }
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        using var probe = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"server exited with code {process.ExitCode}");
+            }
+            try
+            {
+                if ((await probe.GetAsync("/health")).StatusCode == HttpStatusCode.OK)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("server did not become healthy");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing — as a power cut or the OOM killer would.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The server build next to this test build (same configuration).</summary>
+    private static string ServerDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = dir.Parent!.Name; // .../bin/{Configuration}/net10.0/
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Outdial.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        var dll = Path.Combine(dir!.FullName, "src", "Outdial.Server", "bin", configuration, "net10.0", "Outdial.Server.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("build the server first", dll);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+        }
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
