@@ -43,6 +43,7 @@ public static class OutdialCoreServices
         services.AddSingleton<IProviderEventSink>(sp => sp.GetRequiredService<CallProgress>());
         services.AddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
+        services.AddHostedService<IdempotencyJanitor>();
         services.AddSingleton<Reconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
         return services;

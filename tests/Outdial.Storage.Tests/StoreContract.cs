@@ -143,6 +143,17 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task PurgeIdempotencyKeys_DeletesOnlyOlderRecords()
+    {
+        var t = await TenantAsync();
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t), new IdempotencyRecord("old", "h", 202, "{}")), Ct);
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551230005", at: T0.AddHours(2)), new IdempotencyRecord("new", "h", 202, "{}")), Ct);
+        Assert.Equal(1, await Engine.Calls.PurgeIdempotencyKeysAsync(T0.AddHours(1), Ct));
+        Assert.Null(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "old", T0.AddDays(-1), Ct));
+        Assert.NotNull(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "new", T0.AddDays(-1), Ct));
+    }
+
+    [Fact]
     public async Task Claim_LeasesDueCallsOnce_UntilLeaseExpires()
     {
         var t = await TenantAsync();
