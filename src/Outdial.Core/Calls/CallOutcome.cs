@@ -1,3 +1,5 @@
+using Outdial.Core.Common;
+
 namespace Outdial.Core.Calls;
 
 /// <summary>
@@ -36,25 +38,8 @@ public static class CallOutcomes
         or CallOutcome.Voicemail or CallOutcome.Unreachable or CallOutcome.Error;
 
     /// <summary>snake_case wire name, e.g. <c>no_answer</c>.</summary>
-    public static string ToWire(this CallOutcome o) => o switch
-    {
-        CallOutcome.NoAnswer => "no_answer",
-        CallOutcome.InvalidNumber => "invalid_number",
-        _ => o.ToString().ToLowerInvariant(),
-    };
+    public static string ToWire(this CallOutcome o) => WireNames.Of(o);
 
     /// <summary>Parses a wire name; returns false for anything else.</summary>
-    public static bool TryParse(string? value, out CallOutcome outcome)
-    {
-        foreach (var o in Enum.GetValues<CallOutcome>())
-        {
-            if (o.ToWire() == value)
-            {
-                outcome = o;
-                return true;
-            }
-        }
-        outcome = default;
-        return false;
-    }
+    public static bool TryParse(string? value, out CallOutcome outcome) => WireNames.TryParse(value, out outcome);
 }

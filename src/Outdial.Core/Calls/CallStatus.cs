@@ -1,3 +1,5 @@
+using Outdial.Core.Common;
+
 namespace Outdial.Core.Calls;
 
 /// <summary>
@@ -68,24 +70,8 @@ public static class CallStateMachine
     }
 
     /// <summary>snake_case wire name, e.g. <c>in_progress</c>.</summary>
-    public static string ToWire(this CallStatus s) => s switch
-    {
-        CallStatus.InProgress => "in_progress",
-        _ => s.ToString().ToLowerInvariant(),
-    };
+    public static string ToWire(this CallStatus s) => WireNames.Of(s);
 
     /// <summary>Parses a wire name; returns false for anything else.</summary>
-    public static bool TryParse(string? value, out CallStatus status)
-    {
-        foreach (var s in Enum.GetValues<CallStatus>())
-        {
-            if (s.ToWire() == value)
-            {
-                status = s;
-                return true;
-            }
-        }
-        status = default;
-        return false;
-    }
+    public static bool TryParse(string? value, out CallStatus status) => WireNames.TryParse(value, out status);
 }

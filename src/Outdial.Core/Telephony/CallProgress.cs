@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Outdial.Core.Calls;
+using Outdial.Core.Common;
 using Outdial.Core.Dispatch;
 using Outdial.Core.Storage;
 
@@ -111,7 +112,7 @@ public sealed partial class CallProgress(ICallStore calls, IAgentStore agents, T
             case AttemptStatus.Ringing when before.Status == AttemptStatus.Dialing && call.Status == CallStatus.Dialing:
                 return Change(call, next, now, CallStatus.Ringing, CallEventTypes.Ringing, data);
             case AttemptStatus.InProgress when call.Status is CallStatus.Dialing or CallStatus.Ringing:
-                data["answeredBy"] = Wire(next.AnsweredBy ?? AnsweredBy.Unknown);
+                data["answeredBy"] = WireNames.Of(next.AnsweredBy ?? AnsweredBy.Unknown);
                 return Change(call, next, now, CallStatus.InProgress,
                     next.AnsweredBy == AnsweredBy.Machine ? CallEventTypes.Voicemail : CallEventTypes.Answered, data);
             case AttemptStatus.Completed:
@@ -187,7 +188,6 @@ public sealed partial class CallProgress(ICallStore calls, IAgentStore agents, T
         _ => 3,
     };
 
-    private static string Wire(AnsweredBy a) => a.ToString().ToLowerInvariant();
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Report for unknown {Provider} call {ProviderCallId} ignored")]
     private static partial void LogUnknownCall(ILogger logger, string provider, string providerCallId);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Outdial.Core.Calls;
+using Outdial.Core.Common;
 
 namespace Outdial.Server.Calls;
 
@@ -91,7 +92,7 @@ public sealed record CallResource(
         c.Status.ToWire(),
         c.Outcome?.ToWire(),
         c.OutcomeDetail is { } d
-            ? new OutcomeDetailResource(d.Retryable, d.Provider, d.ProviderStatus, d.SipCode, d.Q850Code, d.AnsweredBy?.ToString().ToLowerInvariant(), d.DurationSec)
+            ? new OutcomeDetailResource(d.Retryable, d.Provider, d.ProviderStatus, d.SipCode, d.Q850Code, d.AnsweredBy is { } answeredBy ? WireNames.Of(answeredBy) : null, d.DurationSec)
             : null,
         c.StatusReason,
         c.To,
@@ -140,8 +141,8 @@ public sealed record AttemptResource(
 {
     public static AttemptResource Of(Attempt a) => new(
         a.Id, a.Number, a.Provider, a.ProviderCallId,
-        a.Status == AttemptStatus.InProgress ? "in_progress" : a.Status.ToString().ToLowerInvariant(),
-        a.Outcome?.ToWire(), a.AnsweredBy?.ToString().ToLowerInvariant(), a.SipCode, a.Q850Code, a.ProviderStatus, a.Error,
+        WireNames.Of(a.Status),
+        a.Outcome?.ToWire(), a.AnsweredBy is { } by ? WireNames.Of(by) : null, a.SipCode, a.Q850Code, a.ProviderStatus, a.Error,
         a.To, a.From, a.CreatedAt.UtcDateTime, a.RingingAt?.UtcDateTime, a.AnsweredAt?.UtcDateTime, a.EndedAt?.UtcDateTime, a.DurationSec);
 }
 

@@ -246,7 +246,7 @@ public sealed partial class SqliteStore
                     attempt.Number,
                     attempt.Provider,
                     attempt.ProviderCallId,
-                    status = Wire(attempt.Status),
+                    status = WireNames.Of(attempt.Status),
                     updated = Ms(attempt.UpdatedAt),
                     attempt.Version,
                     doc = ToDoc(attempt),
@@ -305,7 +305,7 @@ public sealed partial class SqliteStore
         """, new
     {
         attempt.ProviderCallId,
-        status = Wire(attempt.Status),
+        status = WireNames.Of(attempt.Status),
         updated = Ms(attempt.UpdatedAt),
         attempt.Version,
         doc = ToDoc(attempt),
@@ -341,10 +341,4 @@ public sealed partial class SqliteStore
             ON CONFLICT DO NOTHING
             """, new { call.AccountId, call.To, call.CampaignKey, call.Id });
     }
-
-    private static string Wire(AttemptStatus s) => s switch
-    {
-        AttemptStatus.InProgress => "in_progress",
-        _ => s.ToString().ToLowerInvariant(),
-    };
 }
