@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -132,6 +131,4 @@ public sealed class OutdialHost : IAsyncDisposable
             // Leftover handles on slow disks; the temp folder is the OS's to clean.
         }
     }
-
-    public static JsonSerializerOptions JsonOptions { get; } = Json.Create();
 }

@@ -32,17 +32,6 @@ public static class CallStateMachine
     /// <summary>Waiting to be dialed (the duplicate guard counts these and the active ones).</summary>
     public static bool IsPending(this CallStatus s) => s is CallStatus.Scheduled or CallStatus.Queued;
 
-    /// <summary>Position on the forward path; used so late or repeated provider reports never move a call backwards.</summary>
-    public static int Rank(this CallStatus s) => s switch
-    {
-        CallStatus.Scheduled => 0,
-        CallStatus.Queued => 1,
-        CallStatus.Dialing => 2,
-        CallStatus.Ringing => 3,
-        CallStatus.InProgress => 4,
-        _ => 5,
-    };
-
     /// <summary>
     /// True when <paramref name="from"/> → <paramref name="to"/> is a legal transition:
     /// forward along the path; to <c>scheduled</c> from an active state (next attempt);

@@ -3,8 +3,11 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Outdial.Core.Accounts;
+using Outdial.Core.Agents;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
+using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
 using Outdial.Core.Telephony;
 
@@ -92,12 +95,12 @@ public sealed partial class Dispatcher(
         {
             return 0;
         }
-        var active = new Dictionary<string, int>(await calls.CountActiveCallsAsync(ct), StringComparer.Ordinal);
+        var round = new Round(new Dictionary<string, int>(await calls.CountActiveCallsAsync(ct), StringComparer.Ordinal));
         foreach (var call in due)
         {
             try
             {
-                await ProcessAsync(call, active, ct);
+                await ProcessAsync(call, round, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -108,13 +111,35 @@ public sealed partial class Dispatcher(
         return due.Count;
     }
 
-    /// <summary>Waits for every dial request started so far (tests and shutdown).</summary>
-    public Task DrainAsync() => Task.WhenAll(_inFlight.Keys);
+    /// <summary>
+    /// What one claim round has read: active-call counts (kept current as it dials) and the accounts, agents and
+    /// caller IDs of its calls, each read once per round rather than once per call. A later round reads them
+    /// afresh, so edits apply to calls not yet dialed.
+    /// </summary>
+    private sealed record Round(Dictionary<string, int> Active)
+    {
+        public Dictionary<string, Account?> Accounts { get; } = new(StringComparer.Ordinal);
 
-    private async Task ProcessAsync(Call call, Dictionary<string, int> active, CancellationToken ct)
+        public Dictionary<string, Agent?> Agents { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, PhoneNumber?> Numbers { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static async Task<T?> OnceAsync<T>(Dictionary<string, T?> cache, string key, Func<Task<T?>> read) where T : class
+    {
+        if (!cache.TryGetValue(key, out var value))
+        {
+            value = await read();
+            cache[key] = value;
+        }
+        return value;
+    }
+
+    private async Task ProcessAsync(Call call, Round round, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var agent = await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true);
+        var active = round.Active;
+        var agent = await OnceAsync(round.Agents, call.AgentId, () => agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true));
         var onDnc = await calls.IsOnDncAsync(call.AccountId, call.To, ct);
         var decision = Eligibility.Evaluate(now, new EligibilityFacts(now, call.ExpiresAt, agent?.CallingWindow, onDnc, ConsentSatisfied: true));
         switch (decision)
@@ -130,7 +155,7 @@ public sealed partial class Dispatcher(
                 return;
         }
 
-        var account = await accounts.GetAccountAsync(call.AccountId, ct);
+        var account = await OnceAsync(round.Accounts, call.AccountId, () => accounts.GetAccountAsync(call.AccountId, ct));
         if (account is not null && active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
         {
             await calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct);
@@ -142,7 +167,9 @@ public sealed partial class Dispatcher(
             await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, "provider_not_configured", now, ct);
             return;
         }
-        var number = call.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(call.AccountId, pnId, ct) : null;
+        var number = call.PhoneNumberId is { } pnId
+            ? await OnceAsync(round.Numbers, pnId, () => agents.GetPhoneNumberAsync(call.AccountId, pnId, ct))
+            : null;
         if (pacing.TryAcquire(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now) is { } nextSlot)
         {
             await calls.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct);

@@ -32,11 +32,8 @@ public sealed class SqliteWriter : IAsyncDisposable
         _loop = Task.Factory.StartNew(LoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Number of transactions committed so far (for the benchmark: requests per commit).</summary>
+    /// <summary>Number of transactions committed so far (tests check that concurrent writes share commits).</summary>
     public long Commits { get; private set; }
-
-    /// <summary>Number of writes committed so far.</summary>
-    public long Writes { get; private set; }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the writer connection inside a transaction and completes after the commit.
@@ -80,7 +77,6 @@ public sealed class SqliteWriter : IAsyncDisposable
                 }
                 _conn.Execute("COMMIT;");
                 Commits++;
-                Writes += batch.Count;
                 foreach (var op in batch)
                 {
                     op.Complete();
