@@ -4,14 +4,17 @@ using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
 using Outdial.Core.Dispatch;
 using Outdial.Core.Intake;
+using Outdial.Core.Net;
 using Outdial.Core.Telephony;
+using Outdial.Core.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Outdial.Core;
 
 /// <summary>Registration of the engine: <c>services.AddOutdialCore(config)</c>; a storage engine and providers are added next.</summary>
 public static class OutdialCoreServices
 {
-    /// <summary>Binds <c>Outdial</c>, <c>Outdial:Dispatcher</c>, <c>Outdial:Reconciler</c>, <c>Outdial:Calls</c> and registers intake, progress, dispatcher and reconciler.</summary>
+    /// <summary>Binds <c>Outdial</c>, <c>Outdial:Dispatcher</c>, <c>Outdial:Reconciler</c>, <c>Outdial:Calls</c>, <c>Outdial:Webhooks</c> and registers intake, progress, dispatcher, reconciler and the webhook deliverer.</summary>
     public static IServiceCollection AddOutdialCore(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<OutdialOptions>().Bind(config.GetSection("Outdial"))
@@ -32,6 +35,20 @@ public static class OutdialCoreServices
             .Validate(o => o.RingTimeoutSec is >= 5 and <= 600, "Outdial:Calls:RingTimeoutSec must be 5..600")
             .Validate(o => o.MaxDurationSec is >= 10 and <= 14400, "Outdial:Calls:MaxDurationSec must be 10..14400")
             .ValidateOnStart();
+        services.AddOptions<WebhookOptions>().Bind(config.GetSection("Outdial:Webhooks"))
+            .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.LeaseDuration > o.AttemptTimeout,
+                "Outdial:Webhooks:AttemptTimeout must be positive and LeaseDuration longer than it")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.DisableAfter > TimeSpan.Zero && o.SecretRotationOverlap >= TimeSpan.Zero,
+                "Outdial:Webhooks durations must be positive")
+            .Validate(o => o.RetryDelaysSec is null || o.RetryDelaysSec.All(s => s >= 0), "Outdial:Webhooks:RetryDelaysSec must not be negative")
+            .Validate(o => o.BatchSize is > 0 and <= 10_000 && o.MaxConcurrency is > 0 and <= 1_000, "Outdial:Webhooks:BatchSize/MaxConcurrency out of range")
+            .Validate(o => o.JitterFraction is >= 0 and <= 1, "Outdial:Webhooks:JitterFraction must be 0..1")
+            .Validate(o => ValidNetworks(o.AllowedNetworks), "Outdial:Webhooks:AllowedNetworks must be CIDR ranges such as 127.0.0.0/8")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new OutboundUrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowedNetworks));
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<WebhookDeliverer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IdempotencyGate>();
         services.AddSingleton<PacingLimiter>();
@@ -48,4 +65,6 @@ public static class OutdialCoreServices
         services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
         return services;
     }
+
+    private static bool ValidNetworks(IEnumerable<string> cidrs) => cidrs.All(c => System.Net.IPNetwork.TryParse(c, out _));
 }

@@ -11,6 +11,7 @@ using Outdial.Server.ApiKeys;
 using Outdial.Server.Calls;
 using Outdial.Server.Infrastructure;
 using Outdial.Server.PhoneNumbers;
+using Outdial.Server.Webhooks;
 using Outdial.Storage;
 using Outdial.Storage.Sqlite;
 using Outdial.Telephony;
@@ -61,6 +62,7 @@ public static partial class OutdialServer
         app.MapAgents();
         app.MapPhoneNumbers();
         app.MapApiKeys();
+        app.MapWebhooks();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)
         {
             app.MapBenchParse();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
 using Outdial.Core.Storage;
+using Outdial.Core.Webhooks;
 using Outdial.Storage.Sqlite;
 
 namespace Outdial.Storage;
@@ -32,6 +33,7 @@ public static class StorageServices
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IAgentStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ICallStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Outdial.Core.Storage;
+using Outdial.Core.Webhooks;
 using Outdial.Storage.Sqlite;
 
 namespace Outdial.Storage.Tests;
@@ -13,6 +14,8 @@ public interface IStoreEngine : IAsyncDisposable
     IAgentStore Agents { get; }
 
     ICallStore Calls { get; }
+
+    IWebhookStore Webhooks { get; }
 
     /// <summary>Closes and reopens the store on the same database (durability checks).</summary>
     Task ReopenAsync();
@@ -34,6 +37,8 @@ public sealed class SqliteEngine : IStoreEngine
     public IAgentStore Agents => _store!;
 
     public ICallStore Calls => _store!;
+
+    public IWebhookStore Webhooks => _store!;
 
     public async Task InitializeAsync()
     {

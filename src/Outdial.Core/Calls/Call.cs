@@ -19,6 +19,13 @@ public sealed record ConsentEvidence(bool Obtained, string? Source, DateTimeOffs
 /// <param name="Reason">Why it was scheduled: <c>not_before</c> or <c>outside_calling_window</c>; null when queued.</param>
 public sealed record IntakeDecision(string Action, DateTimeOffset ScheduledFor, string? Reason);
 
+/// <summary>
+/// A per-call webhook destination. <see cref="Events"/> null means every event type. <see cref="Secret"/> null means the
+/// account's default signing secret; a <c>whsec_</c> secret is a Standard Webhooks key, any other string is used raw.
+/// The secret is never shown by the API.
+/// </summary>
+public sealed record CallWebhook(string Url, IReadOnlyList<string>? Events, string? Secret);
+
 /// <summary>Raw detail behind a call's <see cref="CallOutcome"/>: provider name and status, SIP and Q.850 codes, who answered.</summary>
 public sealed record OutcomeDetail(
     bool Retryable,
@@ -62,6 +69,8 @@ public sealed record Call
     public int MaxDurationSec { get; init; }
     public required RetryPolicy Retry { get; init; }
     public bool AllowDuplicates { get; init; }
+    /// <summary>Per-call webhook destinations, besides the account's endpoints (ARCHITECTURE: the aicaller seed's <c>phoneCallWebhooks</c>).</summary>
+    public IReadOnlyList<CallWebhook> Webhooks { get; init; } = [];
     /// <summary>The agent's prompt with the call's variables substituted.</summary>
     public string RenderedPrompt { get; init; } = "";
     /// <summary>The agent's first message with the call's variables substituted.</summary>

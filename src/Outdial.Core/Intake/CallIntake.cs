@@ -7,7 +7,9 @@ using Outdial.Core.Calls;
 using Outdial.Core.Common;
 using Outdial.Core.Dispatch;
 using Outdial.Core.PhoneNumbers;
+using Outdial.Core.Net;
 using Outdial.Core.Storage;
+using Outdial.Core.Webhooks;
 
 namespace Outdial.Core.Intake;
 
@@ -23,6 +25,8 @@ public sealed class CallIntake(
     ICallStore calls,
     IdempotencyGate gate,
     IOptions<CallDefaultsOptions> defaults,
+    OutboundUrlGuard urlGuard,
+    IOptions<WebhookOptions> webhookOptions,
     TimeProvider clock)
 {
     /// <summary>Largest metadata object accepted, in bytes of compact JSON (the issue's 16 KB).</summary>
@@ -67,6 +71,7 @@ public sealed class CallIntake(
 
         var account = await accounts.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
         ValidateFields(cmd, now, account.RequireConsent, Error);
+        await ValidateWebhooksAsync(cmd.Webhooks, Error, ct);
 
         var (number, fromError) = await ResolveFromAsync(cmd, ct);
         if (fromError is not null)
@@ -205,6 +210,55 @@ public sealed class CallIntake(
         }
     }
 
+    /// <summary>Per-call webhooks: at most <see cref="WebhookOptions.MaxPerCallWebhooks"/>, each URL passing the SSRF guard, known event types, secrets of 1–256 characters.</summary>
+    private async Task ValidateWebhooksAsync(IReadOnlyList<CallWebhook>? hooks, Action<string, string> error, CancellationToken ct)
+    {
+        if (hooks is null)
+        {
+            return;
+        }
+        var max = webhookOptions.Value.MaxPerCallWebhooks;
+        if (hooks.Count > max)
+        {
+            error("webhooks", $"must have at most {max} entries");
+            return;
+        }
+        for (var i = 0; i < hooks.Count; i++)
+        {
+            var hook = hooks[i];
+            if (string.IsNullOrWhiteSpace(hook.Url))
+            {
+                error($"webhooks[{i}].url", "is required");
+            }
+            else if (hook.Url.Length > 2048)
+            {
+                error($"webhooks[{i}].url", "must be at most 2048 characters");
+            }
+            else if (await urlGuard.CheckAsync(hook.Url, ct) is { Ok: false } check)
+            {
+                error($"webhooks[{i}].url", check.Error ?? "is not allowed");
+            }
+            foreach (var type in hook.Events ?? [])
+            {
+                if (!WebhookEventTypes.IsKnown(type))
+                {
+                    error($"webhooks[{i}].events", $"'{type}' is not an event type; known: {string.Join(", ", WebhookEventTypes.All)}");
+                }
+            }
+            if (hook.Events is { Count: 0 })
+            {
+                error($"webhooks[{i}].events", "must name at least one event type, or be left out for all");
+            }
+            // Raw secrets are limited to printable ASCII: the npm standardwebhooks package's raw format takes one byte per character.
+            if (hook.Secret is { } secret && (secret.Length is 0 or > 256 || secret.Any(ch => ch is < ' ' or > '~')
+                || (secret.StartsWith(WebhookSecrets.Prefix, StringComparison.Ordinal) && !WebhookSecrets.IsStandard(secret))))
+            {
+                error($"webhooks[{i}].secret",
+                    "must be 1 to 256 printable ASCII characters; a whsec_ secret must be whsec_ followed by base64 of at least 24 bytes");
+            }
+        }
+    }
+
     private static void CheckRange(int? value, int min, int max, string field, Action<string, string> error)
     {
         if (value is { } v && (v < min || v > max))
@@ -303,6 +357,7 @@ public sealed class CallIntake(
             MaxDurationSec = cmd.MaxDurationSec ?? defaults.Value.MaxDurationSec,
             Retry = retry,
             AllowDuplicates = cmd.AllowDuplicates,
+            Webhooks = cmd.Webhooks ?? [],
             RenderedPrompt = PromptTemplate.Render(agent.Prompt, values),
             RenderedFirstMessage = PromptTemplate.Render(agent.FirstMessage, values),
             Decision = decision,

@@ -26,6 +26,8 @@ public sealed record TriggerCommand
     public bool AllowDuplicates { get; init; }
     public int? MaxAttempts { get; init; }
     public IReadOnlyDictionary<CallOutcome, int>? RetryCooldownSec { get; init; }
+    /// <summary>Per-call webhook destinations (checked against the SSRF guard at intake and again at connect time).</summary>
+    public IReadOnlyList<CallWebhook>? Webhooks { get; init; }
     /// <summary>The Idempotency-Key header, if any, with the hash of the request it came with.</summary>
     public IdempotencyInput? Idempotency { get; init; }
 }

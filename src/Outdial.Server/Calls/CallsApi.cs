@@ -253,6 +253,7 @@ public static class CallsApi
             AllowDuplicates = body.AllowDuplicates ?? false,
             MaxAttempts = body.MaxAttempts,
             RetryCooldownSec = cooldowns,
+            Webhooks = body.Webhooks?.Select(w => new CallWebhook(w.Url ?? "", w.Events, w.Secret)).ToList(),
         };
     }
 

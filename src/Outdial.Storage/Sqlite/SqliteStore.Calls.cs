@@ -19,8 +19,10 @@ public sealed partial class SqliteStore
     private sealed record LeaseRow(string doc, string? lease_token);
 
     /// <inheritdoc />
-    public Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct) =>
-        writer.WriteAsync<CreateCallResult>(conn =>
+    public async Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct)
+    {
+        var queued = 0;
+        var result = await writer.WriteAsync<CreateCallResult>(conn =>
         {
             var call = newCall.Call;
             if (newCall.Idempotency is { } idem)
@@ -65,7 +67,7 @@ public sealed partial class SqliteStore
                 created = Ms(stored.CreatedAt),
                 doc = ToDoc(stored),
             });
-            InsertEvents(conn, stored, 0, newCall.Events, stored.CreatedAt);
+            queued = InsertEvents(conn, stored, 0, newCall.Events, stored.CreatedAt, () => null);
             if (newCall.Idempotency is { } record)
             {
                 conn.Execute("""
@@ -75,6 +77,9 @@ public sealed partial class SqliteStore
             }
             return new CreateCallResult.Created(stored);
         }, ct);
+        NotifyOutbox(queued);
+        return result;
+    }
 
     /// <inheritdoc />
     public async Task<IdempotencyRecord?> FindIdempotencyRecordAsync(string accountId, string key, DateTimeOffset createdAfter, CancellationToken ct)
@@ -178,8 +183,10 @@ public sealed partial class SqliteStore
         }, ct);
 
     /// <inheritdoc />
-    public Task<bool> TryApplyAsync(CallChange change, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+    public async Task<bool> TryApplyAsync(CallChange change, CancellationToken ct)
+    {
+        var queued = 0;
+        var applied = await writer.WriteAsync(conn =>
         {
             var row = conn.QuerySingleOrDefault<LeaseRow>("SELECT doc, lease_token FROM calls WHERE id = @CallId;", new { change.CallId });
             if (row is null)
@@ -252,13 +259,17 @@ public sealed partial class SqliteStore
                     doc = ToDoc(attempt),
                 });
             }
-            InsertEvents(conn, next, call.EventSequence, change.Events, change.At);
+            queued = InsertEvents(conn, next, call.EventSequence, change.Events, change.At,
+                () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id));
             if (next.Status.IsTerminal())
             {
                 ReleaseGuard(conn, next);
             }
             return true;
         }, ct);
+        NotifyOutbox(queued);
+        return applied;
+    }
 
     /// <inheritdoc />
     public Task<bool> TryUpdateAttemptAsync(Attempt attempt, CancellationToken ct) =>
@@ -313,15 +324,51 @@ public sealed partial class SqliteStore
         previous = attempt.Version - 1,
     }) == 1;
 
-    private static void InsertEvents(SqliteConnection conn, Call call, long afterSequence, IReadOnlyList<NewCallEvent> events, DateTimeOffset at)
+    /// <summary>
+    /// Appends the events with the next sequence numbers and, in the same transaction, their webhook deliveries
+    /// (the outbox); returns how many deliveries were written. <paramref name="attempt"/> is read only when a
+    /// delivery needs it.
+    /// </summary>
+    private static int InsertEvents(SqliteConnection conn, Call call, long afterSequence, IReadOnlyList<NewCallEvent> events, DateTimeOffset at,
+        Func<Attempt?> attempt)
     {
         var seq = afterSequence;
+        var deliveries = 0;
+        IReadOnlyList<Core.Webhooks.WebhookEndpoint>? endpoints = null;
+        Attempt? latest = null;
+        var loaded = false;
+        Attempt? Latest()
+        {
+            if (!loaded)
+            {
+                latest = attempt();
+                loaded = true;
+            }
+            return latest;
+        }
         foreach (var e in events)
         {
             seq++;
+            var stored = new CallEvent(Ids.New("evt", at), call.Id, call.AccountId, seq, e.Type, at, e.Data);
             conn.Execute("""
-                INSERT INTO call_events (id, call_id, account_id, sequence, type, at, data) VALUES (@id, @callId, @accountId, @seq, @Type, @at, @data)
-                """, new { id = Ids.New("evt", at), callId = call.Id, accountId = call.AccountId, seq, e.Type, at = Ms(at), data = e.Data.ToJsonString() });
+                INSERT INTO call_events (id, call_id, account_id, sequence, type, at, data) VALUES (@Id, @CallId, @AccountId, @Sequence, @Type, @at, @data)
+                """, new { stored.Id, stored.CallId, stored.AccountId, stored.Sequence, stored.Type, at = Ms(at), data = e.Data.ToJsonString() });
+            deliveries += InsertDeliveries(conn, stored, call, Latest, ref endpoints);
+        }
+        return deliveries;
+    }
+
+    private static Attempt? LatestAttempt(SqliteConnection conn, string callId)
+    {
+        var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM call_attempts WHERE call_id = @callId ORDER BY number DESC LIMIT 1;", new { callId });
+        return doc is null ? null : FromDoc<Attempt>(doc);
+    }
+
+    private void NotifyOutbox(int deliveries)
+    {
+        if (deliveries > 0)
+        {
+            signal?.Notify();
         }
     }
 

@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Outdial.Core.Common;
 using Outdial.Core.Storage;
+using Outdial.Core.Webhooks;
 
 namespace Outdial.Storage.Sqlite;
 
@@ -11,7 +12,7 @@ namespace Outdial.Storage.Sqlite;
 /// through the single <see cref="SqliteWriter"/> (group commit). Conditions that decide a write (status, lease token,
 /// version) are checked inside the writer's transaction and repeated in the <c>UPDATE ... WHERE</c>.
 /// </summary>
-public sealed partial class SqliteStore(SqliteDatabase db, SqliteWriter writer) : IAccountStore, IAgentStore, ICallStore
+public sealed partial class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null) : IAccountStore, IAgentStore, ICallStore
 {
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Outdial.Core.Calls;
+using Outdial.Core.Common;
+
+namespace Outdial.Core.Webhooks;
+
+/// <summary>
+/// Turns a call event into outbox rows: one delivery per enabled account endpoint whose filter matches, and one per
+/// matching per-call webhook. Storage engines call <see cref="Plan"/> inside the transaction that writes the event, so
+/// an event and its deliveries are committed together or not at all.
+/// </summary>
+public static class WebhookOutbox
+{
+    /// <summary>
+    /// The deliveries of <paramref name="e"/>, all due at the event's time. <paramref name="attempt"/> is the call's
+    /// latest attempt, if any. Returns an empty list when nothing subscribes.
+    /// </summary>
+    public static IReadOnlyList<WebhookDelivery> Plan(CallEvent e, Call call, Attempt? attempt, IReadOnlyList<WebhookEndpoint> endpoints)
+    {
+        var targets = new List<(string? EndpointId, string Destination, string Url, string? Secret)>();
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Enabled && endpoint.AccountId == call.AccountId && WebhookEventTypes.Matches(endpoint.Events, e.Type))
+            {
+                targets.Add((endpoint.Id, endpoint.Id, endpoint.Url, null));
+            }
+        }
+        for (var i = 0; i < call.Webhooks.Count; i++)
+        {
+            var hook = call.Webhooks[i];
+            if (WebhookEventTypes.Matches(hook.Events, e.Type))
+            {
+                targets.Add((null, $"call:{i}", hook.Url, hook.Secret));
+            }
+        }
+        if (targets.Count == 0)
+        {
+            return [];
+        }
+        var body = Payload(e, call, attempt);
+        return [.. targets.Select(t => new WebhookDelivery
+        {
+            Id = Ids.New("whd", e.At),
+            AccountId = call.AccountId,
+            EndpointId = t.EndpointId,
+            Destination = t.Destination,
+            CallId = call.Id,
+            EventId = e.Id,
+            EventType = e.Type,
+            Sequence = e.Sequence,
+            Url = t.Url,
+            Secret = t.Secret,
+            Body = body,
+            Status = WebhookDeliveryStatus.Pending,
+            NextAttemptAt = e.At,
+            CreatedAt = e.At,
+            UpdatedAt = e.At,
+        })];
+    }
+
+    /// <summary>
+    /// The webhook body: <c>{"id": event id, "type", "timestamp": event time (UTC, ISO-8601), "data": call resource +
+    /// "attempt" (latest attempt or absent) + "sequence"}</c>, in the native API's JSON conventions (camelCase, nulls omitted).
+    /// <c>data</c> is a snapshot taken when the event happened; retries send the same bytes.
+    /// </summary>
+    public static string Payload(CallEvent e, Call call, Attempt? attempt)
+    {
+        var data = (JsonObject)JsonSerializer.SerializeToNode(CallResource.Of(call), Json.Options)!;
+        if (attempt is not null)
+        {
+            data["attempt"] = JsonSerializer.SerializeToNode(AttemptResource.Of(attempt), Json.Options);
+        }
+        data["sequence"] = e.Sequence;
+        var payload = new JsonObject
+        {
+            ["id"] = e.Id,
+            ["type"] = e.Type,
+            ["timestamp"] = JsonValue.Create(e.At.UtcDateTime),
+            ["data"] = data,
+        };
+        return payload.ToJsonString(Json.Options);
+    }
+}

@@ -1,0 +1,304 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Common;
+using Outdial.Core.Net;
+using Outdial.Core.Webhooks;
+using Outdial.Server.Calls;
+using Outdial.Server.Infrastructure;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace Outdial.Server.Webhooks;
+
+/// <summary>Body of <c>POST /v1/webhook-endpoints</c> (and the merged document of PATCH). <c>events</c> null = every event type.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record WebhookEndpointRequest(string? Url, string? Description, IReadOnlyList<string>? Events, bool? Enabled);
+
+/// <summary>
+/// A webhook endpoint. <c>secret</c> is present only in the answers to creation and rotation. <c>disabledReason</c>:
+/// <c>disabled_by_account</c>, <c>gone</c> (it answered 410) or <c>failing</c> (all attempts failed for 5 days).
+/// Times UTC.
+/// </summary>
+public sealed record WebhookEndpointResource(
+    string Id, string Url, string? Description, IReadOnlyList<string>? Events, bool Enabled, string? DisabledReason, DateTime? DisabledAt,
+    DateTime? FailingSince, int ActiveSecrets, DateTime CreatedAt, DateTime UpdatedAt, string? Secret = null)
+{
+    public static WebhookEndpointResource Of(WebhookEndpoint e, DateTimeOffset now, string? secret = null) => new(
+        e.Id, e.Url, e.Description, e.Events, e.Enabled, e.DisabledReason, e.DisabledAt?.UtcDateTime, e.FailingSince?.UtcDateTime,
+        WebhookSecret.Active(e.Secrets, now).Count, e.CreatedAt.UtcDateTime, e.UpdatedAt.UtcDateTime, secret);
+}
+
+/// <summary>One HTTP attempt: <c>latencyMs</c> until the answer's headers; <c>responseExcerpt</c> the first bytes of the answer's body.</summary>
+public sealed record WebhookAttemptResource(int Number, DateTime At, int? StatusCode, long LatencyMs, string? ResponseExcerpt, string? Error);
+
+/// <summary>
+/// One event to one destination, with every attempt. <c>eventId</c> is the <c>webhook-id</c> header. <c>payload</c> (the exact
+/// body sent) appears when one delivery is fetched. Times UTC.
+/// </summary>
+public sealed record WebhookDeliveryResource(
+    string Id, string? EndpointId, string Url, string? CallId, string EventId, string EventType, long Sequence, string Status,
+    int AttemptCount, DateTime? NextAttemptAt, DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyList<WebhookAttemptResource> Attempts,
+    JsonNode? Payload = null)
+{
+    public static WebhookDeliveryResource Of(WebhookDelivery d, bool withPayload = false) => new(
+        d.Id, d.EndpointId, d.Url, d.CallId, d.EventId, d.EventType, d.Sequence, WireNames.Of(d.Status), d.Attempts.Count,
+        d.Status == WebhookDeliveryStatus.Pending ? d.NextAttemptAt?.UtcDateTime : null, d.CreatedAt.UtcDateTime, d.UpdatedAt.UtcDateTime,
+        [.. d.Attempts.Select(a => new WebhookAttemptResource(a.Number, a.At.UtcDateTime, a.StatusCode, a.LatencyMs, a.ResponseExcerpt, a.Error))],
+        withPayload ? JsonNode.Parse(d.Body) : null);
+}
+
+/// <summary>Body of <c>POST /v1/webhook-endpoints/{id}/replay</c>: failed deliveries created in [<c>since</c>, <c>until</c>) (ISO-8601 with offset; <c>until</c> defaults to now).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ReplayRequest(string? Since, string? Until);
+
+/// <summary>A signing secret as shown: <c>expiresAt</c> is set on a secret rotated out and still valid until then (UTC).</summary>
+public sealed record SigningSecretResource(string Secret, DateTime CreatedAt, DateTime? ExpiresAt);
+
+/// <summary>
+/// <c>/v1/webhook-endpoints</c>, <c>/v1/webhook-deliveries</c> and <c>/v1/account/webhook-secret</c>: account webhook endpoints,
+/// the delivery log with redelivery and replay, and the default signing secret used for per-call webhooks.
+/// </summary>
+public static class WebhooksApi
+{
+    /// <summary>Most endpoints per account.</summary>
+    public const int MaxEndpoints = 20;
+
+    public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
+    {
+        var endpoints = app.MapGroup("/v1/webhook-endpoints").WithTags("Webhooks").RequireAuthorization();
+        endpoints.MapPost("/", CreateAsync).WithName("CreateWebhookEndpoint").Produces<WebhookEndpointResource>(StatusCodes.Status201Created);
+        endpoints.MapGet("/", async (ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
+            TypedResults.Ok(new { data = (await store.ListEndpointsAsync(user.AccountId(), ct)).Select(e => WebhookEndpointResource.Of(e, clock.GetUtcNow())) }))
+            .WithName("ListWebhookEndpoints");
+        endpoints.MapGet("/{id}", async (string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
+            await store.GetEndpointAsync(user.AccountId(), id, ct) is { } e
+                ? (IResult)TypedResults.Ok(WebhookEndpointResource.Of(e, clock.GetUtcNow()))
+                : Problems.NotFound("webhook endpoint")).WithName("GetWebhookEndpoint");
+        endpoints.MapPatch("/{id}", UpdateAsync).WithName("UpdateWebhookEndpoint").Accepts<WebhookEndpointRequest>("application/merge-patch+json", "application/json");
+        endpoints.MapDelete("/{id}", async (string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
+            await store.DeleteEndpointAsync(user.AccountId(), id, clock.GetUtcNow(), ct) ? (IResult)TypedResults.NoContent() : Problems.NotFound("webhook endpoint"))
+            .WithName("DeleteWebhookEndpoint");
+        endpoints.MapPost("/{id}/rotate-secret", RotateAsync).WithName("RotateWebhookEndpointSecret");
+        endpoints.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayWebhookEndpoint");
+
+        var deliveries = app.MapGroup("/v1/webhook-deliveries").WithTags("Webhooks").RequireAuthorization();
+        deliveries.MapGet("/", ListDeliveriesAsync).WithName("ListWebhookDeliveries");
+        deliveries.MapGet("/{id}", async (string id, ClaimsPrincipal user, IWebhookStore store, CancellationToken ct) =>
+            await store.GetDeliveryAsync(user.AccountId(), id, ct) is { } d
+                ? (IResult)TypedResults.Ok(WebhookDeliveryResource.Of(d, withPayload: true))
+                : Problems.NotFound("webhook delivery")).WithName("GetWebhookDelivery");
+        deliveries.MapPost("/{id}/redeliver", async (string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
+            await store.RedeliverAsync(user.AccountId(), id, clock.GetUtcNow(), ct) is { } d
+                ? (IResult)TypedResults.Accepted($"/v1/webhook-deliveries/{d.Id}", WebhookDeliveryResource.Of(d))
+                : Problems.NotFound("webhook delivery")).WithName("RedeliverWebhook");
+
+        var secret = app.MapGroup("/v1/account/webhook-secret").WithTags("Webhooks").RequireAuthorization();
+        secret.MapGet("/", async (ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
+        {
+            var now = clock.GetUtcNow();
+            return TypedResults.Ok(new { data = Shown(await store.GetSigningSecretsAsync(user.AccountId(), now, WebhookSecrets.Generate, ct), now) });
+        }).WithName("GetAccountWebhookSecret");
+        secret.MapPost("/rotate", async (ClaimsPrincipal user, IWebhookStore store, IOptions<WebhookOptions> options, TimeProvider clock, CancellationToken ct) =>
+        {
+            var now = clock.GetUtcNow();
+            var rotated = await store.UpdateSigningSecretsAsync(user.AccountId(),
+                current => WebhookSecret.Rotate(current, WebhookSecrets.Generate(), now, options.Value.SecretRotationOverlap), ct);
+            return TypedResults.Ok(new { data = Shown(rotated, now) });
+        }).WithName("RotateAccountWebhookSecret");
+        return app;
+    }
+
+    /// <summary>201 with the endpoint and its secret (shown only here and on rotation); 422 <c>validation_failed</c> (URL refused by the SSRF guard, unknown event types); 409 <c>too_many_endpoints</c>.</summary>
+    public static async Task<IResult> CreateAsync([FromBody] WebhookEndpointRequest body, ClaimsPrincipal user, IWebhookStore store,
+        OutboundUrlGuard guard, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = await ValidateAsync(body, guard, ct);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        if ((await store.ListEndpointsAsync(user.AccountId(), ct)).Count >= MaxEndpoints)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "too_many_endpoints", "The account has the most webhook endpoints allowed.",
+                $"An account may have at most {MaxEndpoints} webhook endpoints; delete one first.");
+        }
+        var now = clock.GetUtcNow();
+        var secret = WebhookSecrets.Generate();
+        var enabled = body.Enabled ?? true;
+        var endpoint = new WebhookEndpoint
+        {
+            Id = Ids.New("whe", now),
+            AccountId = user.AccountId(),
+            Url = body.Url!,
+            Description = body.Description,
+            Events = body.Events,
+            Enabled = enabled,
+            DisabledReason = enabled ? null : "disabled_by_account",
+            DisabledAt = enabled ? null : now,
+            Secrets = [new WebhookSecret(secret, now, null)],
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.CreateEndpointAsync(endpoint, ct);
+        return TypedResults.Created($"/v1/webhook-endpoints/{endpoint.Id}", WebhookEndpointResource.Of(endpoint, now, secret));
+    }
+
+    /// <summary>
+    /// Merge-patch of url, description, events, enabled. Setting <c>enabled: true</c> on a disabled endpoint clears its disabled
+    /// reason and failure tracking; <c>enabled: false</c> ends its pending deliveries as failed (replay them later).
+    /// </summary>
+    public static async Task<IResult> UpdateAsync(string id, [FromBody] JsonObject patch, ClaimsPrincipal user, IWebhookStore store,
+        OutboundUrlGuard guard, IOptions<JsonOptions> json, TimeProvider clock, CancellationToken ct)
+    {
+        var current = await store.GetEndpointAsync(user.AccountId(), id, ct);
+        if (current is null)
+        {
+            return Problems.NotFound("webhook endpoint");
+        }
+        var merged = MergePatch.Apply(new WebhookEndpointRequest(current.Url, current.Description, current.Events, current.Enabled), patch, json.Value.SerializerOptions);
+        var errors = await ValidateAsync(merged, guard, ct);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var now = clock.GetUtcNow();
+        var enabled = merged.Enabled ?? true;
+        var updated = await store.UpdateEndpointAsync(user.AccountId(), id, e =>
+        {
+            var next = e with { Url = merged.Url!, Description = merged.Description, Events = merged.Events, Enabled = enabled, UpdatedAt = now };
+            if (enabled && !e.Enabled)
+            {
+                next = next with { DisabledReason = null, DisabledAt = null, FailingSince = null };
+            }
+            else if (!enabled && e.Enabled)
+            {
+                next = next with { DisabledReason = "disabled_by_account", DisabledAt = now };
+            }
+            return next;
+        }, ct);
+        return updated is null ? Problems.NotFound("webhook endpoint") : TypedResults.Ok(WebhookEndpointResource.Of(updated, now));
+    }
+
+    /// <summary>A new secret; the previous ones stay valid (and are signed with too) for <c>Outdial:Webhooks:SecretRotationOverlap</c> (24 h).</summary>
+    public static async Task<IResult> RotateAsync(string id, ClaimsPrincipal user, IWebhookStore store, IOptions<WebhookOptions> options,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var secret = WebhookSecrets.Generate();
+        var updated = await store.UpdateEndpointAsync(user.AccountId(), id,
+            e => e with { Secrets = WebhookSecret.Rotate(e.Secrets, secret, now, options.Value.SecretRotationOverlap), UpdatedAt = now }, ct);
+        return updated is null ? Problems.NotFound("webhook endpoint") : TypedResults.Ok(WebhookEndpointResource.Of(updated, now, secret));
+    }
+
+    /// <summary>202 <c>{"replayed": n}</c>: the endpoint's failed deliveries in the range are sent again, in order per call; 409 <c>endpoint_disabled</c>.</summary>
+    public static async Task<IResult> ReplayAsync(string id, [FromBody] ReplayRequest body, ClaimsPrincipal user, IWebhookStore store,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var endpoint = await store.GetEndpointAsync(user.AccountId(), id, ct);
+        if (endpoint is null)
+        {
+            return Problems.NotFound("webhook endpoint");
+        }
+        var now = clock.GetUtcNow();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        DateTimeOffset since = default, until = now;
+        if (body.Since is null)
+        {
+            errors["since"] = ["is required"];
+        }
+        else if (!Instants.TryParseUtc(body.Since, out since))
+        {
+            errors["since"] = [Instants.Rule];
+        }
+        if (body.Until is not null && !Instants.TryParseUtc(body.Until, out until))
+        {
+            errors["until"] = [Instants.Rule];
+        }
+        else if (errors.Count == 0 && until <= since)
+        {
+            errors["until"] = ["must be after since"];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        if (!endpoint.Enabled)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "endpoint_disabled", "The endpoint is disabled.",
+                "Enable it (PATCH enabled: true) before replaying its failed deliveries.");
+        }
+        var replayed = await store.ReplayAsync(user.AccountId(), id, since, until, now, ct);
+        return TypedResults.Accepted((string?)null, new { replayed });
+    }
+
+    /// <summary>Newest first. Filters: endpointId, callId, status (pending, succeeded, failed), eventType; cursor; limit 1–100 (default 20).</summary>
+    public static async Task<IResult> ListDeliveriesAsync(HttpRequest request, ClaimsPrincipal user, IWebhookStore store, CancellationToken ct)
+    {
+        var q = request.Query;
+        var limit = 20;
+        if (q.TryGetValue("limit", out var l) && (!int.TryParse(l, out limit) || limit is < 1 or > 100))
+        {
+            return Problems.BadQuery("limit", "must be an integer from 1 to 100");
+        }
+        WebhookDeliveryStatus? status = null;
+        if (q.TryGetValue("status", out var s))
+        {
+            if (!WireNames.TryParse<WebhookDeliveryStatus>(s, out var st))
+            {
+                return Problems.BadQuery("status", "must be one of pending, succeeded, failed");
+            }
+            status = st;
+        }
+        var eventType = Str(q, "eventType");
+        if (eventType is not null && !WebhookEventTypes.IsKnown(eventType))
+        {
+            return Problems.BadQuery("eventType", "must be one of " + string.Join(", ", WebhookEventTypes.All));
+        }
+        var page = await store.ListDeliveriesAsync(new WebhookDeliveryQuery(user.AccountId(), limit + 1, Str(q, "cursor"), Str(q, "endpointId"),
+            Str(q, "callId"), status, eventType), ct);
+        var data = page.Take(limit).Select(d => WebhookDeliveryResource.Of(d)).ToList();
+        return TypedResults.Ok(new { data, nextCursor = page.Count > limit ? data[^1].Id : null });
+    }
+
+    private static async Task<Dictionary<string, string[]>> ValidateAsync(WebhookEndpointRequest body, OutboundUrlGuard guard, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(body.Url))
+        {
+            errors["url"] = ["is required"];
+        }
+        else if (body.Url.Length > 2048)
+        {
+            errors["url"] = ["must be at most 2048 characters"];
+        }
+        else if (await guard.CheckAsync(body.Url, ct) is { Ok: false } check)
+        {
+            errors["url"] = [check.Error ?? "is not allowed"];
+        }
+        if (body.Description is { Length: > 500 })
+        {
+            errors["description"] = ["must be at most 500 characters"];
+        }
+        if (body.Events is { } events)
+        {
+            if (events.Count == 0)
+            {
+                errors["events"] = ["must name at least one event type, or be null for all"];
+            }
+            var unknown = events.Where(e => !WebhookEventTypes.IsKnown(e)).ToList();
+            if (unknown.Count > 0)
+            {
+                errors["events"] = [$"unknown event types: {string.Join(", ", unknown)}; known: {string.Join(", ", WebhookEventTypes.All)}"];
+            }
+        }
+        return errors;
+    }
+
+    private static IReadOnlyList<SigningSecretResource> Shown(IEnumerable<WebhookSecret> secrets, DateTimeOffset now) =>
+        [.. secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt)
+            .Select(s => new SigningSecretResource(s.Value, s.CreatedAt.UtcDateTime, s.ExpiresAt?.UtcDateTime))];
+
+    private static string? Str(IQueryCollection q, string name) => q.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v.ToString() : null;
+}
