@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -27,7 +26,7 @@ public sealed class CrashRecoveryTests
         var ids = new List<string>();
         await using (var first = await ServerProcess.StartAsync(port, env))
         {
-            using var client = Client(first.BaseAddress);
+            using var client = first.NewClient();
             for (var i = 0; i < 20; i++)
             {
                 var response = await client.PostCallAsync(Calls.Body(Numbers.Next()));
@@ -45,7 +44,7 @@ public sealed class CrashRecoveryTests
         }
 
         await using var second = await ServerProcess.StartAsync(port, env);
-        using var again = Client(second.BaseAddress);
+        using var again = second.NewClient();
         var attemptsByCall = new Dictionary<string, List<string>>();
         foreach (var id in ids)
         {
@@ -72,12 +71,6 @@ public sealed class CrashRecoveryTests
         Directory.Delete(dataDir, recursive: true);
     }
 
-    private static HttpClient Client(Uri baseAddress)
-    {
-        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OutdialHost.BootstrapKey);
-        return client;
-    }
 
     private static async Task<int> CountActiveAsync(HttpClient client)
     {

@@ -66,6 +66,14 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException("server did not become healthy");
     }
 
+    /// <summary>A client holding the bootstrap key (the tests start the server with <see cref="OutdialHost.BootstrapKey"/>).</summary>
+    public HttpClient NewClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OutdialHost.BootstrapKey);
+        return client;
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flushing — as a power cut or the OOM killer would.</summary>
     public void Kill()
     {

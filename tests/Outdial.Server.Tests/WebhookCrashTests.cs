@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Xunit;
@@ -33,7 +32,7 @@ public sealed class WebhookCrashTests
         var ids = new List<string>();
         await using (var first = await ServerProcess.StartAsync(port, env))
         {
-            using var client = Client(first.BaseAddress);
+            using var client = first.NewClient();
             var endpoint = await client.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url() });
             Assert.Equal(HttpStatusCode.Created, endpoint.StatusCode);
             for (var i = 0; i < 20; i++)
@@ -48,7 +47,7 @@ public sealed class WebhookCrashTests
         var beforeRestart = receiver.Accepted.Count;
 
         await using var second = await ServerProcess.StartAsync(port, env);
-        using var again = Client(second.BaseAddress);
+        using var again = second.NewClient();
         var expected = new List<string>();
         foreach (var id in ids)
         {
@@ -71,12 +70,5 @@ public sealed class WebhookCrashTests
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(dataDir, recursive: true);
-    }
-
-    private static HttpClient Client(Uri baseAddress)
-    {
-        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OutdialHost.BootstrapKey);
-        return client;
     }
 }

@@ -39,8 +39,7 @@ public sealed partial class Dispatcher(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Start only once the host has started (and the store is migrated), as Quartz's hosted service does.
-        if (!await WaitForStartAsync(stoppingToken))
+        if (!await lifetime.WaitForStartedAsync(stoppingToken))
         {
             return;
         }
@@ -317,22 +316,6 @@ public sealed partial class Dispatcher(
             StatusReason = reason,
             Events = [new NewCallEvent(type, new JsonObject { ["status"] = status.ToWire(), ["reason"] = reason })],
         }, ct);
-
-    private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var a = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        using var b = stoppingToken.Register(() => started.TrySetCanceled());
-        try
-        {
-            await started.Task;
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 
     /// <inheritdoc />
     public override void Dispose()

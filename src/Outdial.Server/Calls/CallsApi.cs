@@ -103,10 +103,9 @@ public static class CallsApi
     public static async Task<IResult> ListAsync(HttpRequest request, ClaimsPrincipal user, ICallStore calls, CancellationToken ct)
     {
         var q = request.Query;
-        var limit = 20;
-        if (q.TryGetValue("limit", out var l) && (!int.TryParse(l, out limit) || limit is < 1 or > 100))
+        if (!Paging.TryLimit(q, out var limit, out var badLimit))
         {
-            return Problems.BadQuery("limit", "must be an integer from 1 to 100");
+            return badLimit!;
         }
         CallStatus? status = null;
         if (q.TryGetValue("status", out var s))
@@ -143,8 +142,8 @@ public static class CallsApi
             }
             to = t;
         }
-        var page = await calls.ListCallsAsync(new CallQuery(user.AccountId(), limit + 1, Str(q, "cursor"), status, outcome,
-            Str(q, "agentId"), Str(q, "campaignId"), Str(q, "to"), from, to), ct);
+        var page = await calls.ListCallsAsync(new CallQuery(user.AccountId(), limit + 1, Paging.Str(q, "cursor"), status, outcome,
+            Paging.Str(q, "agentId"), Paging.Str(q, "campaignId"), Paging.Str(q, "to"), from, to), ct);
         var data = page.Take(limit).Select(CallResource.Of).ToList();
         return TypedResults.Ok(new CallPage(data, page.Count > limit ? data[^1].Id : null));
     }
@@ -271,6 +270,4 @@ public static class CallsApi
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
-
-    private static string? Str(IQueryCollection q, string name) => q.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v.ToString() : null;
 }

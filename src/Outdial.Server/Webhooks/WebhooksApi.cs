@@ -237,10 +237,9 @@ public static class WebhooksApi
     public static async Task<IResult> ListDeliveriesAsync(HttpRequest request, ClaimsPrincipal user, IWebhookStore store, CancellationToken ct)
     {
         var q = request.Query;
-        var limit = 20;
-        if (q.TryGetValue("limit", out var l) && (!int.TryParse(l, out limit) || limit is < 1 or > 100))
+        if (!Paging.TryLimit(q, out var limit, out var badLimit))
         {
-            return Problems.BadQuery("limit", "must be an integer from 1 to 100");
+            return badLimit!;
         }
         WebhookDeliveryStatus? status = null;
         if (q.TryGetValue("status", out var s))
@@ -251,13 +250,13 @@ public static class WebhooksApi
             }
             status = st;
         }
-        var eventType = Str(q, "eventType");
+        var eventType = Paging.Str(q, "eventType");
         if (eventType is not null && !WebhookEventTypes.IsKnown(eventType))
         {
             return Problems.BadQuery("eventType", "must be one of " + string.Join(", ", WebhookEventTypes.All));
         }
-        var page = await store.ListDeliveriesAsync(new WebhookDeliveryQuery(user.AccountId(), limit + 1, Str(q, "cursor"), Str(q, "endpointId"),
-            Str(q, "callId"), status, eventType), ct);
+        var page = await store.ListDeliveriesAsync(new WebhookDeliveryQuery(user.AccountId(), limit + 1, Paging.Str(q, "cursor"), Paging.Str(q, "endpointId"),
+            Paging.Str(q, "callId"), status, eventType), ct);
         var data = page.Take(limit).Select(d => WebhookDeliveryResource.Of(d)).ToList();
         return TypedResults.Ok(new { data, nextCursor = page.Count > limit ? data[^1].Id : null });
     }
@@ -299,6 +298,4 @@ public static class WebhooksApi
     private static IReadOnlyList<SigningSecretResource> Shown(IEnumerable<WebhookSecret> secrets, DateTimeOffset now) =>
         [.. secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt)
             .Select(s => new SigningSecretResource(s.Value, s.CreatedAt.UtcDateTime, s.ExpiresAt?.UtcDateTime))];
-
-    private static string? Str(IQueryCollection q, string name) => q.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v.ToString() : null;
 }
