@@ -243,6 +243,9 @@ public sealed class WebhookTests
         var goneEndpoint = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/webhook-endpoints/{(string)gone["id"]!}"))!;
         Assert.False((bool)goneEndpoint["enabled"]!);
         Assert.Equal("gone", (string?)goneEndpoint["disabledReason"]);
+        var refused = await host.Client.PostAsync($"/v1/webhook-deliveries/{(string)goneDelivery["id"]!}/redeliver", null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("endpoint_disabled", (string?)(await refused.JsonAsync())["code"]);
 
         var okDelivery = await SettledAsync(ok);
         Assert.Equal("succeeded", (string?)okDelivery["status"]);

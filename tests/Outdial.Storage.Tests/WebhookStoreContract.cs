@@ -117,6 +117,37 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         Assert.Equal([1L, 2L, 3L], bodies.Select(b => (long)b["data"]!["sequence"]!));
         Assert.Null(bodies[0]["data"]!["attempt"]);
         Assert.Equal(1, (int?)bodies[2]["data"]!["attempt"]!["number"]);
+        Assert.Contains($"\"to\":\"{call.To}\"", (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 1), Ct))[0].Body);
+    }
+
+    [Fact]
+    public async Task Payload_OfEachEventInOneChange_ShowsTheCallAsOfThatEvent()
+    {
+        var t = await TenantAsync();
+        await EndpointAsync(t, "whe_1");
+        var call = NewCall(t, dueAt: T0.AddMinutes(5), status: CallStatus.Scheduled);
+        await Engine.Calls.CreateCallAsync(new NewCall(call, [new NewCallEvent(CallEventTypes.Scheduled, new JsonObject { ["status"] = "scheduled" })], null), Ct);
+        // The dispatcher's write for a call that comes due: scheduled → queued → dialing, two events, one new attempt.
+        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        {
+            CallId = call.Id,
+            Expected = [CallStatus.Scheduled],
+            Via = CallStatus.Queued,
+            Next = CallStatus.Dialing,
+            At = T0.AddMinutes(5),
+            NewAttempt = NewAttempt(call, at: T0.AddMinutes(5)),
+            Events =
+            [
+                new NewCallEvent(CallEventTypes.Queued, new JsonObject { ["status"] = "queued" }),
+                new NewCallEvent(CallEventTypes.Dialing, new JsonObject { ["status"] = "dialing" }),
+            ],
+        }, Ct));
+        var bodies = (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct))
+            .OrderBy(d => d.Sequence).Select(d => JsonNode.Parse(d.Body)!["data"]!).ToList();
+        Assert.Equal(["scheduled", "queued", "dialing"], bodies.Select(b => (string)b["status"]!));
+        Assert.Equal([0, 0, 1], bodies.Select(b => (int)b["attemptCount"]!));
+        Assert.Null(bodies[1]["attempt"]);
+        Assert.Equal("dialing", (string?)bodies[2]["attempt"]!["status"]);
     }
 
     [Fact]
@@ -167,8 +198,11 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         var again = Assert.Single(await Engine.Webhooks.ClaimDueDeliveriesAsync(T0.AddSeconds(61), 50, Lease, "other", Ct));
         Assert.Equal(claimed.Id, again.Id);
         // The dead node's late answer is logged but does not decide the state.
-        await Engine.Webhooks.RecordAttemptAsync(Outcome(claimed, "dead-node", WebhookDeliveryStatus.Failed, T0.AddSeconds(62), code: 500), Ct);
+        await Engine.Webhooks.RecordAttemptAsync(Outcome(claimed, "dead-node", WebhookDeliveryStatus.Failed, T0.AddSeconds(62), code: 410, disable: "gone"), Ct);
         Assert.Equal(WebhookDeliveryStatus.Pending, (await Engine.Webhooks.GetDeliveryAsync(t.Account.Id, claimed.Id, Ct))!.Status);
+        var endpoint = (await Engine.Webhooks.GetEndpointAsync(t.Account.Id, "whe_1", Ct))!;
+        Assert.True(endpoint.Enabled);
+        Assert.Null(endpoint.FailingSince);
         await Engine.Webhooks.RecordAttemptAsync(Outcome(again, "other", WebhookDeliveryStatus.Succeeded, T0.AddSeconds(62)), Ct);
         var final = (await Engine.Webhooks.GetDeliveryAsync(t.Account.Id, claimed.Id, Ct))!;
         Assert.Equal(WebhookDeliveryStatus.Succeeded, final.Status);

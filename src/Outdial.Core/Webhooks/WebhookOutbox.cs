@@ -12,6 +12,16 @@ namespace Outdial.Core.Webhooks;
 /// </summary>
 public static class WebhookOutbox
 {
+    /// <summary>Outdial's JSON settings, escaping only what JSON requires (as the API's responses do): <c>+</c> stays <c>+</c>.</summary>
+    private static readonly JsonSerializerOptions BodyOptions = CreateBodyOptions();
+
+    private static JsonSerializerOptions CreateBodyOptions()
+    {
+        var options = Json.Create();
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        return options;
+    }
+
     /// <summary>
     /// The deliveries of <paramref name="e"/>, all due at the event's time. <paramref name="attempt"/> is the call's
     /// latest attempt, if any. Returns an empty list when nothing subscribes.
@@ -79,6 +89,6 @@ public static class WebhookOutbox
             ["timestamp"] = JsonValue.Create(e.At.UtcDateTime),
             ["data"] = data,
         };
-        return payload.ToJsonString(Json.Options);
+        return payload.ToJsonString(BodyOptions);
     }
 }

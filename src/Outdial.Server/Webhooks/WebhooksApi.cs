@@ -34,8 +34,8 @@ public sealed record WebhookEndpointResource(
 public sealed record WebhookAttemptResource(int Number, DateTime At, int? StatusCode, long LatencyMs, string? ResponseExcerpt, string? Error);
 
 /// <summary>
-/// One event to one destination, with every attempt. <c>eventId</c> is the <c>webhook-id</c> header. <c>payload</c> (the exact
-/// body sent) appears when one delivery is fetched. Times UTC.
+/// One event to one destination, with every attempt. <c>eventId</c> is the <c>webhook-id</c> header. <c>payload</c> (the body
+/// sent, as JSON) appears when one delivery is fetched. Times UTC.
 /// </summary>
 public sealed record WebhookDeliveryResource(
     string Id, string? EndpointId, string Url, string? CallId, string EventId, string EventType, long Sequence, string Status,
@@ -89,10 +89,7 @@ public static class WebhooksApi
             await store.GetDeliveryAsync(user.AccountId(), id, ct) is { } d
                 ? (IResult)TypedResults.Ok(WebhookDeliveryResource.Of(d, withPayload: true))
                 : Problems.NotFound("webhook delivery")).WithName("GetWebhookDelivery");
-        deliveries.MapPost("/{id}/redeliver", async (string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
-            await store.RedeliverAsync(user.AccountId(), id, clock.GetUtcNow(), ct) is { } d
-                ? (IResult)TypedResults.Accepted($"/v1/webhook-deliveries/{d.Id}", WebhookDeliveryResource.Of(d))
-                : Problems.NotFound("webhook delivery")).WithName("RedeliverWebhook");
+        deliveries.MapPost("/{id}/redeliver", RedeliverAsync).WithName("RedeliverWebhook");
 
         var secret = app.MapGroup("/v1/account/webhook-secret").WithTags("Webhooks").RequireAuthorization();
         secret.MapGet("/", async (ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
@@ -158,7 +155,8 @@ public static class WebhooksApi
             return Problems.NotFound("webhook endpoint");
         }
         var merged = MergePatch.Apply(new WebhookEndpointRequest(current.Url, current.Description, current.Events, current.Enabled), patch, json.Value.SerializerOptions);
-        var errors = await ValidateAsync(merged, guard, ct);
+        // The URL is checked again only when it changes, so an endpoint whose host no longer passes can still be disabled.
+        var errors = await ValidateAsync(merged, merged.Url == current.Url ? null : guard, ct);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -233,6 +231,28 @@ public static class WebhooksApi
         return TypedResults.Accepted((string?)null, new { replayed });
     }
 
+    /// <summary>
+    /// 202 with the delivery, due now with a fresh retry schedule (same <c>webhook-id</c>, same body); 409 <c>endpoint_disabled</c>
+    /// when its endpoint is disabled or deleted.
+    /// </summary>
+    public static async Task<IResult> RedeliverAsync(string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var delivery = await store.GetDeliveryAsync(user.AccountId(), id, ct);
+        if (delivery is null)
+        {
+            return Problems.NotFound("webhook delivery");
+        }
+        if (delivery.EndpointId is { } endpointId && await store.GetEndpointAsync(user.AccountId(), endpointId, ct) is not { Enabled: true })
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "endpoint_disabled", "The delivery's endpoint is disabled or deleted.",
+                "Enable the endpoint (PATCH enabled: true) before redelivering to it.");
+        }
+        var redelivered = await store.RedeliverAsync(user.AccountId(), id, clock.GetUtcNow(), ct);
+        return redelivered is null
+            ? Problems.NotFound("webhook delivery")
+            : TypedResults.Accepted($"/v1/webhook-deliveries/{redelivered.Id}", WebhookDeliveryResource.Of(redelivered));
+    }
+
     /// <summary>Newest first. Filters: endpointId, callId, status (pending, succeeded, failed), eventType; cursor; limit 1–100 (default 20).</summary>
     public static async Task<IResult> ListDeliveriesAsync(HttpRequest request, ClaimsPrincipal user, IWebhookStore store, CancellationToken ct)
     {
@@ -261,7 +281,8 @@ public static class WebhooksApi
         return TypedResults.Ok(new { data, nextCursor = page.Count > limit ? data[^1].Id : null });
     }
 
-    private static async Task<Dictionary<string, string[]>> ValidateAsync(WebhookEndpointRequest body, OutboundUrlGuard guard, CancellationToken ct)
+    /// <summary>Field checks; the URL goes through the SSRF guard unless <paramref name="guard"/> is null.</summary>
+    private static async Task<Dictionary<string, string[]>> ValidateAsync(WebhookEndpointRequest body, OutboundUrlGuard? guard, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(body.Url))
@@ -272,7 +293,7 @@ public static class WebhooksApi
         {
             errors["url"] = ["must be at most 2048 characters"];
         }
-        else if (await guard.CheckAsync(body.Url, ct) is { Ok: false } check)
+        else if (guard is not null && await guard.CheckAsync(body.Url, ct) is { Ok: false } check)
         {
             errors["url"] = [check.Error ?? "is not allowed"];
         }

@@ -67,7 +67,7 @@ public sealed partial class SqliteStore
                 created = Ms(stored.CreatedAt),
                 doc = ToDoc(stored),
             });
-            queued = InsertEvents(conn, stored, 0, newCall.Events, stored.CreatedAt, () => null);
+            queued = InsertEvents(conn, null, stored, 0, newCall.Events, stored.CreatedAt, () => null, () => null);
             if (newCall.Idempotency is { } record)
             {
                 conn.Execute("""
@@ -259,8 +259,9 @@ public sealed partial class SqliteStore
                     doc = ToDoc(attempt),
                 });
             }
-            queued = InsertEvents(conn, next, call.EventSequence, change.Events, change.At,
-                () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id));
+            queued = InsertEvents(conn, call, next, call.EventSequence, change.Events, change.At,
+                () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null),
+                () => change.NewAttempt is { } added ? LatestAttempt(conn, next.Id, added.Number) : change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null));
             if (next.Status.IsTerminal())
             {
                 ReleaseGuard(conn, next);
@@ -326,41 +327,47 @@ public sealed partial class SqliteStore
 
     /// <summary>
     /// Appends the events with the next sequence numbers and, in the same transaction, their webhook deliveries
-    /// (the outbox); returns how many deliveries were written. <paramref name="attempt"/> is read only when a
-    /// delivery needs it.
+    /// (the outbox); returns how many deliveries were written. Each delivery carries the call as of its event: the last
+    /// event sees <paramref name="after"/> and <paramref name="attemptAfter"/>; an earlier event of the same change
+    /// (e.g. <c>call.queued</c> before <c>call.dialing</c>) sees <paramref name="before"/> in the status its data names,
+    /// with <paramref name="attemptBefore"/>. The attempt readers run only when a delivery needs them.
     /// </summary>
-    private static int InsertEvents(SqliteConnection conn, Call call, long afterSequence, IReadOnlyList<NewCallEvent> events, DateTimeOffset at,
-        Func<Attempt?> attempt)
+    private static int InsertEvents(SqliteConnection conn, Call? before, Call after, long afterSequence, IReadOnlyList<NewCallEvent> events,
+        DateTimeOffset at, Func<Attempt?> attemptAfter, Func<Attempt?> attemptBefore)
     {
         var seq = afterSequence;
         var deliveries = 0;
         IReadOnlyList<Core.Webhooks.WebhookEndpoint>? endpoints = null;
-        Attempt? latest = null;
-        var loaded = false;
-        Attempt? Latest()
+        var lastAttempt = new Lazy<Attempt?>(attemptAfter, LazyThreadSafetyMode.None);
+        var earlierAttempt = new Lazy<Attempt?>(attemptBefore, LazyThreadSafetyMode.None);
+        for (var i = 0; i < events.Count; i++)
         {
-            if (!loaded)
-            {
-                latest = attempt();
-                loaded = true;
-            }
-            return latest;
-        }
-        foreach (var e in events)
-        {
+            var e = events[i];
             seq++;
-            var stored = new CallEvent(Ids.New("evt", at), call.Id, call.AccountId, seq, e.Type, at, e.Data);
+            var stored = new CallEvent(Ids.New("evt", at), after.Id, after.AccountId, seq, e.Type, at, e.Data);
             conn.Execute("""
                 INSERT INTO call_events (id, call_id, account_id, sequence, type, at, data) VALUES (@Id, @CallId, @AccountId, @Sequence, @Type, @at, @data)
                 """, new { stored.Id, stored.CallId, stored.AccountId, stored.Sequence, stored.Type, at = Ms(at), data = e.Data.ToJsonString() });
-            deliveries += InsertDeliveries(conn, stored, call, Latest, ref endpoints);
+            var last = i == events.Count - 1;
+            var snapshot = last || before is null
+                ? after
+                : before with
+                {
+                    Status = CallStateMachine.TryParse((string?)e.Data["status"], out var status) ? status : before.Status,
+                    UpdatedAt = at,
+                    EventSequence = seq,
+                };
+            deliveries += InsertDeliveries(conn, stored, snapshot, last ? () => lastAttempt.Value : () => earlierAttempt.Value, ref endpoints);
         }
         return deliveries;
     }
 
-    private static Attempt? LatestAttempt(SqliteConnection conn, string callId)
+    /// <summary>The call's attempt with the highest number, below <paramref name="belowNumber"/> when given.</summary>
+    private static Attempt? LatestAttempt(SqliteConnection conn, string callId, int? belowNumber)
     {
-        var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM call_attempts WHERE call_id = @callId ORDER BY number DESC LIMIT 1;", new { callId });
+        var doc = conn.QuerySingleOrDefault<string>("""
+            SELECT doc FROM call_attempts WHERE call_id = @callId AND (@belowNumber IS NULL OR number < @belowNumber) ORDER BY number DESC LIMIT 1
+            """, new { callId, belowNumber });
         return doc is null ? null : FromDoc<Attempt>(doc);
     }
 

@@ -134,7 +134,7 @@ public sealed partial class SqliteStore : IWebhookStore
                 INSERT INTO webhook_attempts (delivery_id, number, at, status_code, latency_ms, response_excerpt, error)
                 VALUES (@DeliveryId, @number, @at, @StatusCode, @LatencyMs, @ResponseExcerpt, @Error)
                 """, new { outcome.DeliveryId, number, at = Ms(attempt.At), attempt.StatusCode, attempt.LatencyMs, attempt.ResponseExcerpt, attempt.Error });
-            conn.Execute("""
+            var applied = conn.Execute("""
                 UPDATE webhook_deliveries SET status = @status, series_attempts = series_attempts + 1, next_attempt_at = @next,
                     lease_token = NULL, lease_until = NULL, updated_at = @at
                 WHERE id = @DeliveryId AND lease_token = @LeaseToken AND status = 'pending'
@@ -146,7 +146,8 @@ public sealed partial class SqliteStore : IWebhookStore
                 outcome.DeliveryId,
                 outcome.LeaseToken,
             });
-            if (row.endpoint_id is { } endpointId)
+            // A late answer from a node that lost its lease is logged but decides nothing, for the endpoint neither.
+            if (applied == 1 && row.endpoint_id is { } endpointId)
             {
                 TrackEndpoint(conn, row.account_id, endpointId, outcome);
             }
@@ -275,6 +276,10 @@ public sealed partial class SqliteStore : IWebhookStore
             return;
         }
         var endpoint = FromDoc<WebhookEndpoint>(doc);
+        if (!endpoint.Enabled)
+        {
+            return;
+        }
         var at = outcome.Attempt.At;
         WebhookEndpoint next;
         if (outcome.EndpointSucceeded)
@@ -290,7 +295,7 @@ public sealed partial class SqliteStore : IWebhookStore
             var since = endpoint.FailingSince ?? at;
             var disable = outcome.DisableEndpoint ?? (at - since >= outcome.DisableAfter ? "failing" : null);
             next = endpoint with { FailingSince = since };
-            if (disable is not null && endpoint.Enabled)
+            if (disable is not null)
             {
                 next = next with { Enabled = false, DisabledReason = disable, DisabledAt = at, UpdatedAt = at };
             }
@@ -300,7 +305,7 @@ public sealed partial class SqliteStore : IWebhookStore
             }
         }
         SaveEndpoint(conn, next);
-        if (endpoint.Enabled && !next.Enabled)
+        if (!next.Enabled)
         {
             FailPending(conn, endpointId, "endpoint_disabled", at);
         }
