@@ -436,6 +436,50 @@ public class OutboundUrlGuardTests
         Assert.Equal(1, listener.Accepted);
     }
 
+    /// <summary>
+    /// The whole hostile table again, at connect time: each http(s) URL is pointed at the port of real listeners on
+    /// 127.0.0.1 and [::1] and sent through the guard's handler. No request may reach them (names with several addresses
+    /// may still be tried on their public address, which is allowed; nothing answers there in a test sandbox).
+    /// </summary>
+    [Fact]
+    public async Task Handler_EveryHostileUrl_NeverReachesAListenerOnARefusedAddress()
+    {
+        await using var v4 = RawHttpServer.Start(IPAddress.Loopback, 0, OkResponse);
+        await using var v6 = RawHttpServer.Start(IPAddress.IPv6Loopback, v4.Port, OkResponse);
+        var guard = new OutboundUrlGuard([], new FakeResolver().ResolveAsync);
+        using var client = new HttpClient(guard.CreateHandler()) { Timeout = TimeSpan.FromSeconds(3) };
+        var urls = ((IEnumerable<object?[]>)HostileUrls).Select(row => (string)row[0]!).ToList();
+        var sent = 0;
+        var outcomes = await Task.WhenAll(urls.Select(async url =>
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                return (url, Reached: false);
+            }
+            var target = new UriBuilder(uri) { Port = v4.Port }.Uri;
+            Interlocked.Increment(ref sent);
+            try
+            {
+                using var response = await client.GetAsync(target);
+                return (url, Reached: true);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return (url, Reached: false);
+            }
+        }));
+        Assert.True(sent >= 50, $"only {sent} hostile http(s) URLs were sent");
+        Assert.Empty(outcomes.Where(o => o.Reached).Select(o => o.url));
+        Assert.Equal(0, v4.Accepted);
+        Assert.Equal(0, v6.Accepted);
+        // Both listeners answer a plain client, so the zeros above mean refused, not unreachable.
+        using var plain = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = RequestTimeout };
+        (await plain.GetAsync(new Uri($"http://127.0.0.1:{v4.Port}/"))).Dispose();
+        (await plain.GetAsync(new Uri($"http://[::1]:{v4.Port}/"))).Dispose();
+        Assert.Equal(1, v4.Accepted);
+        Assert.Equal(1, v6.Accepted);
+    }
+
     [Fact]
     public async Task Handler_RefusalMessage_NamesHostAddressAndSetting()
     {
