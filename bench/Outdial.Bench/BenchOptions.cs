@@ -14,6 +14,15 @@ public sealed record BenchOptions
     /// <summary>Number of concurrent clients, each looping one request at a time.</summary>
     public int Clients { get; init; } = 64;
 
+    /// <summary>Webhook endpoints to register on an in-process receiver before the phases (0 = no webhook measurement).</summary>
+    public int WebhookEndpoints { get; init; }
+
+    /// <summary>Longest wait after the <c>calls</c> phase for every webhook delivery to arrive, in seconds.</summary>
+    public int WebhookDrainSeconds { get; init; } = 60;
+
+    /// <summary>Most webhook endpoints an account may have (the server answers 409 beyond).</summary>
+    public const int MaxWebhookEndpoints = 20;
+
     /// <summary>Path of <c>Outdial.Server.dll</c>; <c>null</c> means the Release build under the repository root.</summary>
     public string? ServerDll { get; init; }
 
@@ -28,11 +37,17 @@ public sealed record BenchOptions
           ceiling  POST /v1/bench/parse  (authenticates and parses a call body, stores nothing)
           calls    POST /v1/calls        (full intake: validation, duplicate guard, durable insert)
         and prints throughput, latency percentiles and the calls/ceiling ratio.
+        With --webhook-endpoints N it also registers N webhook endpoints on an in-process receiver, and after
+        the calls phase waits until no delivery is pending and prints delivery rates and event-to-arrival lag.
 
         Options:
           --seconds N          measured duration of each phase (default 10)
           --warmup-seconds N   warm-up before each phase, discarded (default 2; 0 = none)
           --clients N          concurrent clients (default 64)
+          --webhook-endpoints N
+                               webhook endpoints to register, 0 to 20 (default 0 = no webhooks)
+          --webhook-drain-seconds N
+                               longest wait for the deliveries after the calls phase (default 60)
           --server-dll PATH    Outdial.Server.dll to start
                                (default src/Outdial.Server/bin/Release/net10.0/Outdial.Server.dll
                                under the folder holding Outdial.slnx)
@@ -61,11 +76,21 @@ public sealed record BenchOptions
                 "--seconds" => options with { Seconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--warmup-seconds" => options with { WarmupSeconds = PositiveInt(arg, Value(), allowZero: true) },
                 "--clients" => options with { Clients = PositiveInt(arg, Value(), allowZero: false) },
+                "--webhook-endpoints" => options with { WebhookEndpoints = WebhookCount(arg, Value()) },
+                "--webhook-drain-seconds" => options with { WebhookDrainSeconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--server-dll" => options with { ServerDll = Value() },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
         return options;
+    }
+
+    private static int WebhookCount(string name, string text)
+    {
+        var value = PositiveInt(name, text, allowZero: true);
+        return value <= MaxWebhookEndpoints
+            ? value
+            : throw new ArgumentException($"{name} must be at most {MaxWebhookEndpoints} (the server's limit per account), got '{text}'");
     }
 
     private static int PositiveInt(string name, string text, bool allowZero)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
@@ -52,11 +53,25 @@ try
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServerProcess.ApiKey);
     var runner = new LoadRunner(http);
 
+    await using var receiver = options.WebhookEndpoints > 0 ? await WebhookReceiver.StartAsync(cts.Token) : null;
+    var endpointIds = receiver is not null
+        ? await WebhookBench.RegisterAsync(http, receiver, options.WebhookEndpoints, cts.Token)
+        : [];
+
     var ceiling = await Bench.PhaseAsync(runner, server, options, "ceiling", "/v1/bench/parse", cts.Token);
     var calls = await Bench.PhaseAsync(runner, server, options, "calls", "/v1/calls", cts.Token);
+    var callsEnd = Stopwatch.GetTimestamp();
     var ratio = ceiling.AcceptedPerSecond > 0 ? 100 * calls.AcceptedPerSecond / ceiling.AcceptedPerSecond : double.NaN;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio    calls/ceiling = {ratio:0.0} %"));
-    return ceiling.Errors + calls.Errors == 0 ? 0 : 1;
+
+    var webhooksClean = true;
+    if (receiver is not null)
+    {
+        var drain = await WebhookBench.DrainAsync(http, receiver, endpointIds, calls, callsEnd,
+            TimeSpan.FromSeconds(options.WebhookDrainSeconds), cts.Token);
+        webhooksClean = drain.IsClean;
+    }
+    return ceiling.Errors + calls.Errors == 0 && webhooksClean ? 0 : 1;
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {

@@ -7,7 +7,8 @@ namespace Outdial.Bench;
 
 /// <summary>
 /// Outdial.Server running as a child process (<c>dotnet Outdial.Server.dll</c>) on a free loopback port with a fresh
-/// data directory, the bench endpoint on and rate limiting effectively off. Disposing kills it and deletes the directory.
+/// data directory, the bench endpoint on, rate limiting effectively off and webhooks allowed to reach 127.0.0.0/8.
+/// Disposing kills it and deletes the directory.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -54,6 +55,8 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Outdial__Api__EnableBenchEndpoint"] = "true";
         psi.Environment["Outdial__Api__RateLimitPerMinute"] = "100000000";
         psi.Environment["Outdial__Sandbox__SpeedFactor"] = "1000";
+        // The webhook receiver of --webhook-endpoints listens on loopback, which the SSRF guard refuses unless allow-listed.
+        psi.Environment["Outdial__Webhooks__AllowedNetworks__0"] = "127.0.0.0/8";
         psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
 
