@@ -67,6 +67,10 @@ public sealed class WebhookTests
         var bad = await host.Client.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url(), events = new[] { "call.exploded" } });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
         Assert.Contains("call.exploded", (string)(await bad.JsonAsync())["errors"]!["events"]![0]!);
+        var badCall = await host.Client.PostCallAsync(Calls.Body(Numbers.Next(), b => b["webhooks"] = new JsonArray(
+            new JsonObject { ["url"] = receiver.Url(), ["events"] = new JsonArray("call.exploded") })));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badCall.StatusCode);
+        Assert.Contains("call.exploded", (string)(await badCall.JsonAsync())["errors"]!["webhooks[0].events"]![0]!);
 
         var (_, other) = await host.NewTenantAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/v1/webhook-endpoints/{id}")).StatusCode);

@@ -70,7 +70,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
 
     private static WebhookAttemptOutcome Outcome(WebhookDelivery d, string lease, WebhookDeliveryStatus next, DateTimeOffset at,
         DateTimeOffset? nextAt = null, int? code = 200, string? disable = null, TimeSpan? disableAfter = null) =>
-        new(d.Id, lease, new WebhookAttempt(0, at, code, 12, "ok", null), next, nextAt, next == WebhookDeliveryStatus.Succeeded, disable,
+        new(d.Id, lease, new WebhookAttempt(0, at, code, 12, "ok", null), next, nextAt, disable,
             disableAfter ?? TimeSpan.FromDays(5));
 
     [Fact]

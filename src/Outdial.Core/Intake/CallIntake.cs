@@ -226,28 +226,13 @@ public sealed class CallIntake(
         for (var i = 0; i < hooks.Count; i++)
         {
             var hook = hooks[i];
-            if (string.IsNullOrWhiteSpace(hook.Url))
+            if (await WebhookDestinations.UrlErrorAsync(hook.Url, urlGuard, ct) is { } urlError)
             {
-                error($"webhooks[{i}].url", "is required");
+                error($"webhooks[{i}].url", urlError);
             }
-            else if (hook.Url.Length > 2048)
+            if (WebhookDestinations.EventsError(hook.Events) is { } eventsError)
             {
-                error($"webhooks[{i}].url", "must be at most 2048 characters");
-            }
-            else if (await urlGuard.CheckAsync(hook.Url, ct) is { Ok: false } check)
-            {
-                error($"webhooks[{i}].url", check.Error ?? "is not allowed");
-            }
-            foreach (var type in hook.Events ?? [])
-            {
-                if (!WebhookEventTypes.IsKnown(type))
-                {
-                    error($"webhooks[{i}].events", $"'{type}' is not an event type; known: {string.Join(", ", WebhookEventTypes.All)}");
-                }
-            }
-            if (hook.Events is { Count: 0 })
-            {
-                error($"webhooks[{i}].events", "must name at least one event type, or be left out for all");
+                error($"webhooks[{i}].events", eventsError);
             }
             // Raw secrets are limited to printable ASCII: the npm standardwebhooks package's raw format takes one byte per character.
             if (hook.Secret is { } secret && (secret.Length is 0 or > 256 || secret.Any(ch => ch is < ' ' or > '~')

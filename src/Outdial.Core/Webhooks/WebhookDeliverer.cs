@@ -151,7 +151,7 @@ public sealed partial class WebhookDeliverer : BackgroundService
         if (secrets is null)
         {
             return Outcome(delivery, new WebhookAttempt(0, at, null, 0, null, "endpoint disabled or deleted; not sent"),
-                WebhookDeliveryStatus.Failed, null, succeeded: false, disable: null);
+                WebhookDeliveryStatus.Failed, null, disable: null);
         }
         var timestamp = at.ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
@@ -174,12 +174,12 @@ public sealed partial class WebhookDeliverer : BackgroundService
             var code = (int)response.StatusCode;
             if (code is >= 200 and < 300)
             {
-                return Outcome(delivery, new WebhookAttempt(0, at, code, latency, excerpt, null), WebhookDeliveryStatus.Succeeded, null, succeeded: true, disable: null);
+                return Outcome(delivery, new WebhookAttempt(0, at, code, latency, excerpt, null), WebhookDeliveryStatus.Succeeded, null, disable: null);
             }
             if (response.StatusCode == HttpStatusCode.Gone)
             {
                 return Outcome(delivery, new WebhookAttempt(0, at, code, latency, excerpt, "410 Gone: the endpoint asked not to be called again"),
-                    WebhookDeliveryStatus.Failed, null, succeeded: false, disable: delivery.EndpointId is null ? null : "gone");
+                    WebhookDeliveryStatus.Failed, null, disable: delivery.EndpointId is null ? null : "gone");
             }
             var note = code is >= 300 and < 400 ? "redirect not followed" : null;
             return Retry(delivery, new WebhookAttempt(0, at, code, latency, excerpt, note), at, RetryAfter(response, at));
@@ -220,19 +220,19 @@ public sealed partial class WebhookDeliverer : BackgroundService
         var made = delivery.SeriesAttempts + 1;
         if (made > delays.Count)
         {
-            return Outcome(delivery, attempt, WebhookDeliveryStatus.Failed, null, succeeded: false, disable: null);
+            return Outcome(delivery, attempt, WebhookDeliveryStatus.Failed, null, disable: null);
         }
         var delay = Jitter(delays[made - 1]);
         if (retryAfter is { } asked && asked > delay)
         {
             delay = asked;
         }
-        return Outcome(delivery, attempt, WebhookDeliveryStatus.Pending, at + delay, succeeded: false, disable: null);
+        return Outcome(delivery, attempt, WebhookDeliveryStatus.Pending, at + delay, disable: null);
     }
 
     private WebhookAttemptOutcome Outcome(WebhookDelivery delivery, WebhookAttempt attempt, WebhookDeliveryStatus next, DateTimeOffset? nextAt,
-        bool succeeded, string? disable) =>
-        new(delivery.Id, _leaseToken, attempt, next, nextAt, succeeded, disable, _options.Value.DisableAfter);
+        string? disable) =>
+        new(delivery.Id, _leaseToken, attempt, next, nextAt, disable, _options.Value.DisableAfter);
 
     private TimeSpan Jitter(TimeSpan delay)
     {

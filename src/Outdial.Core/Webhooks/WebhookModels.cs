@@ -25,9 +25,13 @@ public static class WebhookEventTypes
 /// </summary>
 public sealed record WebhookSecret(string Value, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt)
 {
-    /// <summary>The secrets still valid at <paramref name="now"/>, newest first.</summary>
+    /// <summary>The secrets still valid at <paramref name="now"/> (not expired), newest first.</summary>
+    public static IReadOnlyList<WebhookSecret> Valid(IEnumerable<WebhookSecret> secrets, DateTimeOffset now) =>
+        [.. secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt)];
+
+    /// <summary>The values of <see cref="Valid"/>: what signs at <paramref name="now"/>.</summary>
     public static IReadOnlyList<string> Active(IEnumerable<WebhookSecret> secrets, DateTimeOffset now) =>
-        [.. secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt).Select(s => s.Value)];
+        [.. Valid(secrets, now).Select(s => s.Value)];
 
     /// <summary>
     /// Rotation: a new secret becomes current; the current ones expire at <paramref name="now"/> + <paramref name="overlap"/>
@@ -113,8 +117,8 @@ public sealed record WebhookDelivery
 /// <summary>What an attempt ended with, as the deliverer hands it to the store.</summary>
 /// <param name="Next">
 /// The delivery's next state: <see cref="WebhookDeliveryStatus.Pending"/> with <paramref name="NextAttemptAt"/>, or final.
+/// <see cref="WebhookDeliveryStatus.Succeeded"/> (a 2xx) also clears the endpoint's <c>failingSince</c>.
 /// </param>
-/// <param name="EndpointSucceeded">True on 2xx: clears the endpoint's <c>failingSince</c>.</param>
 /// <param name="DisableEndpoint">
 /// Set to <c>gone</c> on a 410 answer; the store also disables an endpoint failing for longer than
 /// <paramref name="DisableAfter"/>, with reason <c>failing</c>.
@@ -125,7 +129,6 @@ public sealed record WebhookAttemptOutcome(
     WebhookAttempt Attempt,
     WebhookDeliveryStatus Next,
     DateTimeOffset? NextAttemptAt,
-    bool EndpointSucceeded,
     string? DisableEndpoint,
     TimeSpan DisableAfter);
 

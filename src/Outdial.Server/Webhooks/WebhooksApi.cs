@@ -285,38 +285,21 @@ public static class WebhooksApi
     private static async Task<Dictionary<string, string[]>> ValidateAsync(WebhookEndpointRequest body, OutboundUrlGuard? guard, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (string.IsNullOrWhiteSpace(body.Url))
+        if (await WebhookDestinations.UrlErrorAsync(body.Url, guard, ct) is { } urlError)
         {
-            errors["url"] = ["is required"];
-        }
-        else if (body.Url.Length > 2048)
-        {
-            errors["url"] = ["must be at most 2048 characters"];
-        }
-        else if (guard is not null && await guard.CheckAsync(body.Url, ct) is { Ok: false } check)
-        {
-            errors["url"] = [check.Error ?? "is not allowed"];
+            errors["url"] = [urlError];
         }
         if (body.Description is { Length: > 500 })
         {
             errors["description"] = ["must be at most 500 characters"];
         }
-        if (body.Events is { } events)
+        if (WebhookDestinations.EventsError(body.Events) is { } eventsError)
         {
-            if (events.Count == 0)
-            {
-                errors["events"] = ["must name at least one event type, or be null for all"];
-            }
-            var unknown = events.Where(e => !WebhookEventTypes.IsKnown(e)).ToList();
-            if (unknown.Count > 0)
-            {
-                errors["events"] = [$"unknown event types: {string.Join(", ", unknown)}; known: {string.Join(", ", WebhookEventTypes.All)}"];
-            }
+            errors["events"] = [eventsError];
         }
         return errors;
     }
 
     private static IReadOnlyList<SigningSecretResource> Shown(IEnumerable<WebhookSecret> secrets, DateTimeOffset now) =>
-        [.. secrets.Where(s => s.ExpiresAt is null || s.ExpiresAt > now).OrderByDescending(s => s.CreatedAt)
-            .Select(s => new SigningSecretResource(s.Value, s.CreatedAt.UtcDateTime, s.ExpiresAt?.UtcDateTime))];
+        [.. WebhookSecret.Valid(secrets, now).Select(s => new SigningSecretResource(s.Value, s.CreatedAt.UtcDateTime, s.ExpiresAt?.UtcDateTime))];
 }

@@ -282,7 +282,7 @@ public sealed partial class SqliteStore : IWebhookStore
         }
         var at = outcome.Attempt.At;
         WebhookEndpoint next;
-        if (outcome.EndpointSucceeded)
+        if (outcome.Next == WebhookDeliveryStatus.Succeeded)
         {
             if (endpoint.FailingSince is null)
             {
