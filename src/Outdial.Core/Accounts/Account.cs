@@ -6,7 +6,17 @@ namespace Outdial.Core.Accounts;
 /// <summary>A tenant. Everything is scoped to one account.</summary>
 /// <param name="RequireConsent">When true (the default) every call must carry consent evidence with <c>obtained: true</c>.</param>
 /// <param name="MaxConcurrentCalls">Calls of this account that may be dialing, ringing or in progress at once.</param>
-public sealed record Account(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTimeOffset CreatedAt);
+public sealed record Account(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTimeOffset CreatedAt)
+{
+    /// <summary>When true, a call may be dialed only while a valid consent record (<c>/v1/consents</c>) exists for its number; the call links it.</summary>
+    public bool RequireConsentRecord { get; init; }
+
+    /// <summary>Most attempts per number in <see cref="FrequencyCapWindowSec"/> across all of the account's calls; null = the server default.</summary>
+    public int? FrequencyCapMaxAttempts { get; init; }
+
+    /// <summary>The rolling window of the frequency cap, in seconds; null = the server default.</summary>
+    public int? FrequencyCapWindowSec { get; init; }
+}
 
 /// <summary>An API key as stored: only the SHA-256 hash of the secret and its visible prefix are kept.</summary>
 public sealed record ApiKey(string Id, string AccountId, string Name, string Prefix, string Hash, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Outdial.Core.Compliance;
 
 namespace Outdial.Core.Calls;
 
@@ -63,6 +64,16 @@ public sealed record Call
     public DateTimeOffset? ExpiresAt { get; init; }
     public bool Record { get; init; }
     public ConsentEvidence? Consent { get; init; }
+    /// <summary>The consent record that justified the call, when the account requires one.</summary>
+    public string? ConsentRecordId { get; init; }
+    /// <summary>The callee's IANA zone when the request or contact gave one; else derived from the number.</summary>
+    public string? TimeZone { get; init; }
+    /// <summary>The campaign contact this call was made for.</summary>
+    public string? ContactId { get; init; }
+    /// <summary>A test call: dialed like any other, left out of campaign statistics.</summary>
+    public bool IsTest { get; init; }
+    /// <summary>Audit trail of eligibility decisions (intake, each dial-time re-check and retry), oldest first; at most <see cref="CallDecision.MaxKept"/>.</summary>
+    public IReadOnlyList<CallDecision> Decisions { get; init; } = [];
     /// <summary>Seconds the phone may ring before the attempt counts as <c>no_answer</c>.</summary>
     public int RingTimeoutSec { get; init; }
     /// <summary>Longest connected time in seconds before the call is hung up.</summary>

@@ -6,7 +6,8 @@ namespace Outdial.Core.Calls;
 /// </summary>
 /// <param name="MaxAttempts">1–10 dials in total.</param>
 /// <param name="CooldownSec">Seconds to wait after an outcome before the next attempt; outcomes not listed use <see cref="DefaultCooldowns"/>.</param>
-public sealed record RetryPolicy(int MaxAttempts, IReadOnlyDictionary<CallOutcome, int> CooldownSec)
+/// <param name="EndOn">Retryable outcomes that nevertheless end the contact (a campaign's "stop on voicemail"); null = none.</param>
+public sealed record RetryPolicy(int MaxAttempts, IReadOnlyDictionary<CallOutcome, int> CooldownSec, IReadOnlyList<CallOutcome>? EndOn = null)
 {
     /// <summary>Upper bound on <see cref="MaxAttempts"/>.</summary>
     public const int MaxAllowedAttempts = 10;
@@ -34,7 +35,9 @@ public sealed record RetryPolicy(int MaxAttempts, IReadOnlyDictionary<CallOutcom
 
     /// <summary>
     /// True when an attempt that ended with <paramref name="outcome"/> should be followed by another:
-    /// the outcome is retryable (<see cref="CallOutcomes.IsRetryable"/>) and fewer than <see cref="MaxAttempts"/> were made.
+    /// the outcome is retryable (<see cref="CallOutcomes.IsRetryable"/>), not in <see cref="EndOn"/>, and fewer than
+    /// <see cref="MaxAttempts"/> were made.
     /// </summary>
-    public bool ShouldRetry(CallOutcome outcome, int attemptsMade) => outcome.IsRetryable() && attemptsMade < MaxAttempts;
+    public bool ShouldRetry(CallOutcome outcome, int attemptsMade) =>
+        outcome.IsRetryable() && attemptsMade < MaxAttempts && (EndOn is null || !EndOn.Contains(outcome));
 }

@@ -1,4 +1,5 @@
 using Outdial.Core.Calls;
+using Outdial.Core.Compliance;
 
 namespace Outdial.Core.Storage;
 
@@ -56,6 +57,10 @@ public sealed record CallChange
     /// <summary>An attempt to update in the same transaction, only while its version is <c>Version - 1</c>.</summary>
     public Attempt? AttemptUpdate { get; init; }
     public IReadOnlyList<NewCallEvent> Events { get; init; } = [];
+    /// <summary>An audit entry appended to <see cref="Call.Decisions"/> (oldest dropped past <see cref="CallDecision.MaxKept"/>).</summary>
+    public CallDecision? Decision { get; init; }
+    /// <summary>A DNC entry added in the same transaction (a campaign's auto-DNC outcome); an existing entry is kept.</summary>
+    public DncEntry? AddDnc { get; init; }
 }
 
 /// <summary>Filters for <see cref="ICallStore.ListCallsAsync"/>; times are UTC; <see cref="Cursor"/> is the last id of the previous page.</summary>
