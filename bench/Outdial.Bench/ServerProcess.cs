@@ -59,6 +59,8 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Outdial__Webhooks__AllowedNetworks__0"] = "127.0.0.0/8";
         psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        psi.Environment["Outdial__Compliance__LegalFloorEnabled"] = "false";
+        psi.Environment["Outdial__Compliance__FrequencyCapMaxAttempts"] = "0";
 
         var process = new Process { StartInfo = psi };
         ServerProcess? server = null;

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
+using Outdial.Core.Campaigns;
+using Outdial.Core.Compliance;
 using Outdial.Core.Dispatch;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
@@ -45,6 +47,20 @@ public static class OutdialCoreServices
             .Validate(o => o.JitterFraction is >= 0 and <= 1, "Outdial:Webhooks:JitterFraction must be 0..1")
             .Validate(o => ValidNetworks(o.AllowedNetworks), "Outdial:Webhooks:AllowedNetworks must be CIDR ranges such as 127.0.0.0/8")
             .ValidateOnStart();
+        services.AddOptions<ComplianceOptions>().Bind(config.GetSection(ComplianceOptions.Section))
+            .Validate(o => o.FrequencyCapMaxAttempts >= 0 && o.FrequencyCapWindowSec >= 0, "Outdial:Compliance:FrequencyCap* must not be negative")
+            .ValidateOnStart();
+        services.AddOptions<CampaignOptions>().Bind(config.GetSection("Outdial:Campaigns"))
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.MinFeedAhead > 0 && o.ImportBatchSize is > 0 and <= 10_000,
+                "Outdial:Campaigns: PollInterval must be positive, MinFeedAhead > 0, ImportBatchSize 1..10000")
+            .ValidateOnStart();
+        services.AddSingleton(sp => LegalFloor.Load(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value));
+        services.AddSingleton<ComplianceChecker>();
+        services.AddSingleton<CallerIdSelector>();
+        services.AddSingleton<CampaignRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
+        services.AddSingleton<ContactImporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ContactImporter>());
         services.AddSingleton(sp => new OutboundUrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowedNetworks));
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<WebhookDeliverer>();

@@ -9,6 +9,8 @@ using Outdial.Server.Accounts;
 using Outdial.Server.Agents;
 using Outdial.Server.ApiKeys;
 using Outdial.Server.Calls;
+using Outdial.Server.Campaigns;
+using Outdial.Server.Compliance;
 using Outdial.Server.Infrastructure;
 using Outdial.Server.PhoneNumbers;
 using Outdial.Server.Webhooks;
@@ -63,6 +65,10 @@ public static partial class OutdialServer
         app.MapPhoneNumbers();
         app.MapApiKeys();
         app.MapWebhooks();
+        app.MapCampaigns();
+        app.MapComplianceRules();
+        app.MapDnc();
+        app.MapConsents();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)
         {
             app.MapBenchParse();

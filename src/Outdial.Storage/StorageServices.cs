@@ -34,6 +34,8 @@ public static class StorageServices
         services.AddSingleton<IAgentStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ICallStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IComplianceStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

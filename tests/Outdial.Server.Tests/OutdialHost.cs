@@ -53,6 +53,11 @@ public sealed class OutdialHost : IAsyncDisposable
             ["Outdial:Api:RateLimitPerMinute"] = "100000",
             ["Outdial:Dispatcher:PollInterval"] = "00:00:00.020",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Most tests dial made-up +1 numbers at whatever hour CI runs: the legal floor and the account-wide frequency
+            // cap are switched off here and switched on by the compliance and campaign tests that exercise them.
+            ["Outdial:Compliance:LegalFloorEnabled"] = "false",
+            ["Outdial:Compliance:FrequencyCapMaxAttempts"] = "0",
+            ["Outdial:Campaigns:PollInterval"] = "00:00:00.050",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>())
         {

@@ -28,6 +28,8 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         info.Environment["Urls"] = $"http://127.0.0.1:{port}";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Outdial__Compliance__LegalFloorEnabled"] = "false";
+        info.Environment["Outdial__Compliance__FrequencyCapMaxAttempts"] = "0";
         foreach (var (k, v) in env)
         {
             info.Environment[k] = v;

@@ -17,6 +17,10 @@ public interface IStoreEngine : IAsyncDisposable
 
     IWebhookStore Webhooks { get; }
 
+    ICampaignStore Campaigns { get; }
+
+    IComplianceStore Compliance { get; }
+
     /// <summary>Closes and reopens the store on the same database (durability checks).</summary>
     Task ReopenAsync();
 }
@@ -39,6 +43,10 @@ public sealed class SqliteEngine : IStoreEngine
     public ICallStore Calls => _store!;
 
     public IWebhookStore Webhooks => _store!;
+
+    public ICampaignStore Campaigns => _store!;
+
+    public IComplianceStore Compliance => _store!;
 
     public async Task InitializeAsync()
     {

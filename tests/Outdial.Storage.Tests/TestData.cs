@@ -1,7 +1,9 @@
 using Outdial.Core.Accounts;
 using Outdial.Core.Agents;
 using Outdial.Core.Calls;
+using Outdial.Core.Campaigns;
 using Outdial.Core.Common;
+using Outdial.Core.Compliance;
 using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
 
@@ -91,6 +93,88 @@ public static class TestData
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,
+        };
+    }
+
+    public static Campaign NewCampaign(Tenant t, string name = "Spring reminders", CampaignStatus status = CampaignStatus.Active,
+        DateTimeOffset? at = null)
+    {
+        var now = at ?? T0;
+        return new Campaign
+        {
+            Id = Ids.New("cmp", now),
+            AccountId = t.Account.Id,
+            Name = name,
+            Status = status,
+            AgentId = t.Agent.Id,
+            CallerIds = [t.Number.Id],
+            Retry = new RetryPolicy(3, new Dictionary<CallOutcome, int>()),
+            Pacing = new CampaignPacing(5, 1),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = 1,
+        };
+    }
+
+    public static CampaignContact NewContact(Campaign campaign, string phone, ContactStatus status = ContactStatus.Pending,
+        string? skipReason = null, string? importId = null, DateTimeOffset? at = null, IReadOnlyDictionary<string, string>? fields = null,
+        string? timeZone = null)
+    {
+        var now = at ?? T0;
+        return new CampaignContact
+        {
+            Id = Ids.New("ct", now),
+            AccountId = campaign.AccountId,
+            CampaignId = campaign.Id,
+            Phone = phone,
+            TimeZone = timeZone,
+            Fields = fields ?? new Dictionary<string, string>(),
+            Status = status,
+            SkipReason = skipReason,
+            ImportId = importId,
+            CreatedAt = now,
+        };
+    }
+
+    /// <summary>A contact batch of <paramref name="count"/> pending rows with consecutive numbers from <paramref name="first"/>.</summary>
+    public static ContactBatch Contacts(Campaign campaign, long first, int count, ContactImport? progress = null) =>
+        new(campaign.AccountId, campaign.Id,
+            [.. Enumerable.Range(0, count).Select(i => NewContact(campaign, $"+1555{first + i:D7}", importId: progress?.Id))], progress);
+
+    public static ContactImport NewImport(Campaign campaign, DateTimeOffset? at = null)
+    {
+        var now = at ?? T0;
+        return new ContactImport
+        {
+            Id = Ids.New("imp", now),
+            AccountId = campaign.AccountId,
+            CampaignId = campaign.Id,
+            Status = ImportStatus.Running,
+            Format = "csv",
+            TotalBytes = 1000,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    public static DncEntry Dnc(Tenant t, string number, bool optOut = false, string source = "api", string? reason = null, DateTimeOffset? at = null) =>
+        new(t.Account.Id, number, reason, source, optOut, at ?? T0);
+
+    public static ConsentRecord NewConsent(Tenant t, string number, DateTimeOffset? obtainedAt = null, string? purpose = null,
+        DateTimeOffset? expiresAt = null, DateTimeOffset? createdAt = null)
+    {
+        var created = createdAt ?? T0;
+        return new ConsentRecord
+        {
+            Id = Ids.New("cns", created),
+            AccountId = t.Account.Id,
+            Number = number,
+            Source = "web_form",
+            ObtainedAt = obtainedAt ?? T0.AddDays(-1),
+            Purpose = purpose,
+            ExpiresAt = expiresAt,
+            EvidenceUrl = "https://crm.example.com/consent/1",
+            CreatedAt = created,
         };
     }
 }

@@ -23,7 +23,8 @@ public sealed partial class CallCommands(ICallStore calls, TelephonyProviders pr
     /// Cancels a pending or active call. An active call's provider leg is hung up after the cancel is stored;
     /// its attempt still records what the provider reports. Returns the call as it is afterwards.
     /// </summary>
-    public async Task<(CancelOutcome Outcome, Call? Call)> CancelAsync(string accountId, string callId, CancellationToken ct)
+    /// <param name="reason">Recorded as the call's status reason (default <c>canceled_by_request</c>; a canceled campaign uses <c>campaign_canceled</c>).</param>
+    public async Task<(CancelOutcome Outcome, Call? Call)> CancelAsync(string accountId, string callId, CancellationToken ct, string reason = "canceled_by_request")
     {
         while (true)
         {
@@ -46,7 +47,7 @@ public sealed partial class CallCommands(ICallStore calls, TelephonyProviders pr
                 Expected = [call.Status],
                 Next = CallStatus.Canceled,
                 At = clock.GetUtcNow(),
-                StatusReason = "canceled_by_request",
+                StatusReason = reason,
                 Events = [new NewCallEvent(CallEventTypes.Canceled, new JsonObject
                 {
                     ["status"] = CallStatus.Canceled.ToWire(),

@@ -15,7 +15,11 @@ public sealed record OutcomeDetailResource(bool Retryable, string? Provider, str
 public sealed record DecisionResource(string Action, DateTime ScheduledFor, string? Reason);
 
 /// <summary>Retry policy of a call.</summary>
-public sealed record RetryResource(int MaxAttempts, Dictionary<string, int> CooldownSec);
+public sealed record RetryResource(int MaxAttempts, Dictionary<string, int> CooldownSec)
+{
+    /// <summary>Outcomes that end the contact without a retry (campaign policies); null = the default retryable set.</summary>
+    public IReadOnlyList<string>? EndOn { get; init; }
+}
 
 /// <summary>A per-call webhook as shown: the secret itself is never returned.</summary>
 public sealed record CallWebhookResource(string Url, IReadOnlyList<string>? Events, bool HasSecret);
@@ -53,6 +57,17 @@ public sealed record CallResource(
     DateTime? EndedAt,
     IReadOnlyList<CallWebhookResource>? Webhooks)
 {
+    /// <summary>The callee's IANA zone when the request or contact gave one.</summary>
+    public string? TimeZone { get; init; }
+    /// <summary>The campaign contact the call was made for.</summary>
+    public string? ContactId { get; init; }
+    /// <summary>The consent record that justified the call (accounts requiring consent records).</summary>
+    public string? ConsentRecordId { get; init; }
+    /// <summary>A test call (left out of campaign statistics).</summary>
+    public bool IsTest { get; init; }
+    /// <summary>Audit trail: every eligibility decision (intake, dial-time re-checks, retries), oldest first.</summary>
+    public IReadOnlyList<Compliance.CallDecision> Decisions { get; init; } = [];
+
     /// <summary>Maps the stored call to its API shape.</summary>
     public static CallResource Of(Call c) => new(
         c.Id,
@@ -84,7 +99,10 @@ public sealed record CallResource(
         c.Consent is { } consent ? new ConsentResource(consent.Obtained, consent.Source, consent.ObtainedAt?.UtcDateTime, consent.EvidenceUrl) : null,
         c.RingTimeoutSec,
         c.MaxDurationSec,
-        new RetryResource(c.Retry.MaxAttempts, c.Retry.CooldownSec.ToDictionary(kv => kv.Key.ToWire(), kv => kv.Value, StringComparer.Ordinal)),
+        new RetryResource(c.Retry.MaxAttempts, c.Retry.CooldownSec.ToDictionary(kv => kv.Key.ToWire(), kv => kv.Value, StringComparer.Ordinal))
+        {
+            EndOn = c.Retry.EndOn?.Select(o => o.ToWire()).ToList(),
+        },
         c.AllowDuplicates,
         c.AttemptCount,
         new DecisionResource(c.Decision.Action, c.Decision.ScheduledFor.UtcDateTime, c.Decision.Reason),
@@ -92,7 +110,14 @@ public sealed record CallResource(
         c.CreatedAt.UtcDateTime,
         c.UpdatedAt.UtcDateTime,
         c.EndedAt?.UtcDateTime,
-        c.Webhooks.Count == 0 ? null : [.. c.Webhooks.Select(w => new CallWebhookResource(w.Url, w.Events, w.Secret is not null))]);
+        c.Webhooks.Count == 0 ? null : [.. c.Webhooks.Select(w => new CallWebhookResource(w.Url, w.Events, w.Secret is not null))])
+    {
+        TimeZone = c.TimeZone,
+        ContactId = c.ContactId,
+        ConsentRecordId = c.ConsentRecordId,
+        IsTest = c.IsTest,
+        Decisions = c.Decisions,
+    };
 }
 
 /// <summary>One dial. Times UTC; <c>durationSec</c> is connected seconds.</summary>

@@ -35,9 +35,13 @@ public sealed record RetryPolicy(int MaxAttempts, IReadOnlyDictionary<CallOutcom
 
     /// <summary>
     /// True when an attempt that ended with <paramref name="outcome"/> should be followed by another:
-    /// the outcome is retryable (<see cref="CallOutcomes.IsRetryable"/>), not in <see cref="EndOn"/>, and fewer than
-    /// <see cref="MaxAttempts"/> were made.
+    /// fewer than <see cref="MaxAttempts"/> were made and the outcome does not end the contact. Without
+    /// <see cref="EndOn"/> the retryable outcomes are <see cref="CallOutcomes.IsRetryable"/>'s; with it (a campaign's
+    /// policy) every outcome but <c>answered</c>, <c>invalid_number</c> and those listed is retried — so a campaign may
+    /// retry <c>rejected</c>.
     /// </summary>
     public bool ShouldRetry(CallOutcome outcome, int attemptsMade) =>
-        outcome.IsRetryable() && attemptsMade < MaxAttempts && (EndOn is null || !EndOn.Contains(outcome));
+        attemptsMade < MaxAttempts && (EndOn is null
+            ? outcome.IsRetryable()
+            : outcome is not (CallOutcome.Answered or CallOutcome.InvalidNumber) && !EndOn.Contains(outcome));
 }

@@ -6,7 +6,9 @@ using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
 using Outdial.Core.Agents;
 using Outdial.Core.Calls;
+using Outdial.Core.Campaigns;
 using Outdial.Core.Common;
+using Outdial.Core.Compliance;
 using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
 using Outdial.Core.Telephony;
@@ -23,6 +25,8 @@ public sealed partial class Dispatcher(
     ICallStore calls,
     IAccountStore accounts,
     IAgentStore agents,
+    ICampaignStore campaigns,
+    ComplianceChecker compliance,
     TelephonyProviders providers,
     IProviderEventSink progress,
     CallCommands commands,
@@ -122,6 +126,11 @@ public sealed partial class Dispatcher(
         public Dictionary<string, Agent?> Agents { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, PhoneNumber?> Numbers { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, Campaign?> Campaigns { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Active calls per campaign, read on first need.</summary>
+        public Dictionary<string, int>? CampaignActive { get; set; }
     }
 
     private static async Task<T?> OnceAsync<T>(Dictionary<string, T?> cache, string key, Func<Task<T?>> read) where T : class
@@ -139,26 +148,56 @@ public sealed partial class Dispatcher(
         var now = clock.GetUtcNow();
         var active = round.Active;
         var agent = await OnceAsync(round.Agents, call.AgentId, () => agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true));
-        var onDnc = await calls.IsOnDncAsync(call.AccountId, call.To, ct);
-        var decision = Eligibility.Evaluate(now, new EligibilityFacts(now, call.ExpiresAt, agent?.CallingWindow, onDnc, ConsentSatisfied: true));
-        switch (decision)
+        var account = await OnceAsync(round.Accounts, call.AccountId, () => accounts.GetAccountAsync(call.AccountId, ct))
+            ?? throw new InvalidOperationException($"call {call.Id} has no account");
+        Campaign? campaign = null;
+        if (call.CampaignId is { } campaignId)
         {
-            case EligibilityDecision.Expire e:
-                await EndAsync(call, CallStatus.Expired, CallEventTypes.Expired, e.Reason, now, ct);
+            campaign = await OnceAsync(round.Campaigns, campaignId, () => campaigns.GetCampaignByIdAsync(campaignId, ct));
+            if (campaign is not { Status: CampaignStatus.Active })
+            {
+                // Paused or finished since the claim: leave it; the claim query skips calls of inactive campaigns.
+                await calls.ReleaseLeaseAsync(call.Id, _leaseToken, call.DueAt, ct);
                 return;
-            case EligibilityDecision.Block b:
-                await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, b.Reason, now, ct);
+            }
+        }
+        // Dial-time re-check (ARCHITECTURE §3.2): the campaign's current window and rules, DNC, consent, caps.
+        var check = await compliance.CheckAsync(new ComplianceSubject
+        {
+            Account = account,
+            To = call.To,
+            TimeZone = call.TimeZone,
+            Agent = agent,
+            Campaign = campaign,
+            ExpiresAt = call.ExpiresAt,
+        }, now, ct);
+        var verdict = check.Verdict;
+        switch (verdict.Action)
+        {
+            case EligibilityAction.Expire:
+                await EndAsync(call, CallStatus.Expired, CallEventTypes.Expired, verdict, now, ct);
                 return;
-            case EligibilityDecision.Defer d:
-                await DeferAsync(call, d.Until, d.Reason, now, ct);
+            case EligibilityAction.Block:
+                await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, verdict, now, ct);
+                return;
+            case EligibilityAction.Defer:
+                await DeferAsync(call, verdict, now, ct);
                 return;
         }
 
-        var account = await OnceAsync(round.Accounts, call.AccountId, () => accounts.GetAccountAsync(call.AccountId, ct));
-        if (account is not null && active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
+        if (active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
         {
             await calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct);
             return;
+        }
+        if (campaign is not null)
+        {
+            round.CampaignActive ??= new Dictionary<string, int>(await campaigns.CountActiveCallsByCampaignAsync(ct), StringComparer.Ordinal);
+            if (round.CampaignActive.GetValueOrDefault(campaign.Id) >= campaign.Pacing.MaxConcurrentCalls)
+            {
+                await calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct);
+                return;
+            }
         }
         var provider = providers.Find(call.Provider);
         if (provider is null)
@@ -172,6 +211,11 @@ public sealed partial class Dispatcher(
         if (pacing.TryAcquire(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now) is { } nextSlot)
         {
             await calls.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct);
+            return;
+        }
+        if (campaign is not null && pacing.TryAcquire("campaign:" + campaign.Id, campaign.Pacing.CallsPerSecond, now) is { } campaignSlot)
+        {
+            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct);
             return;
         }
 
@@ -212,12 +256,17 @@ public sealed partial class Dispatcher(
             LeaseToken = _leaseToken,
             NewAttempt = attempt,
             Events = events,
+            Decision = new CallDecision(now, "dispatch", "dial", null, []),
         }, ct);
         if (!written)
         {
             return; // Canceled meanwhile, or the lease was lost to another node.
         }
         active[call.AccountId] = active.GetValueOrDefault(call.AccountId) + 1;
+        if (campaign is not null && round.CampaignActive is { } byCampaign)
+        {
+            byCampaign[campaign.Id] = byCampaign.GetValueOrDefault(campaign.Id) + 1;
+        }
         var request = new DialRequest(attempt.Id, call.Id, call.To, call.From, call.RingTimeoutSec, call.MaxDurationSec, call.Record);
         var task = DialAsync(provider, request);
         _inFlight.TryAdd(task, 0);
@@ -281,8 +330,9 @@ public sealed partial class Dispatcher(
         }
     }
 
-    private async Task DeferAsync(Call call, DateTimeOffset until, string reason, DateTimeOffset now, CancellationToken ct)
+    private async Task DeferAsync(Call call, EligibilityVerdict verdict, DateTimeOffset now, CancellationToken ct)
     {
+        var until = verdict.NextEligibleAt!.Value;
         if (call.Status == CallStatus.Scheduled)
         {
             await calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct);
@@ -296,14 +346,36 @@ public sealed partial class Dispatcher(
             At = now,
             LeaseToken = _leaseToken,
             DueAt = until,
+            Decision = new CallDecision(now, "dispatch", "deferred", until, verdict.Reasons),
             Events = [new NewCallEvent(CallEventTypes.Scheduled, new JsonObject
             {
                 ["status"] = CallStatus.Scheduled.ToWire(),
                 ["scheduledFor"] = until,
-                ["reason"] = reason,
+                ["reason"] = verdict.Reasons[0].Code,
+                ["reasons"] = Reasons(verdict),
             })],
         }, ct);
     }
+
+    private static JsonNode? Reasons(EligibilityVerdict verdict) => System.Text.Json.JsonSerializer.SerializeToNode(verdict.Reasons, Json.Options);
+
+    private Task<bool> EndAsync(Call call, CallStatus status, string type, EligibilityVerdict verdict, DateTimeOffset now, CancellationToken ct) =>
+        calls.TryApplyAsync(new CallChange
+        {
+            CallId = call.Id,
+            Expected = [CallStatus.Scheduled, CallStatus.Queued],
+            Next = status,
+            At = now,
+            LeaseToken = _leaseToken,
+            StatusReason = verdict.Reasons[0].Code,
+            Decision = new CallDecision(now, "dispatch", status == CallStatus.Expired ? "expired" : "blocked", null, verdict.Reasons),
+            Events = [new NewCallEvent(type, new JsonObject
+            {
+                ["status"] = status.ToWire(),
+                ["reason"] = verdict.Reasons[0].Code,
+                ["reasons"] = Reasons(verdict),
+            })],
+        }, ct);
 
     private Task<bool> EndAsync(Call call, CallStatus status, string type, string reason, DateTimeOffset now, CancellationToken ct) =>
         calls.TryApplyAsync(new CallChange

@@ -5,6 +5,9 @@ using Microsoft.Extensions.Options;
 using Outdial.Core.Agents;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
+using Outdial.Core.Accounts;
+using Outdial.Core.Campaigns;
+using Outdial.Core.Compliance;
 using Outdial.Core.Dispatch;
 using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Net;
@@ -23,7 +26,10 @@ public sealed class CallIntake(
     IAccountStore accounts,
     IAgentStore agents,
     ICallStore calls,
+    ICampaignStore campaigns,
     IdempotencyGate gate,
+    ComplianceChecker compliance,
+    CallerIdSelector callerIds,
     IOptions<CallDefaultsOptions> defaults,
     OutboundUrlGuard urlGuard,
     IOptions<WebhookOptions> webhookOptions,
@@ -64,7 +70,12 @@ public sealed class CallIntake(
         return await TriggerCoreAsync(cmd, now, ct);
     }
 
-    private async Task<IntakeResult> TriggerCoreAsync(TriggerCommand cmd, DateTimeOffset now, CancellationToken ct)
+    /// <summary>A validated request: everything resolved, ready to be checked and stored.</summary>
+    private sealed record Prepared(Account Account, Agent Agent, AgentSource Source, PhoneNumber Number, Campaign? Campaign,
+        Dictionary<string, string> Values);
+
+    /// <summary>Validation and resolution shared by <see cref="TriggerAsync"/> and <see cref="CheckAsync"/>: field errors, or everything resolved.</summary>
+    private async Task<(Prepared? Prepared, IntakeResult.Refused? Refused)> PrepareAsync(TriggerCommand cmd, DateTimeOffset now, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
@@ -72,22 +83,49 @@ public sealed class CallIntake(
         var account = await accounts.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
         ValidateFields(cmd, now, account.RequireConsent, Error);
         await ValidateWebhooksAsync(cmd.Webhooks, Error, ct);
+        if (cmd.TimeZone is { } tz && NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(tz) is null)
+        {
+            Error("timeZone", $"'{tz}' is not an IANA time zone id (e.g. America/New_York)");
+        }
+
+        Campaign? campaign = null;
+        if (cmd.CampaignId is { } campaignId)
+        {
+            campaign = await campaigns.GetCampaignAsync(cmd.AccountId, campaignId, ct);
+            if (campaign is null)
+            {
+                return (null, new IntakeResult.Refused("campaign_not_found", $"No campaign '{campaignId}' in this account.",
+                    new Dictionary<string, string[]> { ["campaignId"] = ["is not a campaign of this account"] }));
+            }
+            if (campaign.IsFinished)
+            {
+                return (null, new IntakeResult.Refused("campaign_finished", $"The campaign is {WireNames.Of(campaign.Status)} and takes no more calls.",
+                    new Dictionary<string, string[]> { ["campaignId"] = [$"is {WireNames.Of(campaign.Status)}"] }));
+            }
+        }
 
         var (number, fromError) = await ResolveFromAsync(cmd, ct);
         if (fromError is not null)
         {
             Error("from", fromError);
         }
-        var (agent, source, agentError) = await ResolveAgentAsync(cmd, number, ct);
+        var (agent, source, agentError) = await ResolveAgentAsync(cmd, number, campaign, ct);
         if (agentError is not null)
         {
             Error("agentId", agentError);
         }
         if (agent is not null && number is null && fromError is null)
         {
-            number = agent.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(cmd.AccountId, pnId, ct) : null;
-            var owned = await agents.ListPhoneNumbersAsync(cmd.AccountId, ct);
-            number ??= owned.Count > 0 ? owned[0] : null;
+            if (campaign is not null)
+            {
+                number = await callerIds.PickAsync(campaign, cmd.To ?? "", ct);
+            }
+            number ??= agent.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(cmd.AccountId, pnId, ct) : null;
+            if (number is null)
+            {
+                var owned = await agents.ListPhoneNumbersAsync(cmd.AccountId, ct);
+                number = owned.Count > 0 ? owned[0] : null;
+            }
             if (number is null)
             {
                 Error("from", "the account has no phone number to call from; create one with POST /v1/phone-numbers");
@@ -96,46 +134,115 @@ public sealed class CallIntake(
         var values = agent is null ? new Dictionary<string, string>() : MergeVariables(cmd, agent, Error);
         if (errors.Count > 0 || agent is null || number is null)
         {
-            return Invalid(errors);
+            return (null, Invalid(errors));
         }
+        return (new Prepared(account, agent, source, number, campaign, values), null);
+    }
 
-        var onDnc = await calls.IsOnDncAsync(cmd.AccountId, cmd.To!, ct);
-        var decision = Eligibility.Evaluate(now, new EligibilityFacts(
-            cmd.NotBefore ?? now, cmd.ExpiresAt, agent.CallingWindow, onDnc, ConsentSatisfied: true));
-        IntakeDecision intakeDecision;
-        switch (decision)
+    private ComplianceSubject Subject(TriggerCommand cmd, Prepared p, DateTimeOffset now, string? duplicateOf)
+    {
+        var earliest = cmd.NotBefore;
+        var code = "not_before";
+        if (p.Campaign is { InitialDelaySec: > 0 } c && (earliest is null || now.AddSeconds(c.InitialDelaySec) > earliest))
         {
-            case EligibilityDecision.Block { Reason: "dnc" }:
+            earliest = now.AddSeconds(c.InitialDelaySec);
+            code = "initial_delay";
+        }
+        return new ComplianceSubject
+        {
+            Account = p.Account,
+            To = cmd.To!,
+            TimeZone = cmd.TimeZone,
+            Agent = p.Agent,
+            Campaign = p.Campaign,
+            Earliest = earliest,
+            EarliestCode = code,
+            ExpiresAt = cmd.ExpiresAt,
+            ConsentFlag = cmd.Consent,
+            CheckConsentFlag = true,
+            DuplicateOfCallId = duplicateOf,
+        };
+    }
+
+    /// <summary>
+    /// Dry run of intake's eligibility for a would-be call (<c>POST /v1/calls/check</c>): the same validation and the same
+    /// <see cref="ComplianceChecker"/>, evaluated at the request's not-before time when given, else now; nothing is written.
+    /// Returns field errors as <see cref="IntakeResult.Refused"/>.
+    /// </summary>
+    public async Task<(EligibilityVerdict? Verdict, IntakeResult.Refused? Refused)> CheckAsync(TriggerCommand cmd, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var at = cmd.NotBefore is { } nb && nb > now ? nb : now;
+        var (prepared, refused) = await PrepareAsync(cmd with { NotBefore = null }, now, ct);
+        if (prepared is null)
+        {
+            return (null, refused);
+        }
+        string? duplicateOf = null;
+        if (!cmd.AllowDuplicates)
+        {
+            var existing = await calls.ListCallsAsync(new CallQuery(cmd.AccountId, 50, To: cmd.To, CampaignId: cmd.CampaignId), ct);
+            duplicateOf = existing.FirstOrDefault(c => !c.Status.IsTerminal() && c.CampaignId == cmd.CampaignId)?.Id;
+        }
+        var check = await compliance.CheckAsync(Subject(cmd with { NotBefore = null }, prepared, at, duplicateOf), at, ct);
+        return (check.Verdict, null);
+    }
+
+    private async Task<IntakeResult> TriggerCoreAsync(TriggerCommand cmd, DateTimeOffset now, CancellationToken ct)
+    {
+        var (p, refused) = await PrepareAsync(cmd, now, ct);
+        if (p is null)
+        {
+            return refused!;
+        }
+        var check = await compliance.CheckAsync(Subject(cmd, p, now, null), now, ct);
+        var verdict = check.Verdict;
+        var reasons = verdict.Reasons;
+        IntakeDecision intakeDecision;
+        switch (verdict.Action)
+        {
+            case EligibilityAction.Block when reasons.Any(r => r.Code == "dnc_listed"):
                 return new IntakeResult.Refused("number_on_dnc", "The number is on the account's do-not-call list.",
                     new Dictionary<string, string[]> { ["to"] = ["is on the do-not-call list"] });
-            case EligibilityDecision.Block b:
-                return new IntakeResult.Refused(b.Reason, "The call may not be placed.", new Dictionary<string, string[]>());
-            case EligibilityDecision.Expire e:
+            case EligibilityAction.Block when reasons.Any(r => r.Code == "no_consent"):
+                return new IntakeResult.Refused("no_consent", reasons.First(r => r.Code == "no_consent").Detail,
+                    new Dictionary<string, string[]> { ["to"] = ["has no valid consent"] });
+            case EligibilityAction.Block:
+                return new IntakeResult.Refused(reasons[0].Code, "The call may not be placed: " + reasons[0].Detail,
+                    new Dictionary<string, string[]> { ["to"] = [reasons[0].Detail] });
+            case EligibilityAction.Expire:
                 return Invalid(new Dictionary<string, string[]>
                 {
-                    ["expiresAt"] = [e.NextOpening is { } next
-                        ? $"the call would expire before it could be placed (the calling window next opens at {next:O})"
-                        : "the call can never be placed: " + e.Reason],
+                    [p.Campaign?.EndAt is not null && reasons[0].Code == "campaign_ended" ? "campaignId" : "expiresAt"] = [verdict.NextEligibleAt is { } next
+                        ? $"the call would expire before it could be placed (it is next allowed at {next:O})"
+                        : "the call can never be placed: " + reasons[0].Detail],
                 });
-            case EligibilityDecision.Defer { Reason: "outside_calling_window" } d when agent.OutsideWindow == OutsideWindowPolicy.Reject:
+            case EligibilityAction.Defer when p.Campaign is null && p.Agent.OutsideWindow == OutsideWindowPolicy.Reject
+                && reasons.Any(r => r.Code == "outside_window"):
                 return new IntakeResult.Refused("outside_calling_window",
-                    $"The agent '{agent.Key}' refuses calls outside its calling window; it next opens at {d.Until:O}.",
-                    new Dictionary<string, string[]> { ["to"] = [$"outside the calling window until {d.Until:O}"] });
-            case EligibilityDecision.Defer d:
-                intakeDecision = new IntakeDecision("scheduled", d.Until, d.Reason);
+                    $"The agent '{p.Agent.Key}' refuses calls outside its calling window; it next opens at {verdict.NextEligibleAt:O}.",
+                    new Dictionary<string, string[]> { ["to"] = [$"outside the calling window until {verdict.NextEligibleAt:O}"] });
+            case EligibilityAction.Defer:
+                intakeDecision = new IntakeDecision("scheduled", verdict.NextEligibleAt!.Value, reasons[0].Code);
                 break;
             default:
                 intakeDecision = new IntakeDecision("queued", now, null);
                 break;
         }
 
-        var call = BuildCall(cmd, now, agent, source, number, values, intakeDecision);
+        var call = BuildCall(cmd, now, p, intakeDecision) with
+        {
+            ConsentRecordId = check.Consent?.Id,
+            Decisions = [new CallDecision(now, "intake", intakeDecision.Action,
+                intakeDecision.Action == "scheduled" ? intakeDecision.ScheduledFor : null, reasons)],
+        };
         var queued = intakeDecision.Action == "queued";
         var data = new JsonObject { ["status"] = call.Status.ToWire() };
         if (!queued)
         {
             data["scheduledFor"] = intakeDecision.ScheduledFor;
             data["reason"] = intakeDecision.Reason;
+            data["reasons"] = JsonSerializer.SerializeToNode(reasons, Json.Options);
         }
         var firstEvent = new NewCallEvent(queued ? CallEventTypes.Queued : CallEventTypes.Scheduled, data);
         var idem = cmd.Idempotency is { } i
@@ -264,13 +371,20 @@ public sealed class CallIntake(
         return number is null ? (null, "is not a phone number id or E.164 number of this account") : (number, null);
     }
 
-    private async Task<(Agent? Agent, AgentSource Source, string? Error)> ResolveAgentAsync(TriggerCommand cmd, PhoneNumber? number, CancellationToken ct)
+    private async Task<(Agent? Agent, AgentSource Source, string? Error)> ResolveAgentAsync(TriggerCommand cmd, PhoneNumber? number, Campaign? campaign, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(cmd.AgentId))
         {
             var explicitAgent = await agents.GetAgentAsync(cmd.AccountId, cmd.AgentId, ct)
                 ?? await agents.FindAgentByKeyAsync(cmd.AccountId, cmd.AgentId, ct);
             return explicitAgent is null ? (null, AgentSource.Request, "is not an agent id or key of this account") : (explicitAgent, AgentSource.Request, null);
+        }
+        if (campaign is not null)
+        {
+            var campaignAgent = await agents.GetAgentAsync(cmd.AccountId, campaign.AgentId, ct);
+            return campaignAgent is null
+                ? (null, AgentSource.Campaign, "the campaign's agent no longer exists; set another agent on the campaign")
+                : (campaignAgent, AgentSource.Campaign, null);
         }
         if (number?.AgentId is { } numberAgentId && await agents.GetAgentAsync(cmd.AccountId, numberAgentId, ct) is { } numberAgent)
         {
@@ -314,12 +428,12 @@ public sealed class CallIntake(
         return values;
     }
 
-    private Call BuildCall(TriggerCommand cmd, DateTimeOffset now, Agent agent, AgentSource source, PhoneNumber number,
-        Dictionary<string, string> values, IntakeDecision decision)
+    private Call BuildCall(TriggerCommand cmd, DateTimeOffset now, Prepared p, IntakeDecision decision)
     {
-        var baseRetry = agent.Retry ?? RetryPolicy.Single;
+        var (agent, source, number, values) = (p.Agent, p.Source, p.Number, p.Values);
+        var baseRetry = p.Campaign?.Retry ?? agent.Retry ?? RetryPolicy.Single;
         var retry = new RetryPolicy(cmd.MaxAttempts ?? baseRetry.MaxAttempts,
-            cmd.RetryCooldownSec ?? baseRetry.CooldownSec);
+            cmd.RetryCooldownSec ?? baseRetry.CooldownSec, baseRetry.EndOn);
         return new Call
         {
             Id = Ids.New("call", now),
@@ -331,6 +445,10 @@ public sealed class CallIntake(
             Provider = number.Provider,
             AgentId = agent.Id,
             AgentSource = source,
+            CampaignId = p.Campaign?.Id,
+            ContactId = cmd.ContactId,
+            TimeZone = cmd.TimeZone,
+            IsTest = cmd.IsTest,
             Contact = cmd.Contact ?? [],
             Variables = cmd.Variables ?? new Dictionary<string, string>(),
             Metadata = cmd.Metadata,

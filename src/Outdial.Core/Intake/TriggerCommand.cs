@@ -14,6 +14,14 @@ public sealed record TriggerCommand
     /// <summary>A phone number id, or an E.164 number the account owns.</summary>
     public string? From { get; init; }
     public string? AgentId { get; init; }
+    /// <summary>The campaign the call belongs to: it inherits the campaign's agent, caller-ID pool, window, retry policy and DNC rule.</summary>
+    public string? CampaignId { get; init; }
+    /// <summary>The callee's IANA zone, when known; else derived from the number.</summary>
+    public string? TimeZone { get; init; }
+    /// <summary>The campaign contact this call is made for (set by the campaign runner).</summary>
+    public string? ContactId { get; init; }
+    /// <summary>A test call: left out of campaign statistics.</summary>
+    public bool IsTest { get; init; }
     public JsonObject? Contact { get; init; }
     public IReadOnlyDictionary<string, string>? Variables { get; init; }
     public JsonObject? Metadata { get; init; }

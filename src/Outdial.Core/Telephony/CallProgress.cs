@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
-using Outdial.Core.Dispatch;
+using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 
 namespace Outdial.Core.Telephony;
@@ -13,7 +13,14 @@ namespace Outdial.Core.Telephony;
 /// next attempt (retry policy) or ends the call with its outcome. Every write is conditional; a lost race is
 /// re-read and re-applied.
 /// </summary>
-public sealed partial class CallProgress(ICallStore calls, IAgentStore agents, TimeProvider clock, ILogger<CallProgress> log) : IProviderEventSink
+public sealed partial class CallProgress(
+    ICallStore calls,
+    IAgentStore agents,
+    IAccountStore accounts,
+    ICampaignStore campaigns,
+    ComplianceChecker compliance,
+    TimeProvider clock,
+    ILogger<CallProgress> log) : IProviderEventSink
 {
     private const int MaxRaces = 8;
 
@@ -136,18 +143,30 @@ public sealed partial class CallProgress(ICallStore calls, IAgentStore agents, T
             ["providerStatus"] = attempt.ProviderStatus,
             ["durationSec"] = attempt.DurationSec,
         };
-        if (call.Retry.ShouldRetry(outcome, attempt.Number))
+        // A campaign's retry policy and auto-DNC outcomes are read now, so edits apply to calls not yet redialed.
+        var campaign = call.CampaignId is { } cid ? await campaigns.GetCampaignByIdAsync(cid, ct) : null;
+        var policy = campaign?.Retry ?? call.Retry;
+        DncEntry? autoDnc = null;
+        if (campaign is not null && campaign.AutoDncOutcomes.Contains(outcome))
+        {
+            autoDnc = new DncEntry(call.AccountId, call.To, "outcome:" + outcome.ToWire(), "campaign:" + campaign.Id, OptOut: false, now);
+        }
+        else if (policy.ShouldRetry(outcome, attempt.Number) && campaign is not { IsFinished: true }
+            && await accounts.GetAccountAsync(call.AccountId, ct) is { } account)
         {
             var agent = await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true);
-            var decision = Eligibility.Evaluate(now, new EligibilityFacts(
-                now + call.Retry.CooldownAfter(outcome), call.ExpiresAt, agent?.CallingWindow, OnDnc: false, ConsentSatisfied: true));
-            var dueAt = decision switch
+            var check = await compliance.CheckAsync(new ComplianceSubject
             {
-                EligibilityDecision.Defer d => d.Until,
-                EligibilityDecision.DialNow => now,
-                _ => (DateTimeOffset?)null,
-            };
-            if (dueAt is { } due)
+                Account = account,
+                To = call.To,
+                TimeZone = call.TimeZone,
+                Agent = agent,
+                Campaign = campaign,
+                Earliest = now + policy.CooldownAfter(outcome),
+                EarliestCode = "retry_cooldown",
+                ExpiresAt = call.ExpiresAt,
+            }, now, ct);
+            if (check.Verdict is { Action: EligibilityAction.Defer or EligibilityAction.Dial, NextEligibleAt: { } due })
             {
                 data["reason"] = "retry";
                 data["scheduledFor"] = due;
@@ -156,13 +175,16 @@ public sealed partial class CallProgress(ICallStore calls, IAgentStore agents, T
                     DueAt = due,
                     Outcome = outcome,
                     OutcomeDetail = detail,
+                    Decision = new CallDecision(now, "retry", "scheduled", due, check.Verdict.Reasons),
                 };
             }
+            data["retryRefused"] = check.Verdict.Reasons.Count > 0 ? check.Verdict.Reasons[0].Code : null;
         }
         return Change(call, attempt, now, CallStatus.Ended, CallEventTypes.Ended, data) with
         {
             Outcome = outcome,
             OutcomeDetail = detail,
+            AddDnc = autoDnc,
         };
     }
 

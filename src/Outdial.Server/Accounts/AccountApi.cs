@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -12,11 +13,23 @@ namespace Outdial.Server.Accounts;
 /// <summary>Account settings as shown and patched.</summary>
 /// <param name="RequireConsent">When true (default) every call must carry consent evidence with <c>obtained: true</c>.</param>
 /// <param name="MaxConcurrentCalls">Calls that may be dialing, ringing or in progress at once (1–10000).</param>
+/// <param name="RequireConsentRecord">When true, a call is dialed only while a valid consent record (<c>/v1/consents</c>) exists for its number.</param>
+/// <param name="FrequencyCap">At most <c>maxAttempts</c> attempts per number per rolling <c>windowSec</c> across all calls; null = the server default (3 per 24 h); <c>maxAttempts: 0</c> = no account cap (legal caps still apply).</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record AccountSettings(string? Name, bool? RequireConsent, int? MaxConcurrentCalls);
+public sealed record AccountSettings(string? Name, bool? RequireConsent, int? MaxConcurrentCalls, bool? RequireConsentRecord = null, FrequencyCapSetting? FrequencyCap = null);
 
-/// <summary>The account resource. Times UTC.</summary>
-public sealed record AccountResource(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTime CreatedAt);
+/// <summary>An account's frequency cap: attempts per number (0–1000) per rolling window in seconds (60–2592000).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record FrequencyCapSetting(int? MaxAttempts, int? WindowSec);
+
+/// <summary>The account resource. Times UTC. <c>frequencyCap</c> shows the cap in force (the server default when the account sets none).</summary>
+public sealed record AccountResource(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTime CreatedAt,
+    bool RequireConsentRecord, FrequencyCapSetting FrequencyCap)
+{
+    public static AccountResource Of(Outdial.Core.Accounts.Account a, Outdial.Core.Compliance.ComplianceOptions defaults) =>
+        new(a.Id, a.Name, a.RequireConsent, a.MaxConcurrentCalls, a.CreatedAt.UtcDateTime, a.RequireConsentRecord,
+            new FrequencyCapSetting(a.FrequencyCapMaxAttempts ?? defaults.FrequencyCapMaxAttempts, a.FrequencyCapWindowSec ?? defaults.FrequencyCapWindowSec));
+}
 
 /// <summary><c>GET/PATCH /v1/account</c>: the caller's own account.</summary>
 public static class AccountApi
@@ -24,23 +37,28 @@ public static class AccountApi
     public static RouteGroupBuilder MapAccount(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/account").WithTags("Account").RequireAuthorization();
-        group.MapGet("/", async (ClaimsPrincipal user, IAccountStore store, CancellationToken ct) =>
+        group.MapGet("/", async (ClaimsPrincipal user, IAccountStore store, IOptions<ComplianceOptions> defaults, CancellationToken ct) =>
             await store.GetAccountAsync(user.AccountId(), ct) is { } a
-                ? (IResult)TypedResults.Ok(new AccountResource(a.Id, a.Name, a.RequireConsent, a.MaxConcurrentCalls, a.CreatedAt.UtcDateTime))
+                ? (IResult)TypedResults.Ok(AccountResource.Of(a, defaults.Value))
                 : Problems.NotFound("account")).WithName("GetAccount");
         group.MapPatch("/", UpdateAsync).WithName("UpdateAccount").Accepts<AccountSettings>("application/merge-patch+json", "application/json");
         return group;
     }
 
-    /// <summary>Merge-patch of name, requireConsent, maxConcurrentCalls; 422 <c>validation_failed</c> on bad values.</summary>
-    public static async Task<IResult> UpdateAsync([FromBody] JsonObject patch, ClaimsPrincipal user, IAccountStore store, IOptions<JsonOptions> json, CancellationToken ct)
+    /// <summary>Merge-patch of name, requireConsent, maxConcurrentCalls, requireConsentRecord, frequencyCap (null resets it to the server default); 422 <c>validation_failed</c> on bad values.</summary>
+    public static async Task<IResult> UpdateAsync([FromBody] JsonObject patch, ClaimsPrincipal user, IAccountStore store, IOptions<JsonOptions> json,
+        IOptions<ComplianceOptions> defaults, CancellationToken ct)
     {
         var current = await store.GetAccountAsync(user.AccountId(), ct);
         if (current is null)
         {
             return Problems.NotFound("account");
         }
-        var merged = MergePatch.Apply(new AccountSettings(current.Name, current.RequireConsent, current.MaxConcurrentCalls), patch, json.Value.SerializerOptions);
+        var cap = current.FrequencyCapMaxAttempts is null && current.FrequencyCapWindowSec is null
+            ? null
+            : new FrequencyCapSetting(current.FrequencyCapMaxAttempts, current.FrequencyCapWindowSec);
+        var merged = MergePatch.Apply(new AccountSettings(current.Name, current.RequireConsent, current.MaxConcurrentCalls, current.RequireConsentRecord, cap),
+            patch, json.Value.SerializerOptions);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(merged.Name) || merged.Name.Length > 200)
         {
@@ -54,12 +72,35 @@ public static class AccountApi
         {
             errors["maxConcurrentCalls"] = ["must be between 1 and 10000"];
         }
+        if (merged.RequireConsentRecord is null)
+        {
+            errors["requireConsentRecord"] = ["must be true or false"];
+        }
+        if (merged.FrequencyCap is { } fc)
+        {
+            if (fc.MaxAttempts is not (>= 0 and <= 1000))
+            {
+                errors["frequencyCap.maxAttempts"] = ["must be between 0 and 1000"];
+            }
+            if (fc.WindowSec is not (>= 60 and <= 30 * 86400))
+            {
+                errors["frequencyCap.windowSec"] = ["must be between 60 and 2592000 seconds"];
+            }
+        }
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
         }
-        var updated = current with { Name = merged.Name!, RequireConsent = merged.RequireConsent!.Value, MaxConcurrentCalls = merged.MaxConcurrentCalls!.Value };
+        var updated = current with
+        {
+            Name = merged.Name!,
+            RequireConsent = merged.RequireConsent!.Value,
+            MaxConcurrentCalls = merged.MaxConcurrentCalls!.Value,
+            RequireConsentRecord = merged.RequireConsentRecord!.Value,
+            FrequencyCapMaxAttempts = merged.FrequencyCap?.MaxAttempts,
+            FrequencyCapWindowSec = merged.FrequencyCap?.WindowSec,
+        };
         await store.UpdateAccountAsync(updated, ct);
-        return TypedResults.Ok(new AccountResource(updated.Id, updated.Name, updated.RequireConsent, updated.MaxConcurrentCalls, updated.CreatedAt.UtcDateTime));
+        return TypedResults.Ok(AccountResource.Of(updated, defaults.Value));
     }
 }

@@ -30,8 +30,7 @@ public static partial class AgentMapping
         Variables = [.. a.Variables.Select(v => new AgentVariableRequest(v.Name, v.Required, v.Default))],
         InsightQuestions = [.. a.InsightQuestions],
         CallingWindow = a.CallingWindow is { } w
-            ? new CallingWindowRequest(w.TimeZone, [.. w.Days.Select(d => DayNames[(int)d - 1])],
-                [.. w.Ranges.Select(r => new TimeRangeRequest(TimePattern.Format(r.Start), TimePattern.Format(r.End)))])
+            ? WindowToRequest(w)
             : null,
         OutsideWindow = a.OutsideWindow == OutsideWindowPolicy.Reject ? "reject" : "queue",
         PhoneNumberId = a.PhoneNumberId,
@@ -120,7 +119,16 @@ public static partial class AgentMapping
         };
     }
 
-    private static CallingWindow? BuildWindow(CallingWindowRequest w, Action<string, string> error)
+    /// <summary>A window in its request shape (days <c>mon</c>..<c>sun</c>, ranges <c>HH:mm</c>).</summary>
+    internal static CallingWindowRequest WindowToRequest(CallingWindow w) =>
+        new(w.TimeZone, [.. w.Days.Select(d => DayNames[(int)d - 1])],
+            [.. w.Ranges.Select(r => new TimeRangeRequest(TimePattern.Format(r.Start), TimePattern.Format(r.End)))]);
+
+    /// <summary>
+    /// Builds and validates a window, reporting errors under <paramref name="field"/>. <paramref name="allowCallee"/> accepts the
+    /// zone <c>callee</c> (campaigns: each callee's own zone).
+    /// </summary>
+    internal static CallingWindow? BuildWindow(CallingWindowRequest w, Action<string, string> error, string field = "callingWindow", bool allowCallee = false)
     {
         var days = new List<IsoDayOfWeek>();
         foreach (var d in w.Days ?? [])
@@ -128,7 +136,7 @@ public static partial class AgentMapping
             var i = Array.IndexOf(DayNames, d);
             if (i < 0)
             {
-                error("callingWindow.days", $"'{d}' is not one of mon, tue, wed, thu, fri, sat, sun");
+                error(field + ".days", $"'{d}' is not one of mon, tue, wed, thu, fri, sat, sun");
             }
             else if (!days.Contains((IsoDayOfWeek)(i + 1)))
             {
@@ -142,15 +150,16 @@ public static partial class AgentMapping
             var end = TimePattern.Parse(r.End ?? "");
             if (!start.Success || !end.Success)
             {
-                error($"callingWindow.ranges[{i}]", "start and end must be times of day as HH:mm (24-hour)");
+                error($"{field}.ranges[{i}]", "start and end must be times of day as HH:mm (24-hour)");
                 continue;
             }
             ranges.Add(new TimeRange(start.Value, end.Value));
         }
         var window = new CallingWindow(w.TimeZone ?? "", days, ranges);
-        foreach (var message in window.Validate())
+        var check = allowCallee && window.TimeZone == Outdial.Core.Campaigns.Campaign.CalleeZone ? window with { TimeZone = "UTC" } : window;
+        foreach (var message in check.Validate())
         {
-            error("callingWindow", message);
+            error(field, allowCallee && message.StartsWith("timeZone", StringComparison.Ordinal) ? message + " or \"callee\"" : message);
         }
         return window;
     }

@@ -21,8 +21,12 @@ public sealed record CreateCallRequest
     public string? To { get; init; }
     /// <summary>Phone number id or E.164 caller ID the account owns.</summary>
     public string? From { get; init; }
-    /// <summary>Agent id or key; else the phone number's agent, else the account default.</summary>
+    /// <summary>Agent id or key; else the campaign's, else the phone number's agent, else the account default.</summary>
     public string? AgentId { get; init; }
+    /// <summary>Campaign id: the call inherits its agent, caller-ID pool, window, retry policy and DNC rule.</summary>
+    public string? CampaignId { get; init; }
+    /// <summary>The callee's IANA time zone, when known (else derived from the number).</summary>
+    public string? TimeZone { get; init; }
     public JsonObject? Contact { get; init; }
     /// <summary>Prompt variables: strings, numbers or booleans.</summary>
     public Dictionary<string, JsonElement>? Variables { get; init; }
@@ -79,4 +83,14 @@ public static class Instants
     }
 
     public const string Rule = "must be an ISO-8601 date-time with an offset, e.g. 2026-11-21T15:00:00Z";
+}
+
+/// <summary>
+/// Answer of <c>POST /v1/calls/check</c>: whether the call could be dialed now (<c>action</c>: dial, defer, block,
+/// expire), every reason that applies (stable codes, the rule and its legal source), and the earliest allowed time (UTC).
+/// </summary>
+public sealed record CallCheckResource(bool Eligible, string Action, IReadOnlyList<Outdial.Core.Compliance.EligibilityReason> Reasons, DateTime? NextEligibleAt)
+{
+    public static CallCheckResource Of(Outdial.Core.Compliance.EligibilityVerdict v) =>
+        new(v.Eligible, Outdial.Core.Common.WireNames.Of(v.Action), v.Reasons, v.NextEligibleAt?.UtcDateTime);
 }

@@ -23,6 +23,8 @@ public static class CallsApi
         group.MapPost("/", CreateAsync).WithName("CreateCall")
             .Produces<CallResource>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapPost("/check", CheckAsync).WithName("CheckCall")
+            .Produces<CallCheckResource>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapGet("/", ListAsync).WithName("ListCalls");
         group.MapGet("/{id}", GetAsync).WithName("GetCall");
         group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelCall");
@@ -92,6 +94,28 @@ public static class CallsApi
             default:
                 throw new InvalidOperationException("unknown intake result");
         }
+    }
+
+    /// <summary>
+    /// Dry run (<c>POST /v1/calls/check</c>): the same body as <c>POST /v1/calls</c>, validated the same way, evaluated by
+    /// the same eligibility at the body's <c>notBefore</c> when given, else now. 200 <c>{eligible, action, reasons: [{code,
+    /// detail, rule, source}], nextEligibleAt}</c>; 422 for invalid fields. Nothing is stored.
+    /// </summary>
+    public static async Task<IResult> CheckAsync([FromBody] CreateCallRequest body, ClaimsPrincipal user, CallIntake intake, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var cmd = ToCommand(user.AccountId(), body, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var (verdict, refused) = await intake.CheckAsync(cmd, ct);
+        return refused switch
+        {
+            { Code: "validation_failed" } invalid => Problems.Validation(invalid.Errors),
+            { } other => Problems.Create(StatusCodes.Status422UnprocessableEntity, other.Code, other.Message, other.Message, other.Errors),
+            _ => TypedResults.Ok(CallCheckResource.Of(verdict!)),
+        };
     }
 
     public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ICallStore calls, CancellationToken ct) =>
@@ -240,6 +264,8 @@ public static class CallsApi
             To = body.To,
             From = body.From,
             AgentId = body.AgentId,
+            CampaignId = body.CampaignId,
+            TimeZone = body.TimeZone,
             Contact = body.Contact,
             Variables = variables,
             Metadata = body.Metadata,

@@ -7,10 +7,19 @@ namespace Outdial.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at)
+    private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at,
+        long require_consent_record, long? frequency_cap_max, long? frequency_cap_window_sec)
     {
-        public Account ToAccount() => new(id, name, require_consent != 0, (int)max_concurrent_calls, At(created_at));
+        public Account ToAccount() => new(id, name, require_consent != 0, (int)max_concurrent_calls, At(created_at))
+        {
+            RequireConsentRecord = require_consent_record != 0,
+            FrequencyCapMaxAttempts = (int?)frequency_cap_max,
+            FrequencyCapWindowSec = (int?)frequency_cap_window_sec,
+        };
     }
+
+    private const string AccountColumns =
+        "id, name, require_consent, max_concurrent_calls, created_at, require_consent_record, frequency_cap_max, frequency_cap_window_sec";
 
     private sealed record ApiKeyRow(string id, string account_id, string name, string prefix, string hash, long created_at, long? revoked_at)
     {
@@ -42,9 +51,21 @@ public sealed partial class SqliteStore
     private static void InsertAccount(Microsoft.Data.Sqlite.SqliteConnection conn, Account account, Agent agent, PhoneNumber number, ApiKey key)
     {
         conn.Execute("""
-                INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at)
-                VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created)
-                """, new { account.Id, account.Name, account.RequireConsent, account.MaxConcurrentCalls, created = Ms(account.CreatedAt) });
+                INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at,
+                    require_consent_record, frequency_cap_max, frequency_cap_window_sec)
+                VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created,
+                    @RequireConsentRecord, @FrequencyCapMaxAttempts, @FrequencyCapWindowSec)
+                """, new
+        {
+            account.Id,
+            account.Name,
+            account.RequireConsent,
+            account.MaxConcurrentCalls,
+            created = Ms(account.CreatedAt),
+            account.RequireConsentRecord,
+            account.FrequencyCapMaxAttempts,
+            account.FrequencyCapWindowSec,
+        });
         InsertApiKey(conn, key);
         InsertPhoneNumber(conn, number);
         InsertAgent(conn, agent);
@@ -52,14 +73,26 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public async Task<Account?> GetAccountAsync(string accountId, CancellationToken ct) =>
-        (await QuerySingleAsync<AccountRow>("SELECT id, name, require_consent, max_concurrent_calls, created_at FROM accounts WHERE id = @accountId;",
+        (await QuerySingleAsync<AccountRow>($"SELECT {AccountColumns} FROM accounts WHERE id = @accountId;",
             new { accountId }, ct))?.ToAccount();
 
     /// <inheritdoc />
     public Task<bool> UpdateAccountAsync(Account account, CancellationToken ct) =>
         writer.WriteAsync(conn => conn.Execute("""
-            UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls WHERE id = @Id
-            """, new { account.Name, account.RequireConsent, account.MaxConcurrentCalls, account.Id }) == 1, ct);
+            UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls,
+                require_consent_record = @RequireConsentRecord, frequency_cap_max = @FrequencyCapMaxAttempts,
+                frequency_cap_window_sec = @FrequencyCapWindowSec
+            WHERE id = @Id
+            """, new
+        {
+            account.Name,
+            account.RequireConsent,
+            account.MaxConcurrentCalls,
+            account.RequireConsentRecord,
+            account.FrequencyCapMaxAttempts,
+            account.FrequencyCapWindowSec,
+            account.Id,
+        }) == 1, ct);
 
     /// <inheritdoc />
     public async Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct) =>

@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
+using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 
 namespace Outdial.Storage.Sqlite;
@@ -52,8 +53,10 @@ public sealed partial class SqliteStore
             }
             var stored = call with { EventSequence = newCall.Events.Count };
             conn.Execute("""
-                INSERT INTO calls (id, account_id, status, outcome, to_number, agent_id, campaign_id, due_at, expires_at, created_at, updated_at, doc)
-                VALUES (@Id, @AccountId, @status, NULL, @To, @AgentId, @CampaignId, @due, @expires, @created, @created, @doc)
+                INSERT INTO calls (id, account_id, status, outcome, to_number, agent_id, campaign_id, contact_id, is_test, status_reason,
+                    due_at, expires_at, created_at, updated_at, doc)
+                VALUES (@Id, @AccountId, @status, NULL, @To, @AgentId, @CampaignId, @ContactId, @IsTest, @StatusReason,
+                    @due, @expires, @created, @created, @doc)
                 """, new
             {
                 stored.Id,
@@ -62,6 +65,9 @@ public sealed partial class SqliteStore
                 stored.To,
                 stored.AgentId,
                 stored.CampaignId,
+                stored.ContactId,
+                stored.IsTest,
+                stored.StatusReason,
                 due = Ms(stored.DueAt),
                 expires = Ms(stored.ExpiresAt),
                 created = Ms(stored.CreatedAt),
@@ -149,12 +155,16 @@ public sealed partial class SqliteStore
     public Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
         writer.WriteAsync<IReadOnlyList<Call>>(conn =>
         {
+            // A call of a campaign that is not active (draft, paused, finished, deleted) waits: it is neither dialed nor
+            // expired until the campaign runs again. A campaign id naming no stored campaign does not hold a call back.
             var docs = conn.Query<string>("""
-                SELECT doc FROM calls
-                WHERE status IN ('scheduled', 'queued')
-                  AND (due_at <= @now OR expires_at <= @now)
-                  AND (lease_until IS NULL OR lease_until <= @now)
-                ORDER BY due_at
+                SELECT c.doc FROM calls c
+                WHERE c.status IN ('scheduled', 'queued')
+                  AND (c.due_at <= @now OR c.expires_at <= @now)
+                  AND (c.lease_until IS NULL OR c.lease_until <= @now)
+                  AND (c.campaign_id IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM campaigns k WHERE k.id = c.campaign_id AND (k.status <> 'active' OR k.deleted_at IS NOT NULL)))
+                ORDER BY c.due_at
                 LIMIT @limit
                 """, new { now = Ms(now), limit }).AsList();
             var claimed = docs.Select(FromDoc<Call>).ToList();
@@ -219,10 +229,11 @@ public sealed partial class SqliteStore
                 AttemptCount = call.AttemptCount + (change.NewAttempt is null ? 0 : 1),
                 EndedAt = change.Next.IsTerminal() ? change.At : call.EndedAt,
                 EventSequence = call.EventSequence + change.Events.Count,
+                Decisions = change.Decision is { } decision ? AppendDecision(call.Decisions, decision) : call.Decisions,
             };
             var releaseLease = change.LeaseToken is not null || !next.Status.IsPending();
             var rows = conn.Execute("""
-                UPDATE calls SET status = @status, outcome = @outcome, due_at = @due, updated_at = @updated, doc = @doc,
+                UPDATE calls SET status = @status, outcome = @outcome, status_reason = @StatusReason, due_at = @due, updated_at = @updated, doc = @doc,
                     lease_token = CASE WHEN @releaseLease THEN NULL ELSE lease_token END,
                     lease_until = CASE WHEN @releaseLease THEN NULL ELSE lease_until END
                 WHERE id = @Id AND status = @expected
@@ -230,6 +241,7 @@ public sealed partial class SqliteStore
             {
                 status = next.Status.ToWire(),
                 outcome = next.Outcome?.ToWire(),
+                next.StatusReason,
                 due = Ms(next.DueAt),
                 updated = Ms(next.UpdatedAt),
                 doc = ToDoc(next),
@@ -258,6 +270,13 @@ public sealed partial class SqliteStore
                     attempt.Version,
                     doc = ToDoc(attempt),
                 });
+                // The frequency cap's log: every dial, written with its attempt (IComplianceStore.ListDialTimesAsync).
+                conn.Execute("INSERT INTO dial_log (account_id, number, at) VALUES (@AccountId, @To, @at);",
+                    new { attempt.AccountId, attempt.To, at = Ms(attempt.CreatedAt) });
+            }
+            if (change.AddDnc is { } dnc)
+            {
+                AddDnc(conn, dnc);
             }
             queued = InsertEvents(conn, call, next, call.EventSequence, change.Events, change.At,
                 () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null),
@@ -360,6 +379,13 @@ public sealed partial class SqliteStore
             deliveries += InsertDeliveries(conn, stored, snapshot, last ? () => lastAttempt.Value : () => earlierAttempt.Value, ref endpoints);
         }
         return deliveries;
+    }
+
+    /// <summary>The call's audit trail with <paramref name="decision"/> appended, oldest entries dropped past <see cref="CallDecision.MaxKept"/>.</summary>
+    private static IReadOnlyList<CallDecision> AppendDecision(IReadOnlyList<CallDecision> decisions, CallDecision decision)
+    {
+        var skip = Math.Max(0, decisions.Count + 1 - CallDecision.MaxKept);
+        return [.. decisions.Skip(skip), decision];
     }
 
     /// <summary>The call's attempt with the highest number, below <paramref name="belowNumber"/> when given.</summary>

@@ -12,7 +12,8 @@ namespace Outdial.Storage.Sqlite;
 /// through the single <see cref="SqliteWriter"/> (group commit). Conditions that decide a write (status, lease token,
 /// version) are checked inside the writer's transaction and repeated in the <c>UPDATE ... WHERE</c>.
 /// </summary>
-public sealed partial class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null) : IAccountStore, IAgentStore, ICallStore
+public sealed partial class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null) : IAccountStore, IAgentStore, ICallStore,
+    ICampaignStore, IComplianceStore
 {
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
