@@ -20,6 +20,15 @@ public sealed record BenchOptions
     /// <summary>Longest wait after the <c>calls</c> phase for every webhook delivery to arrive, in seconds.</summary>
     public int WebhookDrainSeconds { get; init; } = 60;
 
+    /// <summary>Contact rows to import in one CSV upload (<c>--import-rows N</c>); 0 = off. When set, only the import is measured.</summary>
+    public int ImportRows { get; init; }
+
+    /// <summary>Longest wait for the import to finish after the upload was accepted, in seconds.</summary>
+    public int ImportTimeoutSeconds { get; init; } = 1800;
+
+    /// <summary>Most rows one import accepts (the server's documented limit).</summary>
+    public const int MaxImportRows = 1_000_000;
+
     /// <summary>Most webhook endpoints an account may have (the server answers 409 beyond).</summary>
     public const int MaxWebhookEndpoints = 20;
 
@@ -39,6 +48,9 @@ public sealed record BenchOptions
         and prints throughput, latency percentiles and the calls/ceiling ratio.
         With --webhook-endpoints N it also registers N webhook endpoints on an in-process receiver, and after
         the calls phase waits until no delivery is pending and prints delivery rates and event-to-arrival lag.
+        With --import-rows N it measures only a bulk contact import instead: one streamed CSV upload of N rows to
+        POST /v1/campaigns/{id}/contacts, then polls the import until it completes; prints upload and import time,
+        rows per second and the peak memory of the server and of the bench.
 
         Options:
           --seconds N          measured duration of each phase (default 10)
@@ -48,6 +60,9 @@ public sealed record BenchOptions
                                webhook endpoints to register, 0 to 20 (default 0 = no webhooks)
           --webhook-drain-seconds N
                                longest wait for the deliveries after the calls phase (default 60)
+          --import-rows N      import N generated contacts (1 to 1000000) and measure only that (default off)
+          --import-timeout-seconds N
+                               longest wait for the import after the upload is accepted (default 1800)
           --server-dll PATH    Outdial.Server.dll to start
                                (default src/Outdial.Server/bin/Release/net10.0/Outdial.Server.dll
                                under the folder holding Outdial.slnx)
@@ -78,6 +93,8 @@ public sealed record BenchOptions
                 "--clients" => options with { Clients = PositiveInt(arg, Value(), allowZero: false) },
                 "--webhook-endpoints" => options with { WebhookEndpoints = WebhookCount(arg, Value()) },
                 "--webhook-drain-seconds" => options with { WebhookDrainSeconds = PositiveInt(arg, Value(), allowZero: false) },
+                "--import-rows" => options with { ImportRows = ImportCount(arg, Value()) },
+                "--import-timeout-seconds" => options with { ImportTimeoutSeconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--server-dll" => options with { ServerDll = Value() },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
@@ -91,6 +108,14 @@ public sealed record BenchOptions
         return value <= MaxWebhookEndpoints
             ? value
             : throw new ArgumentException($"{name} must be at most {MaxWebhookEndpoints} (the server's limit per account), got '{text}'");
+    }
+
+    private static int ImportCount(string name, string text)
+    {
+        var value = PositiveInt(name, text, allowZero: false);
+        return value <= MaxImportRows
+            ? value
+            : throw new ArgumentException($"{name} must be at most {MaxImportRows} (the server's limit per import), got '{text}'");
     }
 
     private static int PositiveInt(string name, string text, bool allowZero)

@@ -30,8 +30,17 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Root address of the server, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts the server from <paramref name="serverDll"/> and waits until <c>GET /health</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(string serverDll, TimeSpan startTimeout, CancellationToken ct)
+    /// <summary>Process id of the server (<c>dotnet</c> runs the app in its own process, so this is the app's).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The server's data directory (SQLite database, spooled imports).</summary>
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>
+    /// Starts the server from <paramref name="serverDll"/> and waits until <c>GET /health</c> answers 200;
+    /// <paramref name="extraArgs"/> are appended to its command line (e.g. <c>--Outdial:Api:MaxRequestBodyBytes=…</c>).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string serverDll, TimeSpan startTimeout, CancellationToken ct, IEnumerable<string>? extraArgs = null)
     {
         if (!File.Exists(serverDll))
         {
@@ -50,6 +59,10 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
         };
         psi.ArgumentList.Add(serverDll);
+        foreach (var arg in extraArgs ?? [])
+        {
+            psi.ArgumentList.Add(arg);
+        }
         psi.Environment["Outdial__DataDirectory"] = dataDirectory;
         psi.Environment["Outdial__BootstrapApiKey"] = ApiKey;
         psi.Environment["Outdial__Api__EnableBenchEndpoint"] = "true";

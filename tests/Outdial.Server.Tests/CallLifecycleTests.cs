@@ -128,7 +128,7 @@ public sealed class CallLifecycleTests(HostFixture fixture) : IClassFixture<Host
         var agentId = (string)(await queueAgent.JsonAsync())["id"]!;
         var call = await (await Host.Client.PostCallAsync(Calls.Body(Numbers.Next(), b => b["agentId"] = agentId))).JsonAsync();
         Assert.Equal("scheduled", (string?)call["status"]);
-        Assert.Equal("outside_calling_window", (string?)call["decision"]!["reason"]);
+        Assert.Equal("outside_window", (string?)call["decision"]!["reason"]);
         Assert.Equal(day.AddHours(9), DateTime.Parse((string)call["decision"]!["scheduledFor"]!, null, System.Globalization.DateTimeStyles.AdjustToUniversal));
         Assert.Equal("request", (string?)call["agentSource"]);
 

@@ -250,6 +250,21 @@ public sealed class CampaignTests(HostFixture fixture) : IClassFixture<HostFixtu
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
     }
 
+    [Fact]
+    public async Task Import_LargerThanTheGlobalBodyLimit_IsStreamedAndAccepted()
+    {
+        var id = (string)(await CreateAsync(Host.Client, Campaign("big-" + Guid.NewGuid().ToString("N"))))["id"]!;
+        var csv = new StringBuilder("phone,firstName\n");
+        for (var i = 0; i < 80_000; i++)
+        {
+            csv.Append("+1312").Append((2_000_000 + i).ToString("D7", System.Globalization.CultureInfo.InvariantCulture)).Append(",Pat\n");
+        }
+        Assert.True(csv.Length > 1_048_576); // over Outdial:Api:MaxRequestBodyBytes
+        var import = await ImportCsvAsync(Host.Client, id, csv.ToString());
+        Assert.Equal("completed", (string?)import["status"]);
+        Assert.Equal(80_000, (long)import["accepted"]!);
+    }
+
     private static async Task<JsonObject> PollAsync(HttpClient client, string location)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

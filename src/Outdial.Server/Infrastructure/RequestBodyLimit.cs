@@ -12,7 +12,8 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ap
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (request.ContentLength is 0 || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method))
+        if (request.ContentLength is 0 || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method)
+            || IsContactUpload(request))
         {
             await next(context);
             return;
@@ -40,6 +41,20 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ap
         }
         request.Body.Position = 0;
         await next(context);
+    }
+
+    /// <summary>
+    /// Contact uploads (<c>POST /v1/campaigns/{id}/contacts</c>) stream up to 1,000,000 rows to a spool file; their handler
+    /// sets its own limit (<c>CampaignsApi.MaxUploadBytes</c>) and is not buffered here.
+    /// </summary>
+    private static bool IsContactUpload(HttpRequest request)
+    {
+        if (!HttpMethods.IsPost(request.Method) || request.Path.Value is not { } path)
+        {
+            return false;
+        }
+        var segments = path.Trim('/').Split('/');
+        return segments.Length == 4 && segments[0] == "v1" && segments[1] == "campaigns" && segments[3] == "contacts";
     }
 
     private static Task TooLarge(HttpContext context, long limit) =>

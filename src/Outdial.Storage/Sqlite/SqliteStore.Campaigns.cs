@@ -243,10 +243,10 @@ public sealed partial class SqliteStore
                 OR EXISTS (SELECT 1 FROM calls WHERE campaign_id = @campaignId)
             """, new { campaignId }, ct) == 1;
 
-    /// <inheritdoc />
+    /// <summary>Reads the small partial index of active calls, not the campaign index (which would cover every campaign call ever made).</summary>
     public async Task<IReadOnlyDictionary<string, int>> CountActiveCallsByCampaignAsync(CancellationToken ct) =>
         (await QueryAsync<(string CampaignId, long Count)>("""
-            SELECT campaign_id, COUNT(*) FROM calls
+            SELECT campaign_id, COUNT(*) FROM calls INDEXED BY ix_calls_active
             WHERE campaign_id IS NOT NULL AND status IN ('dialing', 'ringing', 'in_progress')
             GROUP BY campaign_id
             """, null, ct))

@@ -110,11 +110,16 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ConsentRecord>> ListConsentsAsync(string accountId, string? number, int limit, string? cursor, CancellationToken ct) =>
-        [.. (await QueryAsync<string>("""
-            SELECT doc FROM consents
-            WHERE account_id = @accountId AND (@number IS NULL OR number = @number) AND (@cursor IS NULL OR id < @cursor)
-            ORDER BY id DESC LIMIT @limit
-            """, new { accountId, number, cursor, limit }, ct)).Select(FromDoc<ConsentRecord>)];
+        // Two statements rather than "@number IS NULL OR ...", so each uses its own index.
+        [.. (await QueryAsync<string>(number is null
+            ? """
+              SELECT doc FROM consents WHERE account_id = @accountId AND (@cursor IS NULL OR id < @cursor)
+              ORDER BY id DESC LIMIT @limit
+              """
+            : """
+              SELECT doc FROM consents WHERE account_id = @accountId AND number = @number AND (@cursor IS NULL OR id < @cursor)
+              ORDER BY id DESC LIMIT @limit
+              """, new { accountId, number, cursor, limit }, ct)).Select(FromDoc<ConsentRecord>)];
 
     /// <inheritdoc />
     public Task<ConsentRecord?> RevokeConsentAsync(string accountId, string consentId, DateTimeOffset at, CancellationToken ct) =>
