@@ -15,7 +15,13 @@ public sealed class WebhookOutageTests
 
     private static Task<OutdialHost> StartAsync(ManualClock clock, Dictionary<string, string>? extra = null)
     {
-        var settings = new Dictionary<string, string>(WebhookTests.Loopback) { ["Outdial:Webhooks:PollInterval"] = "00:00:01" };
+        var settings = new Dictionary<string, string>(WebhookTests.Loopback)
+        {
+            ["Outdial:Webhooks:PollInterval"] = "00:00:01",
+            // The clock jumps by minutes or hours while an attempt may still be in flight in real time; a lease longer than
+            // any jump keeps such an attempt from being claimed twice (lease expiry is tested elsewhere, without jumps).
+            ["Outdial:Webhooks:LeaseDuration"] = "3.00:00:00",
+        };
         foreach (var (k, v) in extra ?? [])
         {
             settings[k] = v;
