@@ -586,4 +586,43 @@ public class EligibilityTests
         var later = Eligibility.Evaluate(Utc(2026, 1, 14, 15), facts); // NY window open, LA still before 08:00
         Assert.Equal(["legal_quiet_hours"], Codes(later));
     }
+
+    [Fact]
+    public void Evaluate_WindowEmptyInEveryZoneAlone_IsWindowEmpty_NotTimezoneUnknown()
+    {
+        // 22:00–23:00 callee time against 08:00–21:00: no single zone could ever work, so the zone is not to blame.
+        var facts = new EligibilityFacts
+        {
+            Callee = new CalleeLocation("US", null, ["America/Chicago", "America/New_York"], "country"),
+            Window = new CallingWindow(Campaign.CalleeZone, EveryDay, [Range(22, 23)]),
+            WindowRule = "campaign.window",
+            LegalRules = [TcpaHours],
+        };
+        var v = Eligibility.Evaluate(InsideWindow, facts);
+        Assert.Equal(EligibilityAction.Block, v.Action);
+        Assert.Equal("window_empty", v.Reasons[0].Code);
+        Assert.Equal("campaign.window", v.Reasons[0].Rule);
+    }
+
+    [Fact]
+    public void Evaluate_LegalRulesThatNeverOverlap_BlameTheLegalFloorNotAWindow()
+    {
+        LegalRule Only(IsoDayOfWeek day, string id) => TcpaHours with { Id = id, Hours = [new AllowedHours([day], new LocalTime(8, 0), new LocalTime(9, 0))] };
+        var facts = new EligibilityFacts { Callee = NewYorkCallee, LegalRules = [Only(IsoDayOfWeek.Sunday, "a"), Only(IsoDayOfWeek.Saturday, "b")] };
+        var v = Eligibility.Evaluate(InsideWindow, facts);
+        Assert.Equal("window_empty", v.Reasons[0].Code);
+        Assert.Equal("legal_floor", v.Reasons[0].Rule);
+    }
+
+    [Fact]
+    public void Evaluate_FrequencyCap_DialTimesInAnyOrder_GiveTheSameAnswer()
+    {
+        var now = InsideWindow;
+        var cap = new FrequencyLimit(2, 86400);
+        var sorted = Eligibility.Evaluate(now, Fine() with { AccountCap = cap, DialTimes = [now.AddHours(-22), now.AddHours(-20), now.AddHours(-1)] });
+        var shuffled = Eligibility.Evaluate(now, Fine() with { AccountCap = cap, DialTimes = [now.AddHours(-1), now.AddHours(-22), now.AddHours(-20)] });
+        Assert.Equal(now.AddHours(4), sorted.NextEligibleAt); // the −20 h dial leaves the window at +4 h, leaving one
+        Assert.Equal(sorted.NextEligibleAt, shuffled.NextEligibleAt);
+        Assert.Equal(Codes(sorted), Codes(shuffled));
+    }
 }

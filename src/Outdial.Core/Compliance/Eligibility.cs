@@ -136,11 +136,15 @@ public static class Eligibility
         var next = FixedPoint(now, constraints);
         if (next is null)
         {
-            var zoneSensitive = constraints.Any(c => c.ZoneSensitive);
-            var reason = zoneSensitive && facts.Callee.Zones.Count > 1
+            // Blame the uncertain zone only when one of the possible zones alone would have an allowed time.
+            var zones = ZoneEquivalence.Distinct(facts.Callee.Zones);
+            var oneZoneWorks = zones.Count > 1 && constraints.Any(c => c.Zone is not null)
+                && FixedPoint(now, [.. constraints.Where(c => c.Zone is null || c.Zone == zones[0])]) is not null;
+            var reason = oneZoneWorks
                 ? new EligibilityReason("timezone_unknown",
-                    $"no time is allowed in all {facts.Callee.Zones.Count} zones the number may be in; give the contact's timezone", "callee.timezone")
-                : new EligibilityReason("window_empty", $"no allowed dial time within {Horizon.TotalDays:0} days", facts.WindowRule);
+                    $"no time is allowed in all {zones.Count} zones the number may be in; give the contact's timezone", "callee.timezone")
+                : new EligibilityReason("window_empty", $"no allowed dial time within {Horizon.TotalDays:0} days",
+                    facts.Window is not null ? facts.WindowRule : "legal_floor");
             reasons.Insert(0, reason);
             return new EligibilityVerdict(EligibilityAction.Block, null, reasons);
         }
@@ -224,12 +228,12 @@ public static class Eligibility
                 zonesMissing |= zones.Count == 0;
                 foreach (var z in zones)
                 {
-                    list.Add(Constraint.Windows([window with { TimeZone = z }], reason, zoneSensitive: true));
+                    list.Add(Constraint.Windows([window with { TimeZone = z }], reason, zone: z));
                 }
             }
             else
             {
-                list.Add(Constraint.Windows([window], reason, zoneSensitive: false));
+                list.Add(Constraint.Windows([window], reason, zone: null));
             }
         }
         foreach (var rule in facts.LegalRules)
@@ -241,7 +245,7 @@ public static class Eligibility
                 foreach (var z in zones)
                 {
                     list.Add(Constraint.Windows(
-                        [.. rule.Hours.Select(h => new CallingWindow(z, h.Days, [new TimeRange(h.Start, h.End)]))], reason, zoneSensitive: true));
+                        [.. rule.Hours.Select(h => new CallingWindow(z, h.Days, [new TimeRange(h.Start, h.End)]))], reason, zone: z));
                 }
             }
             if (rule.Frequency is { } f)
@@ -272,24 +276,25 @@ public static class Eligibility
     {
         private readonly Func<DateTimeOffset, DateTimeOffset?> _next;
 
-        private Constraint(Func<DateTimeOffset, DateTimeOffset?> next, EligibilityReason reason, bool zoneSensitive)
+        private Constraint(Func<DateTimeOffset, DateTimeOffset?> next, EligibilityReason reason, string? zone)
         {
             _next = next;
             Reason = reason;
-            ZoneSensitive = zoneSensitive;
+            Zone = zone;
         }
 
         public EligibilityReason Reason { get; }
 
-        public bool ZoneSensitive { get; }
+        /// <summary>The callee zone this constraint is evaluated in (null for constraints not tied to a callee zone).</summary>
+        public string? Zone { get; }
 
         public DateTimeOffset? Next(DateTimeOffset t) => _next(t);
 
         public static Constraint NotBefore(DateTimeOffset at, EligibilityReason reason) =>
-            new(t => t >= at ? t : at, reason, false);
+            new(t => t >= at ? t : at, reason, null);
 
         /// <summary>A union of windows: the earliest opening of any.</summary>
-        public static Constraint Windows(IReadOnlyList<CallingWindow> windows, EligibilityReason reason, bool zoneSensitive) =>
+        public static Constraint Windows(IReadOnlyList<CallingWindow> windows, EligibilityReason reason, string? zone) =>
             new(t =>
             {
                 DateTimeOffset? best = null;
@@ -301,7 +306,7 @@ public static class Eligibility
                     }
                 }
                 return best;
-            }, reason, zoneSensitive);
+            }, reason, zone);
 
         /// <summary>
         /// At most <c>MaxAttempts</c> dials in any rolling window: at t, the dials in (t − W, t] must number fewer than
@@ -310,10 +315,11 @@ public static class Eligibility
         public static Constraint Cap(FrequencyLimit limit, IReadOnlyList<DateTimeOffset> dials, EligibilityReason reason)
         {
             var window = TimeSpan.FromSeconds(limit.WindowSec);
+            var sorted = dials.Order().ToArray(); // the reasoning below needs ascending times, whatever the caller passed
             return new(t =>
             {
                 var inWindow = new List<DateTimeOffset>();
-                foreach (var d in dials)
+                foreach (var d in sorted)
                 {
                     if (d > t - window && d <= t)
                     {
@@ -326,7 +332,7 @@ public static class Eligibility
                 }
                 // Dials leave in ascending order; once the (count − max)th oldest has left, fewer than max remain.
                 return inWindow[inWindow.Count - limit.MaxAttempts] + window;
-            }, reason, false);
+            }, reason, null);
         }
     }
 }
