@@ -148,7 +148,7 @@ public sealed class CampaignWeekTests(ITestOutputHelper output)
         long lastAttempts = -1;
         var steps = 0;
         var jumps = 0;
-        while (clock.GetUtcNow() < endOfWeek && wall.Elapsed < TimeSpan.FromMinutes(3))
+        while (clock.GetUtcNow() < endOfWeek && wall.Elapsed < TimeSpan.FromMinutes(8))
         {
             var now = clock.GetUtcNow();
             var attempts = (long)stats["attempts"]!;
@@ -330,10 +330,11 @@ public sealed class CampaignWeekTests(ITestOutputHelper output)
             Assert.True(lastOutcomes.Count(a => a.Outcome!.Value.ToWire() == outcome) >= (long)count!, $"doneByOutcome.{outcome}={count} exceeds calls whose last attempt ended so");
         }
 
-        // Progress. The brief asks for 90% of callable contacts done; in-process the dispatcher manages ~40 attempts per
-        // wall-clock second under this clock, so within the 3-minute wall budget only about two simulated days pass.
-        // Until that is faster (or the budget larger) assert real progress: at least a fifth done, retries happening.
-        Assert.True(done >= 0.2 * callable.Count, $"only {done} of {callable.Count} callable contacts done");
+        // Progress: the week is long enough for every contact (3 attempts with cooldowns of at most 4 h, weekday windows),
+        // so the campaign must have finished its work: every callable contact done. (The wall budget of 8 minutes is a
+        // guard against a hang; on 2 cores the week takes about 3–4 minutes.)
+        Assert.Equal(callable.Count, done);
+        Assert.Equal("completed", (string?)stats["status"]);
         Assert.True(retried > 0, "no retries happened");
         output.WriteLine($"done: {done} of {callable.Count} callable contacts ({100.0 * done / callable.Count:F1}%)");
         output.WriteLine($"total wall time {wall.Elapsed:mm\\:ss}");

@@ -111,6 +111,14 @@ public sealed partial class Dispatcher(
                 LogCallFailed(log, ex, call.Id);
             }
         }
+        try
+        {
+            await Task.WhenAll(round.Releases);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRoundFailed(log, ex); // the leases expire on their own
+        }
         return due.Count;
     }
 
@@ -131,6 +139,12 @@ public sealed partial class Dispatcher(
 
         /// <summary>Active calls per campaign, read on first need.</summary>
         public Dictionary<string, int>? CampaignActive { get; set; }
+
+        /// <summary>
+        /// Lease releases of this round, issued without waiting one by one so the single writer commits them together
+        /// (a round that paces 500 calls would otherwise pay 500 commits).
+        /// </summary>
+        public List<Task<bool>> Releases { get; } = [];
     }
 
     private static async Task<T?> OnceAsync<T>(Dictionary<string, T?> cache, string key, Func<Task<T?>> read) where T : class
@@ -157,7 +171,7 @@ public sealed partial class Dispatcher(
             if (campaign is not { Status: CampaignStatus.Active })
             {
                 // Paused or finished since the claim: leave it; the claim query skips calls of inactive campaigns.
-                await calls.ReleaseLeaseAsync(call.Id, _leaseToken, call.DueAt, ct);
+                round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, call.DueAt, ct));
                 return;
             }
         }
@@ -181,13 +195,13 @@ public sealed partial class Dispatcher(
                 await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, verdict, now, ct);
                 return;
             case EligibilityAction.Defer:
-                await DeferAsync(call, verdict, now, ct);
+                await DeferAsync(call, round, verdict, now, ct);
                 return;
         }
 
         if (active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
         {
-            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct);
+            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
             return;
         }
         if (campaign is not null)
@@ -195,7 +209,7 @@ public sealed partial class Dispatcher(
             round.CampaignActive ??= new Dictionary<string, int>(await campaigns.CountActiveCallsByCampaignAsync(ct), StringComparer.Ordinal);
             if (round.CampaignActive.GetValueOrDefault(campaign.Id) >= campaign.Pacing.MaxConcurrentCalls)
             {
-                await calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct);
+                round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
                 return;
             }
         }
@@ -210,12 +224,12 @@ public sealed partial class Dispatcher(
             : null;
         if (pacing.TryAcquire(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now) is { } nextSlot)
         {
-            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct);
+            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct));
             return;
         }
         if (campaign is not null && pacing.TryAcquire("campaign:" + campaign.Id, campaign.Pacing.CallsPerSecond, now) is { } campaignSlot)
         {
-            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct);
+            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct));
             return;
         }
 
@@ -330,12 +344,12 @@ public sealed partial class Dispatcher(
         }
     }
 
-    private async Task DeferAsync(Call call, EligibilityVerdict verdict, DateTimeOffset now, CancellationToken ct)
+    private async Task DeferAsync(Call call, Round round, EligibilityVerdict verdict, DateTimeOffset now, CancellationToken ct)
     {
         var until = verdict.NextEligibleAt!.Value;
         if (call.Status == CallStatus.Scheduled)
         {
-            await calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct);
+            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct));
             return;
         }
         await calls.TryApplyAsync(new CallChange
