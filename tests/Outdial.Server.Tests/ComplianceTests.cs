@@ -101,13 +101,25 @@ public sealed class ComplianceTests
         var clock = new ManualClock(start);
         await using var host = await StartAsync(clock);
         var to = "+12125550127";
+        // A call scheduled for an hour later; by then the three calls below have used the cap.
+        var waiting = (string)(await (await host.Client.PostCallAsync(Calls.Body(to, b => b["notBefore"] = "2026-11-23T17:00:00Z"))).JsonAsync())["id"]!;
         for (var i = 0; i < 3; i++)
         {
-            var id = (string)(await (await host.Client.PostCallAsync(Calls.Body(to))).JsonAsync())["id"]!;
+            var id = (string)(await (await host.Client.PostCallAsync(Calls.Body(to, b => b["allowDuplicates"] = true))).JsonAsync())["id"]!;
             await host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", pump: () => clock.Advance(TimeSpan.FromSeconds(1)));
             clock.Advance(TimeSpan.FromMinutes(10));
         }
-        var check = await CheckAsync(host.Client, Calls.Body(to));
+        // Due now, deferred at dial time: no dial, the deferral and its rule on the call's audit trail.
+        clock.Advance(TimeSpan.FromMinutes(40));
+        var deferred = await host.WaitForCallAsync(waiting, c => c["decisions"]!.AsArray().Count >= 2, pump: () => clock.Advance(TimeSpan.FromSeconds(1)));
+        Assert.Equal("scheduled", (string?)deferred["status"]);
+        Assert.Equal(0, (int)deferred["attemptCount"]!);
+        var last = deferred["decisions"]!.AsArray()[^1]!;
+        Assert.Equal("dispatch", (string?)last["stage"]);
+        Assert.Equal("deferred", (string?)last["action"]);
+        Assert.Equal("frequency_cap", (string?)last["reasons"]![0]!["code"]);
+
+        var check = await CheckAsync(host.Client, Calls.Body(to, b => b["allowDuplicates"] = true));
         Assert.Contains("frequency_cap", Codes(check));
         var next = (DateTime)check["nextEligibleAt"]!;
         Assert.InRange(next, start.UtcDateTime.AddHours(24), start.UtcDateTime.AddHours(24).AddMinutes(1));
@@ -118,7 +130,7 @@ public sealed class ComplianceTests
         {
             Content = JsonContent.Create(new JsonObject { ["frequencyCap"] = new JsonObject { ["maxAttempts"] = 5, ["windowSec"] = 86400 } }),
         });
-        Assert.DoesNotContain("frequency_cap", Codes(await CheckAsync(host.Client, Calls.Body(to))));
+        Assert.DoesNotContain("frequency_cap", Codes(await CheckAsync(host.Client, Calls.Body(to, b => b["allowDuplicates"] = true))));
     }
 
     [Fact]

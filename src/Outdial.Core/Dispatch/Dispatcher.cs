@@ -349,7 +349,9 @@ public sealed partial class Dispatcher(
         var until = verdict.NextEligibleAt!.Value;
         if (call.Status == CallStatus.Scheduled)
         {
-            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct));
+            // Already scheduled: no new event (the status does not change), but the deferral and its reasons go on the audit trail.
+            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct,
+                new CallDecision(now, "dispatch", "deferred", until, verdict.Reasons)));
             return;
         }
         await calls.TryApplyAsync(new CallChange

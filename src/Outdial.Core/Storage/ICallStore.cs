@@ -109,8 +109,11 @@ public interface ICallStore
     /// </summary>
     Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct);
 
-    /// <summary>Releases a lease (fenced on its token) and sets the next due time; false when the lease was lost.</summary>
-    Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct);
+    /// <summary>
+    /// Releases a lease (fenced on its token) and sets the next due time; false when the lease was lost. A
+    /// <paramref name="decision"/> (a dial-time deferral of a scheduled call) is appended to the call's audit trail.
+    /// </summary>
+    Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct, CallDecision? decision = null);
 
     /// <summary>Applies <paramref name="change"/> when its conditions hold; false (nothing written) otherwise.</summary>
     Task<bool> TryApplyAsync(CallChange change, CancellationToken ct);

@@ -177,7 +177,7 @@ public sealed partial class SqliteStore
         }, ct);
 
     /// <inheritdoc />
-    public Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct) =>
+    public Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct, CallDecision? decision = null) =>
         writer.WriteAsync(conn =>
         {
             var row = conn.QuerySingleOrDefault<LeaseRow>("SELECT doc, lease_token FROM calls WHERE id = @callId;", new { callId });
@@ -186,6 +186,10 @@ public sealed partial class SqliteStore
                 return false;
             }
             var call = FromDoc<Call>(row.doc) with { DueAt = dueAt };
+            if (decision is not null)
+            {
+                call = call with { Decisions = AppendDecision(call.Decisions, decision) };
+            }
             return conn.Execute("""
                 UPDATE calls SET lease_token = NULL, lease_until = NULL, due_at = @due, doc = @doc
                 WHERE id = @callId AND lease_token = @leaseToken
