@@ -50,7 +50,7 @@ public sealed class CampaignWeekTests(ITestOutputHelper output)
         // Time moves only when the test advances it, plus a little on every read: a dispatcher round then sees time
         // pass from call to call as it does in production, so per-caller-ID pacing spaces dials instead of allowing one
         // dial per clock value.
-        var clock = new TickingClock(Start, TimeSpan.FromMilliseconds(25));
+        var clock = new ManualClock(Start, tickPerRead: TimeSpan.FromMilliseconds(25));
         await using var host = await OutdialHost.StartAsync(new Dictionary<string, string>
         {
             ["Outdial:Compliance:LegalFloorEnabled"] = "true",
@@ -381,120 +381,5 @@ public sealed class CampaignWeekTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         throw new TimeoutException("import never finished");
-    }
-
-    /// <summary>
-    /// Like <see cref="ManualClock"/> (moves when told to; timers fire on <see cref="Advance"/>), but every read of the
-    /// time also moves it forward by <c>tick</c>, as work takes time in a real process.
-    /// </summary>
-    private sealed class TickingClock(DateTimeOffset start, TimeSpan tick) : TimeProvider
-    {
-        private readonly Lock _gate = new();
-        private readonly List<Timer> _timers = [];
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow()
-        {
-            lock (_gate)
-            {
-                _now += tick;
-                return _now;
-            }
-        }
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = new Timer(this, callback, state);
-            timer.Change(dueTime, period);
-            return timer;
-        }
-
-        public void Advance(TimeSpan by)
-        {
-            List<Timer> due;
-            lock (_gate)
-            {
-                _now += by;
-                due = [.. _timers.Where(t => t.DueAt <= _now).OrderBy(t => t.DueAt)];
-                foreach (var t in due)
-                {
-                    if (t.Period is { } p && p > TimeSpan.Zero)
-                    {
-                        t.DueAt = _now + p;
-                    }
-                    else
-                    {
-                        _timers.Remove(t);
-                    }
-                }
-            }
-            foreach (var t in due)
-            {
-                ThreadPool.QueueUserWorkItem(_ => t.Fire());
-            }
-        }
-
-        private void Schedule(Timer timer, TimeSpan dueTime)
-        {
-            var fireNow = false;
-            lock (_gate)
-            {
-                _timers.Remove(timer);
-                if (dueTime == Timeout.InfiniteTimeSpan)
-                {
-                    return;
-                }
-                if (dueTime <= TimeSpan.Zero)
-                {
-                    fireNow = true;
-                    if (timer.Period is { } p && p > TimeSpan.Zero)
-                    {
-                        timer.DueAt = _now + p;
-                        _timers.Add(timer);
-                    }
-                }
-                else
-                {
-                    timer.DueAt = _now + dueTime;
-                    _timers.Add(timer);
-                }
-            }
-            if (fireNow)
-            {
-                ThreadPool.QueueUserWorkItem(_ => timer.Fire());
-            }
-        }
-
-        private void Remove(Timer timer)
-        {
-            lock (_gate)
-            {
-                _timers.Remove(timer);
-            }
-        }
-
-        private sealed class Timer(TickingClock clock, TimerCallback callback, object? state) : ITimer
-        {
-            public DateTimeOffset DueAt { get; set; }
-
-            public TimeSpan? Period { get; private set; }
-
-            public bool Change(TimeSpan dueTime, TimeSpan period)
-            {
-                Period = period == Timeout.InfiniteTimeSpan ? null : period;
-                clock.Schedule(this, dueTime);
-                return true;
-            }
-
-            public void Fire() => callback(state);
-
-            public void Dispose() => clock.Remove(this);
-
-            public ValueTask DisposeAsync()
-            {
-                Dispose();
-                return ValueTask.CompletedTask;
-            }
-        }
     }
 }

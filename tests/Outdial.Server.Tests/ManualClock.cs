@@ -1,7 +1,11 @@
 namespace Outdial.Server.Tests;
 
-/// <summary>A <see cref="TimeProvider"/> that moves only when told to; timers fire (on the thread pool) when <see cref="Advance"/> passes their due time.</summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+/// <summary>
+/// A <see cref="TimeProvider"/> that moves only when told to; timers fire (on the thread pool) when <see cref="Advance"/>
+/// passes their due time. With <paramref name="tickPerRead"/>, every reading also moves it on by that much (without firing
+/// timers), so code that paces work by "now" — e.g. calls per second — sees time pass within one clock step.
+/// </summary>
+public sealed class ManualClock(DateTimeOffset start, TimeSpan tickPerRead = default) : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
@@ -11,6 +15,7 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
         lock (_gate)
         {
+            _now += tickPerRead;
             return _now;
         }
     }
