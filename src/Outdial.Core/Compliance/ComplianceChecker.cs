@@ -31,6 +31,17 @@ public sealed record ComplianceSubject
     public string? Purpose { get; init; }
     /// <summary>A pending or active call this one would duplicate (dry run).</summary>
     public string? DuplicateOfCallId { get; init; }
+
+    /// <summary>A stored call as its dispatcher and retry policy see it: its number, zone and expiry, with the current account, agent and campaign.</summary>
+    public static ComplianceSubject ForCall(Call call, Account account, Agent? agent, Campaign? campaign) => new()
+    {
+        Account = account,
+        To = call.To,
+        TimeZone = call.TimeZone,
+        Agent = agent,
+        Campaign = campaign,
+        ExpiresAt = call.ExpiresAt,
+    };
 }
 
 /// <summary>The verdict, the consent record that satisfied the account's requirement (to link on the call), and the callee's location.</summary>

@@ -176,15 +176,7 @@ public sealed partial class Dispatcher(
             }
         }
         // Dial-time re-check (ARCHITECTURE §3.2): the campaign's current window and rules, DNC, consent, caps.
-        var check = await compliance.CheckAsync(new ComplianceSubject
-        {
-            Account = account,
-            To = call.To,
-            TimeZone = call.TimeZone,
-            Agent = agent,
-            Campaign = campaign,
-            ExpiresAt = call.ExpiresAt,
-        }, now, ct);
+        var check = await compliance.CheckAsync(ComplianceSubject.ForCall(call, account, agent, campaign), now, ct);
         var verdict = check.Verdict;
         switch (verdict.Action)
         {
@@ -216,7 +208,8 @@ public sealed partial class Dispatcher(
         var provider = providers.Find(call.Provider);
         if (provider is null)
         {
-            await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, "provider_not_configured", now, ct);
+            await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, new EligibilityVerdict(EligibilityAction.Block, null,
+                [new EligibilityReason("provider_not_configured", $"the caller ID's provider '{call.Provider}' is not configured on this server")]), now, ct);
             return;
         }
         var number = call.PhoneNumberId is { } pnId
@@ -391,18 +384,6 @@ public sealed partial class Dispatcher(
                 ["reason"] = verdict.Reasons[0].Code,
                 ["reasons"] = Reasons(verdict),
             })],
-        }, ct);
-
-    private Task<bool> EndAsync(Call call, CallStatus status, string type, string reason, DateTimeOffset now, CancellationToken ct) =>
-        calls.TryApplyAsync(new CallChange
-        {
-            CallId = call.Id,
-            Expected = [CallStatus.Scheduled, CallStatus.Queued],
-            Next = status,
-            At = now,
-            LeaseToken = _leaseToken,
-            StatusReason = reason,
-            Events = [new NewCallEvent(type, new JsonObject { ["status"] = status.ToWire(), ["reason"] = reason })],
         }, ct);
 
     /// <inheritdoc />

@@ -155,16 +155,10 @@ public sealed partial class CallProgress(
             && await accounts.GetAccountAsync(call.AccountId, ct) is { } account)
         {
             var agent = await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true);
-            var check = await compliance.CheckAsync(new ComplianceSubject
+            var check = await compliance.CheckAsync(ComplianceSubject.ForCall(call, account, agent, campaign) with
             {
-                Account = account,
-                To = call.To,
-                TimeZone = call.TimeZone,
-                Agent = agent,
-                Campaign = campaign,
                 Earliest = now + policy.CooldownAfter(outcome),
                 EarliestCode = "retry_cooldown",
-                ExpiresAt = call.ExpiresAt,
             }, now, ct);
             if (check.Verdict is { Action: EligibilityAction.Defer or EligibilityAction.Dial, NextEligibleAt: { } due })
             {
