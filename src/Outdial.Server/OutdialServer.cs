@@ -10,6 +10,7 @@ using Outdial.Server.Agents;
 using Outdial.Server.ApiKeys;
 using Outdial.Server.Calls;
 using Outdial.Server.Campaigns;
+using Outdial.Server.Dialects;
 using Outdial.Server.Compliance;
 using Outdial.Server.Infrastructure;
 using Outdial.Server.PhoneNumbers;
@@ -67,6 +68,7 @@ public static partial class OutdialServer
         app.MapWebhooks();
         app.MapCampaigns();
         app.MapComplianceRules();
+        app.MapDialects();
         app.MapDnc();
         app.MapConsents();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)

@@ -307,7 +307,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(3, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(3, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(4, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(4, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }

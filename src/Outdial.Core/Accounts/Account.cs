@@ -16,6 +16,32 @@ public sealed record Account(string Id, string Name, bool RequireConsent, int Ma
 
     /// <summary>The rolling window of the frequency cap, in seconds; null = the server default.</summary>
     public int? FrequencyCapWindowSec { get; init; }
+
+    /// <summary>
+    /// False switches off access through the seed dialects that document such a switch (BuildVoiceAI seed 003: 403
+    /// "API access is disabled"); the native API keeps working so the account can switch it back on. Default true.
+    /// </summary>
+    public bool ApiAccessEnabled { get; init; } = true;
+
+    /// <summary>The account's <c>dburl</c> alias (Vodex seed 000's account header); unique across accounts, or null.</summary>
+    public string? Dburl { get; init; }
+
+    /// <summary>The account's <c>teamId</c> alias (aicaller seed 004); unique across accounts, or null.</summary>
+    public string? TeamId { get; init; }
+
+    /// <summary>The account's IVR <c>Tenant</c> alias (seed 002); unique across accounts, or null.</summary>
+    public string? IvrTenant { get; init; }
+}
+
+/// <summary>The kinds of external names a seed dialect uses for an account (each unique across accounts).</summary>
+public enum AccountAlias
+{
+    /// <summary>Vodex seed 000's <c>dburl</c> header.</summary>
+    Dburl,
+    /// <summary>aicaller seed 004's <c>teamId</c>.</summary>
+    TeamId,
+    /// <summary>IVR seed 002's <c>Tenant</c>.</summary>
+    IvrTenant,
 }
 
 /// <summary>An API key as stored: only the SHA-256 hash of the secret and its visible prefix are kept.</summary>

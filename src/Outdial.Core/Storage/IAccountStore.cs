@@ -18,8 +18,14 @@ public interface IAccountStore
 
     Task<Account?> GetAccountAsync(string accountId, CancellationToken ct);
 
-    /// <summary>Replaces the account's settings (name, consent requirement, concurrency); false when it does not exist.</summary>
+    /// <summary>Replaces the account's settings (name, consent requirement, concurrency, caps, aliases, API access); false when it does not exist or an alias is taken.</summary>
     Task<bool> UpdateAccountAsync(Account account, CancellationToken ct);
+
+    /// <summary>Like <see cref="UpdateAccountAsync"/>: Ok, NotFound, or Conflict when another account has one of its aliases (nothing written).</summary>
+    Task<UpsertResult> UpdateAccountSettingsAsync(Account account, CancellationToken ct);
+
+    /// <summary>The account with this alias (<see cref="AccountAlias"/>; exact, case-sensitive match), or null.</summary>
+    Task<Account?> FindAccountByAliasAsync(AccountAlias kind, string value, CancellationToken ct);
 
     /// <summary>The key whose <see cref="ApiKey.Hash"/> matches and that is not revoked, or null.</summary>
     Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct);

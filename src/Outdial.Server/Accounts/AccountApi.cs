@@ -15,8 +15,15 @@ namespace Outdial.Server.Accounts;
 /// <param name="MaxConcurrentCalls">Calls that may be dialing, ringing or in progress at once (1–10000).</param>
 /// <param name="RequireConsentRecord">When true, a call is dialed only while a valid consent record (<c>/v1/consents</c>) exists for its number.</param>
 /// <param name="FrequencyCap">At most <c>maxAttempts</c> attempts per number per rolling <c>windowSec</c> across all calls; null = the server default (3 per 24 h); <c>maxAttempts: 0</c> = no account cap (legal caps still apply).</param>
+/// <param name="ApiAccessEnabled">False switches off the seed dialects that document such a switch (BuildVoiceAI 003: 403 "API access is disabled"); the native API keeps working.</param>
+/// <param name="Aliases">The names seed dialects use for the account: <c>dburl</c> (Vodex 000), <c>teamId</c> (aicaller 004), <c>tenant</c> (IVR 002); each unique across accounts (409 <c>alias_taken</c>).</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record AccountSettings(string? Name, bool? RequireConsent, int? MaxConcurrentCalls, bool? RequireConsentRecord = null, FrequencyCapSetting? FrequencyCap = null);
+public sealed record AccountSettings(string? Name, bool? RequireConsent, int? MaxConcurrentCalls, bool? RequireConsentRecord = null,
+    FrequencyCapSetting? FrequencyCap = null, bool? ApiAccessEnabled = null, AccountAliases? Aliases = null);
+
+/// <summary>An account's dialect aliases: 1–200 printable characters each, null = none.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record AccountAliases(string? Dburl, string? TeamId, string? Tenant);
 
 /// <summary>An account's frequency cap: attempts per number (0–1000) per rolling window in seconds (60–2592000).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -24,11 +31,12 @@ public sealed record FrequencyCapSetting(int? MaxAttempts, int? WindowSec);
 
 /// <summary>The account resource. Times UTC. <c>frequencyCap</c> shows the cap in force (the server default when the account sets none).</summary>
 public sealed record AccountResource(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTime CreatedAt,
-    bool RequireConsentRecord, FrequencyCapSetting FrequencyCap)
+    bool RequireConsentRecord, FrequencyCapSetting FrequencyCap, bool ApiAccessEnabled, AccountAliases Aliases)
 {
     public static AccountResource Of(Outdial.Core.Accounts.Account a, Outdial.Core.Compliance.ComplianceOptions defaults) =>
         new(a.Id, a.Name, a.RequireConsent, a.MaxConcurrentCalls, a.CreatedAt.UtcDateTime, a.RequireConsentRecord,
-            new FrequencyCapSetting(a.FrequencyCapMaxAttempts ?? defaults.FrequencyCapMaxAttempts, a.FrequencyCapWindowSec ?? defaults.FrequencyCapWindowSec));
+            new FrequencyCapSetting(a.FrequencyCapMaxAttempts ?? defaults.FrequencyCapMaxAttempts, a.FrequencyCapWindowSec ?? defaults.FrequencyCapWindowSec),
+            a.ApiAccessEnabled, new AccountAliases(a.Dburl, a.TeamId, a.IvrTenant));
 }
 
 /// <summary><c>GET/PATCH /v1/account</c>: the caller's own account.</summary>
@@ -57,8 +65,8 @@ public static class AccountApi
         var cap = current.FrequencyCapMaxAttempts is null && current.FrequencyCapWindowSec is null
             ? null
             : new FrequencyCapSetting(current.FrequencyCapMaxAttempts, current.FrequencyCapWindowSec);
-        var merged = MergePatch.Apply(new AccountSettings(current.Name, current.RequireConsent, current.MaxConcurrentCalls, current.RequireConsentRecord, cap),
-            patch, json.Value.SerializerOptions);
+        var merged = MergePatch.Apply(new AccountSettings(current.Name, current.RequireConsent, current.MaxConcurrentCalls, current.RequireConsentRecord, cap,
+            current.ApiAccessEnabled, new AccountAliases(current.Dburl, current.TeamId, current.IvrTenant)), patch, json.Value.SerializerOptions);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(merged.Name) || merged.Name.Length > 200)
         {
@@ -87,6 +95,17 @@ public static class AccountApi
                 errors["frequencyCap.windowSec"] = ["must be between 60 and 2592000 seconds"];
             }
         }
+        if (merged.ApiAccessEnabled is null)
+        {
+            errors["apiAccessEnabled"] = ["must be true or false"];
+        }
+        foreach (var (field, value) in new[] { ("aliases.dburl", merged.Aliases?.Dburl), ("aliases.teamId", merged.Aliases?.TeamId), ("aliases.tenant", merged.Aliases?.Tenant) })
+        {
+            if (value is not null && (value.Length is 0 or > 200 || value.Any(ch => ch is < '!' or > '~')))
+            {
+                errors[field] = ["must be 1 to 200 printable ASCII characters without spaces, or null"];
+            }
+        }
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -99,8 +118,17 @@ public static class AccountApi
             RequireConsentRecord = merged.RequireConsentRecord!.Value,
             FrequencyCapMaxAttempts = merged.FrequencyCap?.MaxAttempts,
             FrequencyCapWindowSec = merged.FrequencyCap?.WindowSec,
+            ApiAccessEnabled = merged.ApiAccessEnabled!.Value,
+            Dburl = merged.Aliases?.Dburl,
+            TeamId = merged.Aliases?.TeamId,
+            IvrTenant = merged.Aliases?.Tenant,
         };
-        await store.UpdateAccountAsync(updated, ct);
-        return TypedResults.Ok(AccountResource.Of(updated, defaults.Value));
+        return await store.UpdateAccountSettingsAsync(updated, ct) switch
+        {
+            UpsertResult.Conflict => Problems.Create(StatusCodes.Status409Conflict, "alias_taken", "Another account already uses one of these aliases.",
+                "dburl, teamId and tenant must each be unique across accounts."),
+            UpsertResult.NotFound => Problems.NotFound("account"),
+            _ => TypedResults.Ok(AccountResource.Of(updated, defaults.Value)),
+        };
     }
 }

@@ -8,18 +8,24 @@ namespace Outdial.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at,
-        long require_consent_record, long? frequency_cap_max, long? frequency_cap_window_sec)
+        long require_consent_record, long? frequency_cap_max, long? frequency_cap_window_sec, string? dburl, string? team_id,
+        string? ivr_tenant, long api_access_enabled)
     {
         public Account ToAccount() => new(id, name, require_consent != 0, (int)max_concurrent_calls, At(created_at))
         {
             RequireConsentRecord = require_consent_record != 0,
             FrequencyCapMaxAttempts = (int?)frequency_cap_max,
             FrequencyCapWindowSec = (int?)frequency_cap_window_sec,
+            Dburl = dburl,
+            TeamId = team_id,
+            IvrTenant = ivr_tenant,
+            ApiAccessEnabled = api_access_enabled != 0,
         };
     }
 
     private const string AccountColumns =
-        "id, name, require_consent, max_concurrent_calls, created_at, require_consent_record, frequency_cap_max, frequency_cap_window_sec";
+        "id, name, require_consent, max_concurrent_calls, created_at, require_consent_record, frequency_cap_max, frequency_cap_window_sec, "
+        + "dburl, team_id, ivr_tenant, api_access_enabled";
 
     private sealed record ApiKeyRow(string id, string account_id, string name, string prefix, string hash, long created_at, long? revoked_at)
     {
@@ -52,11 +58,15 @@ public sealed partial class SqliteStore
     {
         conn.Execute("""
                 INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at,
-                    require_consent_record, frequency_cap_max, frequency_cap_window_sec)
+                    require_consent_record, frequency_cap_max, frequency_cap_window_sec, dburl, team_id, ivr_tenant, api_access_enabled)
                 VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created,
-                    @RequireConsentRecord, @FrequencyCapMaxAttempts, @FrequencyCapWindowSec)
+                    @RequireConsentRecord, @FrequencyCapMaxAttempts, @FrequencyCapWindowSec, @Dburl, @TeamId, @IvrTenant, @ApiAccessEnabled)
                 """, new
         {
+            account.Dburl,
+            account.TeamId,
+            account.IvrTenant,
+            account.ApiAccessEnabled,
             account.Id,
             account.Name,
             account.RequireConsent,
@@ -77,22 +87,55 @@ public sealed partial class SqliteStore
             new { accountId }, ct))?.ToAccount();
 
     /// <inheritdoc />
-    public Task<bool> UpdateAccountAsync(Account account, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("""
-            UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls,
-                require_consent_record = @RequireConsentRecord, frequency_cap_max = @FrequencyCapMaxAttempts,
-                frequency_cap_window_sec = @FrequencyCapWindowSec
-            WHERE id = @Id
-            """, new
+    public async Task<bool> UpdateAccountAsync(Account account, CancellationToken ct) =>
+        await UpdateAccountSettingsAsync(account, ct) == Core.Storage.UpsertResult.Ok;
+
+    /// <inheritdoc />
+    public Task<Core.Storage.UpsertResult> UpdateAccountSettingsAsync(Account account, CancellationToken ct) =>
+        writer.WriteAsync(conn =>
         {
-            account.Name,
-            account.RequireConsent,
-            account.MaxConcurrentCalls,
-            account.RequireConsentRecord,
-            account.FrequencyCapMaxAttempts,
-            account.FrequencyCapWindowSec,
-            account.Id,
-        }) == 1, ct);
+            // The single writer makes this check and the update one step; the unique indexes are the backstop.
+            var taken = conn.ExecuteScalar<long>("""
+                SELECT COUNT(*) FROM accounts WHERE id <> @Id AND ((@Dburl IS NOT NULL AND dburl = @Dburl)
+                    OR (@TeamId IS NOT NULL AND team_id = @TeamId) OR (@IvrTenant IS NOT NULL AND ivr_tenant = @IvrTenant))
+                """, new { account.Id, account.Dburl, account.TeamId, account.IvrTenant });
+            if (taken > 0)
+            {
+                return Core.Storage.UpsertResult.Conflict;
+            }
+            return conn.Execute("""
+                UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls,
+                    require_consent_record = @RequireConsentRecord, frequency_cap_max = @FrequencyCapMaxAttempts,
+                    frequency_cap_window_sec = @FrequencyCapWindowSec, dburl = @Dburl, team_id = @TeamId, ivr_tenant = @IvrTenant,
+                    api_access_enabled = @ApiAccessEnabled
+                WHERE id = @Id
+                """, new
+            {
+                account.Name,
+                account.RequireConsent,
+                account.MaxConcurrentCalls,
+                account.RequireConsentRecord,
+                account.FrequencyCapMaxAttempts,
+                account.FrequencyCapWindowSec,
+                account.Dburl,
+                account.TeamId,
+                account.IvrTenant,
+                account.ApiAccessEnabled,
+                account.Id,
+            }) == 1 ? Core.Storage.UpsertResult.Ok : Core.Storage.UpsertResult.NotFound;
+        }, ct);
+
+    /// <inheritdoc />
+    public async Task<Account?> FindAccountByAliasAsync(Core.Accounts.AccountAlias kind, string value, CancellationToken ct)
+    {
+        var column = kind switch
+        {
+            Core.Accounts.AccountAlias.Dburl => "dburl",
+            Core.Accounts.AccountAlias.TeamId => "team_id",
+            _ => "ivr_tenant",
+        };
+        return (await QuerySingleAsync<AccountRow>($"SELECT {AccountColumns} FROM accounts WHERE {column} = @value;", new { value }, ct))?.ToAccount();
+    }
 
     /// <inheritdoc />
     public async Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct) =>

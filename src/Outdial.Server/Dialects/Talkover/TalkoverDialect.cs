@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Intake;
+using Outdial.Core.Storage;
+using Outdial.Server.Infrastructure;
+
+namespace Outdial.Server.Dialects.Talkover;
+
+/// <summary>
+/// Seed 001 (Talkover "Make Campaign Call"): <c>POST /api/v1/campaigns/{campaign_id}/call</c> with
+/// <c>Authorization: Bearer &lt;key&gt;</c>. A thin translation: body → one <see cref="TriggerCommand"/> for the campaign →
+/// <see cref="CallIntake"/> → seed 001's shapes. Every answer, errors included, is in the seed's envelope
+/// (<see cref="TalkoverError"/>), so authentication and rate limiting are done here rather than by the native middleware.
+/// </summary>
+public static class TalkoverDialect
+{
+    public const string Path = "/api/v1/campaigns/{campaign_id}/call";
+
+    public static RouteHandlerBuilder MapTalkoverDialect(this IEndpointRouteBuilder app) =>
+        app.MapPost(Path, CreateCallAsync)
+            .AllowAnonymous()
+            // The native limiter answers in ProblemDetails; this handler takes a permit from the same per-key limiter itself.
+            .DisableRateLimiting()
+            .WithTags("Dialects")
+            .WithName("TalkoverMakeCampaignCall");
+
+    /// <summary>
+    /// 201 <c>{campaign_call, campaign}</c>; 401 <c>UNAUTHENTICATED</c>; 403 <c>FORBIDDEN</c> (account's API access switched
+    /// off); 404 <c>CAMPAIGN_NOT_FOUND</c> (unknown or another account's); 409 with <c>existing_call</c>; 422 "The given data
+    /// was invalid." with <c>errors</c>, or an eligibility refusal (<c>NUMBER_ON_DNC</c>, <c>OUTSIDE_CALLING_WINDOW</c>, …);
+    /// 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> (seconds), sharing the native per-key budget.
+    /// </summary>
+    public static async Task<IResult> CreateCallAsync(
+        [FromRoute(Name = "campaign_id")] string campaignId,
+        HttpContext http,
+        ApiKeyVerifier verifier,
+        IAccountStore accounts,
+        ICampaignStore campaigns,
+        CallIntake intake,
+        IOptions<RateLimiterOptions> rateLimits,
+        IOptions<ApiOptions> api,
+        CancellationToken ct)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7
+            ? await verifier.VerifyAsync(header[7..].Trim(), ct)
+            : null;
+        if (key is null)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return TalkoverRender.Error(StatusCodes.Status401Unauthorized, new TalkoverError("Unauthenticated.", "UNAUTHENTICATED"));
+        }
+        if (RateLimited(http, key.AccountId, key.Id, rateLimits.Value, api.Value) is { } limited)
+        {
+            return limited;
+        }
+        var account = await accounts.GetAccountAsync(key.AccountId, ct);
+        if (account is null || !account.ApiAccessEnabled)
+        {
+            return TalkoverRender.Error(StatusCodes.Status403Forbidden, new TalkoverError("API access is disabled", "FORBIDDEN"));
+        }
+        var campaign = await campaigns.GetCampaignAsync(account.Id, campaignId, ct);
+        if (campaign is null)
+        {
+            return NotFound();
+        }
+        var body = await ReadBodyAsync(http.Request, ct);
+        if (body is null)
+        {
+            return TalkoverRender.Invalid(new Dictionary<string, string[]> { ["body"] = ["The request body must be a JSON object."] });
+        }
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var cmd = TalkoverRequest.ToCommand(account.Id, campaign.Id, body, errors);
+        if (errors.Count > 0)
+        {
+            return TalkoverRender.Invalid(errors);
+        }
+        switch (await intake.TriggerAsync(cmd, ct))
+        {
+            case IntakeResult.Accepted accepted:
+                http.Response.Headers.Location = $"/v1/calls/{accepted.Call.Id}";
+                return Results.Json(TalkoverRender.Created(accepted.Call, campaign), TalkoverRender.Json, statusCode: StatusCodes.Status201Created);
+            case IntakeResult.Duplicate duplicate:
+                return TalkoverRender.Error(StatusCodes.Status409Conflict,
+                    new TalkoverError("A call to this number already exists in this campaign", ExistingCall: TalkoverRender.Existing(duplicate.Existing)));
+            case IntakeResult.Refused { Code: "campaign_not_found" }:
+                return NotFound();
+            case IntakeResult.Refused { Code: "validation_failed" } invalid:
+                return TalkoverRender.Invalid(TalkoverRequest.TranslateErrors(invalid.Errors, cmd.To));
+            case IntakeResult.Refused refused:
+                return TalkoverRender.Error(StatusCodes.Status422UnprocessableEntity, new TalkoverError(refused.Message,
+                    refused.Code.ToUpperInvariant(), TalkoverRequest.TranslateErrors(refused.Errors, cmd.To)));
+            case IntakeResult.Replayed or IntakeResult.InFlight:
+                // This dialect sends no Idempotency-Key, so intake never answers these.
+                throw new InvalidOperationException("idempotency result without an Idempotency-Key");
+            default:
+                throw new InvalidOperationException("unknown intake result");
+        }
+    }
+
+    private static IResult NotFound() =>
+        TalkoverRender.Error(StatusCodes.Status404NotFound, new TalkoverError("Campaign not found", "CAMPAIGN_NOT_FOUND"));
+
+    /// <summary>The body as a JSON object; an empty body is an empty object; null when it is not a JSON object.</summary>
+    private static async Task<JsonObject?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var reader = new StreamReader(request.Body);
+        var text = await reader.ReadToEndAsync(ct);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes one permit from the native per-key limiter (<see cref="RateLimiting"/>: <c>Outdial:Api:RateLimitPerMinute</c> per
+    /// key and minute, one budget shared with the native API); a 429 envelope with <c>Retry-After</c> when none is left.
+    /// </summary>
+    private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options, ApiOptions api)
+    {
+        if (options.GlobalLimiter is not { } limiter)
+        {
+            return null;
+        }
+        if (http.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) != keyId)
+        {
+            // The limiter partitions on the principal's key claim; the authentication middleware normally set it already.
+            http.User = new ClaimsPrincipal(new ClaimsIdentity(
+                [new Claim(ApiKeyAuthenticationHandler.AccountClaim, accountId), new Claim(ApiKeyAuthenticationHandler.KeyClaim, keyId)],
+                ApiKeyAuthenticationHandler.SchemeName));
+        }
+        using var lease = limiter.AttemptAcquire(http);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var ra) ? Math.Max(1, (int)Math.Ceiling(ra.TotalSeconds)) : 60;
+        http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        return TalkoverRender.Error(StatusCodes.Status429TooManyRequests,
+            new TalkoverError($"Too Many Attempts. This API key may make {api.RateLimitPerMinute} requests per minute.", "RATE_LIMITED"));
+    }
+}

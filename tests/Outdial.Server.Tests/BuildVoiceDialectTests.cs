@@ -1,0 +1,257 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Outdial.Core.Storage;
+using Xunit;
+
+namespace Outdial.Server.Tests;
+
+/// <summary>Seed 003 (BuildVoiceAI "Trigger Call", <c>POST /api/v1/calls/trigger</c>) over real HTTP.</summary>
+public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<HostFixture>
+{
+    private const string Path = "/api/v1/calls/trigger";
+
+    private OutdialHost Host => fixture.Host;
+
+    private static Task<HttpResponseMessage> TriggerAsync(HttpClient client, JsonObject body) => client.PostAsJsonAsync(Path, body);
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string error)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.False((bool)body["success"]!);
+        Assert.Equal(error, (string?)body["error"]);
+    }
+
+    private static async Task<int> CountCallsAsync(HttpClient client, string to) =>
+        (await client.GetFromJsonAsync<JsonObject>($"/v1/calls?to={Uri.EscapeDataString(to)}"))!["data"]!.AsArray().Count;
+
+    private async Task<string> CreateAgentAsync(Action<JsonObject>? change = null)
+    {
+        var body = new JsonObject
+        {
+            ["name"] = "BuildVoice " + Guid.NewGuid().ToString("N")[..8],
+            ["prompt"] = "You are calling {name} ({email}).",
+        };
+        change?.Invoke(body);
+        var response = await Host.Client.PostAsJsonAsync("/v1/agents", body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (string)(await response.JsonAsync())["id"]!;
+    }
+
+    [Fact]
+    public async Task Trigger_SeedExample_Returns200InitiatedAndCallRunsWithContactAndMetadata()
+    {
+        var agents = await Host.Client.GetFromJsonAsync<JsonObject>("/v1/agents");
+        Assert.NotEmpty(agents!["data"]!.AsArray());
+        var agentId = await CreateAgentAsync();
+        var to = Numbers.Next();
+        var response = await TriggerAsync(Host.Client, new JsonObject
+        {
+            ["phone_number"] = to,
+            ["agent_id"] = agentId,
+            ["name"] = "Jane Smith",
+            ["email"] = "jane@example.com",
+            ["metadata"] = new JsonObject { ["source"] = "hubspot", ["deal_id"] = "deal_12345" },
+            ["unknown_field"] = 42,
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal(["success", "call_id", "status"], body.Select(p => p.Key));
+        Assert.True((bool)body["success"]!);
+        Assert.Equal("initiated", (string?)body["status"]);
+        var callId = (string)body["call_id"]!;
+
+        var ended = await OutdialHost.WaitForStatusAsync(Host, callId, "ended");
+        Assert.Equal("answered", (string?)ended["outcome"]);
+        Assert.Equal(to, (string?)ended["to"]);
+        Assert.Equal(agentId, (string?)ended["agentId"]);
+        Assert.Equal("request", (string?)ended["agentSource"]);
+        Assert.Equal("Jane Smith", (string?)ended["contact"]!["name"]);
+        Assert.Equal("jane@example.com", (string?)ended["contact"]!["email"]);
+        Assert.Equal("hubspot", (string?)ended["metadata"]!["source"]);
+        Assert.Equal("deal_12345", (string?)ended["metadata"]!["deal_id"]);
+        Assert.Equal("buildvoice_api", (string?)ended["consent"]!["source"]);
+    }
+
+    [Fact]
+    public async Task Trigger_WithoutAgentId_UsesAccountDefaultAgent()
+    {
+        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = Numbers.Next() });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var call = await Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)(await response.JsonAsync())["call_id"]!}");
+        Assert.Equal("account_default", (string?)call!["agentSource"]);
+    }
+
+    [Theory]
+    [InlineData("5551234567")]
+    [InlineData("+1 555 123 4567")]
+    [InlineData("+1-555-123-4567")]
+    [InlineData("")]
+    public async Task Trigger_WithNonE164Number_Returns400InvalidPhoneNumberFormatAndStoresNothing(string phone)
+    {
+        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = phone });
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Invalid phone number format");
+        if (phone.Length > 0)
+        {
+            Assert.Equal(0, await CountCallsAsync(Host.Client, phone));
+        }
+    }
+
+    [Fact]
+    public async Task Trigger_WithoutPhoneNumber_Returns400InvalidPhoneNumberFormat() =>
+        await AssertErrorAsync(await TriggerAsync(Host.Client, new JsonObject { ["name"] = "Jane" }), HttpStatusCode.BadRequest, "Invalid phone number format");
+
+    [Fact]
+    public async Task Trigger_WithUnknownAgent_Returns400AgentNotFoundAndStoresNothing()
+    {
+        var to = Numbers.Next();
+        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = to, ["agent_id"] = "a1b2c3d4-e5f6-7890-abcd-ef1234567890" });
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Agent not found");
+        Assert.Equal(0, await CountCallsAsync(Host.Client, to));
+    }
+
+    [Fact]
+    public async Task Trigger_AccountWithoutDefaultAgent_Returns400NoDefaultAgent()
+    {
+        // The native API never unsets the default agent; the row is reachable only through the store.
+        var (accountId, client) = await Host.NewTenantAsync();
+        var store = Host.Services.GetRequiredService<IAgentStore>();
+        var agent = (await store.GetDefaultAgentAsync(accountId, CancellationToken.None))!;
+        Assert.Equal(UpsertResult.Ok, await store.UpdateAgentAsync(agent with { IsDefault = false }, CancellationToken.None));
+        Assert.Null(await store.GetDefaultAgentAsync(accountId, CancellationToken.None));
+
+        var to = Numbers.Next();
+        await AssertErrorAsync(await TriggerAsync(client, new JsonObject { ["phone_number"] = to }),
+            HttpStatusCode.BadRequest, "No agent specified and no default agent configured");
+        Assert.Equal(0, await CountCallsAsync(client, to));
+    }
+
+    [Fact]
+    public async Task Trigger_AgentWithoutNumberInAccountWithoutNumbers_Returns400AgentHasNoPhoneNumber()
+    {
+        var (accountId, client) = await Host.NewTenantAsync();
+        var store = Host.Services.GetRequiredService<IAgentStore>();
+        var agent = (await store.GetDefaultAgentAsync(accountId, CancellationToken.None))!;
+        Assert.Equal(UpsertResult.Ok, await store.UpdateAgentAsync(agent with { PhoneNumberId = null }, CancellationToken.None));
+        foreach (var number in await store.ListPhoneNumbersAsync(accountId, CancellationToken.None))
+        {
+            Assert.True(await store.DeletePhoneNumberAsync(accountId, number.Id, CancellationToken.None));
+        }
+
+        var to = Numbers.Next();
+        await AssertErrorAsync(await TriggerAsync(client, new JsonObject { ["phone_number"] = to, ["agent_id"] = agent.Id }),
+            HttpStatusCode.BadRequest, "Agent has no phone number assigned");
+        Assert.Equal(0, await CountCallsAsync(client, to));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer od_live_wrongwrongwrongwrongwrongwrong00")]
+    [InlineData("Basic Zm9vOmJhcg==")]
+    [InlineData("Bearer ")]
+    public async Task Trigger_WithMissingOrWrongKey_Returns401InvalidApiKey(string? authorization)
+    {
+        using var client = Host.NewClient(null);
+        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = JsonContent.Create(new JsonObject { ["phone_number"] = Numbers.Next() }) };
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+        await AssertErrorAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized, "Invalid API key");
+    }
+
+    [Fact]
+    public async Task Trigger_WithApiAccessDisabled_Returns403AndStoresNothing_NativeApiStillWorks()
+    {
+        var (accountId, client) = await Host.NewTenantAsync();
+        var store = Host.Services.GetRequiredService<IAccountStore>();
+        var account = (await store.GetAccountAsync(accountId, CancellationToken.None))!;
+        Assert.True(await store.UpdateAccountAsync(account with { ApiAccessEnabled = false }, CancellationToken.None));
+        Assert.False((await store.GetAccountAsync(accountId, CancellationToken.None))!.ApiAccessEnabled);
+
+        var to = Numbers.Next();
+        await AssertErrorAsync(await TriggerAsync(client, new JsonObject { ["phone_number"] = to }), HttpStatusCode.Forbidden, "API access is disabled");
+        Assert.Equal(0, await CountCallsAsync(client, to));
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1,2]")]
+    [InlineData("")]
+    public async Task Trigger_WithMalformedJson_Returns400InvalidJsonBody(string raw)
+    {
+        var response = await Host.Client.PostAsync(Path, new StringContent(raw, Encoding.UTF8, "application/json"));
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Invalid JSON body");
+    }
+
+    [Fact]
+    public async Task Trigger_OutsideWindow_RejectAgentRefusesInEnvelope_QueueAgentSchedules()
+    {
+        var day = DateTime.UtcNow.Date.AddDays(2);
+        var window = new JsonObject
+        {
+            ["timeZone"] = "Etc/UTC",
+            ["days"] = new JsonArray(day.DayOfWeek.ToString()[..3].ToLowerInvariant()),
+            ["ranges"] = new JsonArray(new JsonObject { ["start"] = "09:00", ["end"] = "10:00" }),
+        };
+        var rejectAgent = await CreateAgentAsync(b => { b["callingWindow"] = window.DeepClone(); b["outsideWindow"] = "reject"; });
+        var to = Numbers.Next();
+        var refused = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = to, ["agent_id"] = rejectAgent });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var error = await refused.JsonAsync();
+        Assert.False((bool)error["success"]!);
+        Assert.Contains("outside its calling window", (string)error["error"]!, StringComparison.Ordinal);
+        Assert.Equal(0, await CountCallsAsync(Host.Client, to));
+
+        var queueAgent = await CreateAgentAsync(b => { b["callingWindow"] = window.DeepClone(); b["outsideWindow"] = "queue"; });
+        var accepted = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = Numbers.Next(), ["agent_id"] = queueAgent });
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var body = await accepted.JsonAsync();
+        Assert.Equal("initiated", (string?)body["status"]);
+        var call = await Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)body["call_id"]!}");
+        Assert.Equal("scheduled", (string?)call!["status"]);
+        Assert.Equal("outside_window", (string?)call["decision"]!["reason"]);
+    }
+
+    [Fact]
+    public async Task Trigger_MoreThan100RequestsInAMinute_Returns429InEnvelope()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var host = await OutdialHost.StartAsync(clock: clock);
+        for (var i = 0; i < 100; i++)
+        {
+            var ok = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });
+            Assert.Equal(HttpStatusCode.BadRequest, ok.StatusCode);
+        }
+        var limited = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });
+        await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, "Rate limit exceeded");
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var again = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });
+        await AssertErrorAsync(again, HttpStatusCode.BadRequest, "Invalid phone number format");
+    }
+
+    [Fact]
+    public async Task Trigger_IsNotCountedByTheNativeRateLimiter_SoItsRefusalsStayInTheEnvelope()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Api:RateLimitPerMinute"] = "3" });
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });
+            await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Invalid phone number format");
+        }
+    }
+
+    [Fact]
+    public async Task Trigger_WhenDialectSwitchedOff_Returns404()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Dialects:BuildVoice:Enabled"] = "false" });
+        var response = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = Numbers.Next() });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
