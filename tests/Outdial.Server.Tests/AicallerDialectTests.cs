@@ -1,0 +1,235 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Outdial.Server.Tests;
+
+/// <summary>Seed 004 (aicaller, <c>POST /v1/phoneCalls</c>, <c>GET /v1/phoneCalls/{id}</c>) over real HTTP.</summary>
+public sealed class AicallerDialectTests(HostFixture fixture) : IClassFixture<HostFixture>
+{
+    private const string Path = "/v1/phoneCalls";
+    private const string TenantNumber = "+15550000200"; // OutdialHost.NewTenantAsync's caller ID
+
+    private OutdialHost Host => fixture.Host;
+
+    private sealed record Tenant(string AccountId, HttpClient Native, string Key, string TeamId);
+
+    private static async Task<Tenant> NewTenantAsync(OutdialHost host)
+    {
+        var (accountId, native) = await host.NewTenantAsync();
+        var key = native.DefaultRequestHeaders.Authorization!.Parameter!;
+        var teamId = Guid.NewGuid().ToString("N")[..24];
+        var patch = await native.PatchAsJsonAsync("/v1/account", new JsonObject { ["aliases"] = new JsonObject { ["teamId"] = teamId } });
+        Assert.True(patch.IsSuccessStatusCode, await patch.Content.ReadAsStringAsync());
+        return new Tenant(accountId, native, key, teamId);
+    }
+
+    private static JsonObject SeedBody(Tenant tenant, string to) => new()
+    {
+        ["teamId"] = tenant.TeamId,
+        ["callTemplateId"] = "default",
+        ["nameOfHuman"] = "John",
+        ["fromPhoneNumber"] = TenantNumber,
+        ["toPhoneNumber"] = to,
+        ["toEmailAddress"] = "someone@email.com",
+        ["status"] = "queued",
+        ["promptVariableValues"] = new JsonArray(new JsonObject { ["key"] = "customer_name", ["value"] = "John" }),
+        ["record"] = false,
+    };
+
+    private static Task<HttpResponseMessage> SendAsync(OutdialHost host, HttpMethod method, string path, string? key, JsonObject? body = null)
+    {
+        var client = host.NewClient(null);
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        if (key is not null)
+        {
+            request.Headers.Add("aicaller-api-key", key);
+        }
+        return client.SendAsync(request);
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(OutdialHost host, Tenant tenant, JsonObject body) =>
+        SendAsync(host, HttpMethod.Post, Path, tenant.Key, body);
+
+    private static async Task<JsonObject> WaitForAicallerStatusAsync(OutdialHost host, Tenant tenant, string id, string status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        JsonObject? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await SendAsync(host, HttpMethod.Get, $"{Path}/{id}", tenant.Key);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            last = (JsonObject)(await response.JsonAsync())["data"]!;
+            if ((string?)last["status"] == status)
+            {
+                return last;
+            }
+            await Task.Delay(25);
+        }
+        throw new TimeoutException($"phone call {id} never reached {status}; last: {last?.ToJsonString()}");
+    }
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code, string? field = null)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var error = (JsonObject)(await response.JsonAsync())["error"]!;
+        Assert.Equal(code, (string?)error["code"]);
+        Assert.Equal((int)status, (int)error["statusCode"]!);
+        Assert.False(string.IsNullOrEmpty((string?)error["message"]));
+        if (field is not null)
+        {
+            Assert.NotNull(error["errors"]![field]);
+        }
+    }
+
+    private static async Task<int> CountCallsAsync(Tenant tenant, string to) =>
+        (await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls?to={Uri.EscapeDataString(to)}"))!["data"]!.AsArray().Count;
+
+    [Fact]
+    public async Task Post_SeedExample_Returns200DataShape_AndCallRunsToCompleted()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var response = await PostAsync(Host, tenant, SeedBody(tenant, to));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (JsonObject)(await response.JsonAsync())["data"]!;
+        Assert.Equal(tenant.TeamId, (string?)data["teamId"]);
+        Assert.Equal("default", (string?)data["callTemplateId"]);
+        Assert.Equal("John", (string?)data["nameOfHuman"]);
+        Assert.Equal(TenantNumber, (string?)data["fromPhoneNumber"]);
+        Assert.Equal(to, (string?)data["toPhoneNumber"]);
+        Assert.Equal("someone@email.com", (string?)data["toEmailAddress"]);
+        Assert.Contains((string?)data["status"], new[] { "queued", "ringing", "inProgress", "completed" });
+        Assert.Equal("sandbox", (string?)data["telephonyProvider"]);
+        Assert.Equal("customer_name", (string?)data["promptVariableValues"]![0]!["key"]);
+        Assert.Equal("John", (string?)data["promptVariableValues"]![0]!["value"]);
+        Assert.False((bool)data["record"]!);
+        var id = (string)data["_id"]!;
+        Assert.EndsWith("Z", (string)data["createdAt"]!);
+        Assert.EndsWith("Z", (string)data["updatedAt"]!);
+
+        var done = await WaitForAicallerStatusAsync(Host, tenant, id, "completed");
+        Assert.Equal(id, (string?)done["_id"]);
+        Assert.Equal(to, (string?)done["toPhoneNumber"]);
+
+        var native = await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}");
+        Assert.Equal("ended", (string?)native!["status"]);
+        Assert.Equal("answered", (string?)native["outcome"]);
+        Assert.Equal("John", (string?)native["contact"]!["name"]);
+        Assert.Equal("someone@email.com", (string?)native["contact"]!["email"]);
+        Assert.Equal("John", (string?)native["variables"]!["customer_name"]);
+        Assert.Equal("aicaller_api", (string?)native["consent"]!["source"]);
+    }
+
+    [Fact]
+    public async Task Post_BusyNumber_EndsAsBusy()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var response = await PostAsync(Host, tenant, SeedBody(tenant, Numbers.Next("0001")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var id = (string)(await response.JsonAsync())["data"]!["_id"]!;
+        await WaitForAicallerStatusAsync(Host, tenant, id, "busy");
+        Assert.Equal("busy", (string?)(await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!["outcome"]);
+    }
+
+    [Fact]
+    public async Task Post_CallDelayedUntil_SchedulesTheCall()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var body = SeedBody(tenant, Numbers.Next());
+        var at = DateTimeOffset.UtcNow.AddDays(1);
+        var delayed = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        body["callDelayedUntil"] = delayed;
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (JsonObject)(await response.JsonAsync())["data"]!;
+        Assert.Equal("queued", (string?)data["status"]);
+        Assert.Equal(delayed, (string?)data["callDelayedUntil"]);
+        var native = await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)data["_id"]!}");
+        Assert.Equal("scheduled", (string?)native!["status"]);
+    }
+
+    [Theory]
+    [InlineData("teamId")]
+    [InlineData("callTemplateId")]
+    [InlineData("nameOfHuman")]
+    [InlineData("toPhoneNumber")]
+    [InlineData("promptVariableValues")]
+    public async Task Post_MissingRequiredField_Returns400AndStoresNothing(string field)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body.Remove(field);
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.BadRequest, "validation_failed", field);
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Post_TeamIdOfAnotherAccount_Returns403AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var other = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["teamId"] = other.TeamId;
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.Forbidden, "team_mismatch");
+        body["teamId"] = "no-such-team";
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.Forbidden, "team_mismatch");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Post_UnconfiguredTelephonyProvider_Returns400ClearError()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["telephonyProvider"] = "twilio";
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.JsonAsync())["error"]!;
+        Assert.Equal("telephony provider 'twilio' is not configured", (string?)error["message"]);
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("od_live_wrongwrongwrongwrongwrongwrong00")]
+    public async Task Post_MissingOrWrongKey_Returns401(string? key)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        await AssertErrorAsync(await SendAsync(Host, HttpMethod.Post, Path, key, SeedBody(tenant, to)), HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Get_AnotherAccountsCall_Returns404()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var other = await NewTenantAsync(Host);
+        var response = await PostAsync(Host, tenant, SeedBody(tenant, Numbers.Next()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var id = (string)(await response.JsonAsync())["data"]!["_id"]!;
+        await AssertErrorAsync(await SendAsync(Host, HttpMethod.Get, $"{Path}/{id}", other.Key), HttpStatusCode.NotFound, "not_found");
+        await AssertErrorAsync(await SendAsync(Host, HttpMethod.Get, $"{Path}/{id}", null), HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task SwitchedOff_PathAnswers404()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Dialects:Aicaller:Enabled"] = "false" });
+        var tenant = await NewTenantAsync(host);
+        var to = Numbers.Next();
+        var response = await PostAsync(host, tenant, SeedBody(tenant, to));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+}

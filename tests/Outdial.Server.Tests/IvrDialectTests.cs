@@ -1,0 +1,274 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Outdial.Server.Tests;
+
+/// <summary>Seed 002 (IVR "Outbound Call Trigger", <c>/v2/call</c> and <c>/v2/callresult</c>) over real HTTP.</summary>
+public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFixture>
+{
+    private OutdialHost Host => fixture.Host;
+
+    /// <summary>A fresh account with a tenant alias, a sandbox number labelled "200", and its API key.</summary>
+    private sealed record Tenant(string AccountId, HttpClient Client, string Name, string Token, string LabelledNumber, string LabelledNumberId);
+
+    private static async Task<Tenant> NewTenantAsync(OutdialHost host)
+    {
+        var (accountId, client) = await host.NewTenantAsync();
+        var name = "tenant-" + Guid.NewGuid().ToString("N");
+        var patch = await client.PatchAsJsonAsync("/v1/account", new JsonObject { ["aliases"] = new JsonObject { ["tenant"] = name } });
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        var number = Numbers.Next("0200");
+        var created = await client.PostAsJsonAsync("/v1/phone-numbers",
+            new JsonObject { ["number"] = number, ["label"] = "200", ["provider"] = "sandbox", ["callsPerSecond"] = 50 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (string)(await created.JsonAsync())["id"]!;
+        return new Tenant(accountId, client, name, client.DefaultRequestHeaders.Authorization!.Parameter!, number, id);
+    }
+
+    /// <summary>The seed's example request, placeholders filled.</summary>
+    private static JsonObject SeedExample(Tenant tenant, string destination, string conversationId = "conv-1") => new()
+    {
+        ["Project"] = "collections",
+        ["ConversationId"] = conversationId,
+        ["AccessToken"] = tenant.Token,
+        ["ScenarioPath"] = "default",
+        ["OrchestratorUrl"] = "https://orchestrator.example.com/api",
+        ["Tenant"] = tenant.Name,
+        ["EndUser"] = new JsonObject { ["Name"] = "John Doe", ["Phone"] = "5551234567", ["Email"] = "johndoe@example.com" },
+        ["Locale"] = "en-US",
+        ["ScenarioInputParameters"] = new JsonArray(
+            new JsonObject { ["Name"] = "_DisplayNumber", ["Value"] = "200" },
+            new JsonObject { ["Name"] = "_Destination", ["Value"] = destination },
+            new JsonObject { ["Name"] = "invoice", ["Value"] = "INV-7" },
+            new JsonObject { ["Name"] = "amount", ["Value"] = 42 }),
+        ["SendResultImmediately"] = false,
+    };
+
+    private static Task<HttpResponseMessage> CallAsync(OutdialHost host, JsonObject body) =>
+        host.NewClient(null).PostAsJsonAsync("/v2/call", body);
+
+    private static async Task<JsonObject> ResultsAsync(OutdialHost host, Tenant tenant, params string[] ids)
+    {
+        var response = await host.NewClient(null).PostAsJsonAsync("/v2/callresult", new JsonObject
+        {
+            ["UniqueIds"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]),
+            ["AccessToken"] = tenant.Token,
+            ["Tenant"] = tenant.Name,
+        });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.JsonAsync();
+    }
+
+    private static async Task<string> PlaceAsync(OutdialHost host, Tenant tenant, JsonObject body)
+    {
+        var response = await CallAsync(host, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await response.JsonAsync();
+        Assert.Single(json);
+        return (string)json["UniqueId"]!;
+    }
+
+    private static async Task<int> CountCallsAsync(Tenant tenant) =>
+        (await tenant.Client.GetFromJsonAsync<JsonObject>("/v1/calls?limit=100"))!["data"]!.AsArray().Count;
+
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string? field)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.False(string.IsNullOrEmpty((string?)body["Error"]));
+        Assert.Equal(field, (string?)body["Field"]);
+    }
+
+    [Fact]
+    public async Task SeedExample_ReturnsUniqueId_CallRunsToItsOutcome_AndCallResultShowsAnswered()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, to, "conv-answered"));
+
+        var ended = await Host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", client: tenant.Client);
+        Assert.Equal("answered", (string?)ended["outcome"]);
+        Assert.Equal(to, (string?)ended["to"]);
+        Assert.Equal(tenant.LabelledNumber, (string?)ended["from"]);
+        Assert.Equal("John Doe", (string?)ended["contact"]!["name"]);
+        Assert.Equal("johndoe@example.com", (string?)ended["contact"]!["email"]);
+        Assert.Equal("INV-7", (string?)ended["variables"]!["invoice"]);
+        Assert.Equal("42", (string?)ended["variables"]!["amount"]);
+        var ivr = ended["metadata"]!["ivr"]!;
+        Assert.Equal("collections", (string?)ivr["project"]);
+        Assert.Equal("conv-answered", (string?)ivr["conversationId"]);
+        Assert.Equal("https://orchestrator.example.com/api", (string?)ivr["orchestratorUrl"]);
+        Assert.Equal("en-US", (string?)ivr["locale"]);
+
+        var results = (await ResultsAsync(Host, tenant, id))["CallResults"]!.AsArray();
+        var row = Assert.Single(results)!;
+        Assert.Equal(id, (string?)row["UniqueId"]);
+        Assert.Equal("conv-answered", (string?)row["CallRequestId"]);
+        Assert.Equal("Answered", (string?)row["CallState"]);
+    }
+
+    [Theory]
+    [InlineData("0001", "busy", "Busy")]
+    [InlineData("0002", "no_answer", "No Answer")]
+    [InlineData("0003", "rejected", "Rejected")]
+    [InlineData("0004", "invalid_number", "Invalid Number")]
+    [InlineData("0005", "unreachable", "Temporarily Unavailable")]
+    [InlineData("0007", "error", "Error")]
+    public async Task Outcome_IsMappedToSeedState(string suffix, string outcome, string state)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(suffix), "conv-" + suffix));
+        var ended = await Host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", client: tenant.Client);
+        Assert.Equal(outcome, (string?)ended["outcome"]);
+        var row = (await ResultsAsync(Host, tenant, id))["CallResults"]![0]!;
+        Assert.Equal(state, (string?)row["CallState"]);
+        Assert.Equal("conv-" + suffix, (string?)row["CallRequestId"]);
+    }
+
+    [Theory]
+    [InlineData("Project")]
+    [InlineData("Tenant")]
+    [InlineData("ConversationId")]
+    [InlineData("AccessToken")]
+    [InlineData("ScenarioPath")]
+    [InlineData("OrchestratorUrl")]
+    [InlineData("ScenarioInputParameters")]
+    [InlineData("_DisplayNumber")]
+    [InlineData("_Destination")]
+    public async Task MissingRequiredField_Returns400WithField_AndStoresNothing(string field)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var body = SeedExample(tenant, Numbers.Next());
+        if (field.StartsWith('_'))
+        {
+            var parameters = body["ScenarioInputParameters"]!.AsArray();
+            parameters.Remove(parameters.First(p => (string?)p!["Name"] == field));
+        }
+        else
+        {
+            body.Remove(field);
+        }
+        await AssertErrorAsync(await CallAsync(Host, body), HttpStatusCode.BadRequest, field);
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task BadValues_Return400WithField_AndStoreNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var unknownCallerId = SeedExample(tenant, Numbers.Next());
+        unknownCallerId["ScenarioInputParameters"]![0]!["Value"] = "999";
+        await AssertErrorAsync(await CallAsync(Host, unknownCallerId), HttpStatusCode.BadRequest, "_DisplayNumber");
+
+        var badDestination = SeedExample(tenant, "12ab");
+        await AssertErrorAsync(await CallAsync(Host, badDestination), HttpStatusCode.BadRequest, "_Destination");
+
+        var unknownScenario = SeedExample(tenant, Numbers.Next());
+        unknownScenario["ScenarioPath"] = "no-such-agent";
+        await AssertErrorAsync(await CallAsync(Host, unknownScenario), HttpStatusCode.BadRequest, "ScenarioPath");
+
+        // The default host's SSRF guard refuses loopback result destinations.
+        var privateDestination = SeedExample(tenant, Numbers.Next());
+        privateDestination["ResultDestination"] = "http://127.0.0.1:9/results";
+        await AssertErrorAsync(await CallAsync(Host, privateDestination), HttpStatusCode.BadRequest, "ResultDestination");
+
+        var malformed = await Host.NewClient(null).PostAsync("/v2/call", new StringContent("{\"Project\":", System.Text.Encoding.UTF8, "application/json"));
+        await AssertErrorAsync(malformed, HttpStatusCode.BadRequest, null);
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task PublicResultDestination_IsStoredWithTheCall()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var body = SeedExample(tenant, Numbers.Next());
+        body["ResultDestination"] = "https://93.184.215.14/results";
+        body["SendResultImmediately"] = true;
+        var id = await PlaceAsync(Host, tenant, body);
+        var call = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
+        Assert.Equal("https://93.184.215.14/results", (string?)call["metadata"]!["ivr"]!["resultDestination"]);
+        Assert.True((bool)call["metadata"]!["ivr"]!["sendResultImmediately"]!);
+    }
+
+    [Fact]
+    public async Task WrongAccessToken_Returns401_TenantMismatch_Returns403_AndStoreNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var other = await NewTenantAsync(Host);
+
+        var wrongToken = SeedExample(tenant, Numbers.Next());
+        wrongToken["AccessToken"] = "od_live_wrongwrongwrongwrongwrongwrong00";
+        await AssertErrorAsync(await CallAsync(Host, wrongToken), HttpStatusCode.Unauthorized, "AccessToken");
+
+        var othersTenant = SeedExample(tenant, Numbers.Next());
+        othersTenant["Tenant"] = other.Name;
+        await AssertErrorAsync(await CallAsync(Host, othersTenant), HttpStatusCode.Forbidden, "Tenant");
+
+        var unknownTenant = SeedExample(tenant, Numbers.Next());
+        unknownTenant["Tenant"] = "no-such-tenant-" + Guid.NewGuid().ToString("N");
+        await AssertErrorAsync(await CallAsync(Host, unknownTenant), HttpStatusCode.Forbidden, "Tenant");
+
+        Assert.Equal(0, await CountCallsAsync(tenant));
+        Assert.Equal(0, await CountCallsAsync(other));
+
+        var results = await Host.NewClient(null).PostAsJsonAsync("/v2/callresult", new JsonObject
+        {
+            ["UniqueIds"] = new JsonArray("call_x"),
+            ["AccessToken"] = "od_live_wrongwrongwrongwrongwrongwrong00",
+        });
+        await AssertErrorAsync(results, HttpStatusCode.Unauthorized, "AccessToken");
+    }
+
+    [Theory]
+    [InlineData("({0}) {1}-{2}")]
+    [InlineData("0{0}{1}{2}")]
+    [InlineData("001{0}{1}{2}")]
+    [InlineData("{0}-{1}-{2}")]
+    public async Task NationalDestination_IsNormalisedWithTheDefaultCallingCode(string format)
+    {
+        var tenant = await NewTenantAsync(Host);
+        // A national number not starting with 0 (Numbers.Next's counter digits start with 0s).
+        var e164 = "+19" + Numbers.Next()[3..];
+        var national = e164[2..];
+        var written = string.Format(System.Globalization.CultureInfo.InvariantCulture, format, national[..3], national[3..6], national[6..]);
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, written));
+        var call = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
+        Assert.Equal(e164, (string?)call["to"]);
+        Assert.Equal(written, (string?)call["metadata"]!["ivr"]!["destination"]);
+    }
+
+    [Fact]
+    public async Task UnknownOrOtherAccountsUniqueId_IsReportedUnknown_NotDropped()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var other = await NewTenantAsync(Host);
+        var mine = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(), "conv-mine"));
+        var theirs = await PlaceAsync(Host, other, SeedExample(other, Numbers.Next(), "conv-theirs"));
+
+        var rows = (await ResultsAsync(Host, tenant, "call_doesnotexist", theirs, mine))["CallResults"]!.AsArray();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal("call_doesnotexist", (string?)rows[0]!["UniqueId"]);
+        Assert.Equal("Unknown", (string?)rows[0]!["CallState"]);
+        Assert.Equal("", (string?)rows[0]!["CallRequestId"]);
+        Assert.Equal(theirs, (string?)rows[1]!["UniqueId"]);
+        Assert.Equal("Unknown", (string?)rows[1]!["CallState"]);
+        Assert.Equal("", (string?)rows[1]!["CallRequestId"]);
+        Assert.Equal(mine, (string?)rows[2]!["UniqueId"]);
+        Assert.Equal("conv-mine", (string?)rows[2]!["CallRequestId"]);
+        Assert.Contains((string?)rows[2]!["CallState"], new[] { "Pending", "In Progress", "Answered" });
+    }
+
+    [Fact]
+    public async Task SwitchedOff_PathsAnswer404()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Dialects:Ivr:Enabled"] = "false" });
+        var tenant = await NewTenantAsync(host);
+        Assert.Equal(HttpStatusCode.NotFound, (await CallAsync(host, SeedExample(tenant, Numbers.Next()))).StatusCode);
+        var results = await host.NewClient(null).PostAsJsonAsync("/v2/callresult",
+            new JsonObject { ["UniqueIds"] = new JsonArray("call_x"), ["AccessToken"] = tenant.Token });
+        Assert.Equal(HttpStatusCode.NotFound, results.StatusCode);
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+}
