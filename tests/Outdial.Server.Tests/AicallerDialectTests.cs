@@ -232,4 +232,36 @@ public sealed class AicallerDialectTests(HostFixture fixture) : IClassFixture<Ho
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(0, await CountCallsAsync(tenant, to));
     }
+
+    [Fact]
+    public async Task PhoneCallWebhooks_DeliverTheSubscribedEvents_SignedWithThePerCallSecret_VerifiedByTheNpmPackage()
+    {
+        const string secret = "NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12"; // the seed's example per-call secret
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string>(WebhookTests.Loopback));
+        var tenant = await NewTenantAsync(host);
+        var body = SeedBody(tenant, Numbers.Next());
+        body["phoneCallWebhooks"] = new JsonArray(new JsonObject { ["url"] = receiver.Url("/hook"), ["subscribedEvent"] = "completed", ["secret"] = secret });
+        var response = await PostAsync(host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (await response.JsonAsync())["data"]!;
+        Assert.DoesNotContain(secret, data.ToJsonString(), StringComparison.Ordinal); // never echoed
+        var id = (string)data["_id"]!;
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (receiver.Accepted.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var delivered = Assert.Single(receiver.Accepted); // "completed" subscribes to call.ended only
+        Assert.Equal("call.ended", delivered.Type);
+        Assert.Equal(id, delivered.CallId);
+        var verdicts = await StandardWebhooksNode.VerifyAsync(
+        [
+            new NodeCase(secret, true, delivered.Id, delivered.Headers["webhook-timestamp"], delivered.Headers["webhook-signature"], delivered.Body),
+            new NodeCase("wrong-secret", true, delivered.Id, delivered.Headers["webhook-timestamp"], delivered.Headers["webhook-signature"], delivered.Body),
+        ]);
+        Assert.True(verdicts[0].Ok, verdicts[0].Error);
+        Assert.False(verdicts[1].Ok);
+    }
 }
