@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
@@ -214,23 +212,10 @@ public static class AicallerDialect
     /// <summary>One permit from the native per-key limiter (one budget shared with the native API), as the Talkover dialect does.</summary>
     private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options, ApiOptions api)
     {
-        if (options.GlobalLimiter is not { } limiter)
+        if (!DialectSupport.RateLimited(http, accountId, keyId, options))
         {
             return null;
         }
-        if (http.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) != keyId)
-        {
-            http.User = new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim(ApiKeyAuthenticationHandler.AccountClaim, accountId), new Claim(ApiKeyAuthenticationHandler.KeyClaim, keyId)],
-                ApiKeyAuthenticationHandler.SchemeName));
-        }
-        using var lease = limiter.AttemptAcquire(http);
-        if (lease.IsAcquired)
-        {
-            return null;
-        }
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var ra) ? Math.Max(1, (int)Math.Ceiling(ra.TotalSeconds)) : 60;
-        http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         return Error(StatusCodes.Status429TooManyRequests, "rate_limited", $"Too many requests. This API key may make {api.RateLimitPerMinute} requests per minute.");
     }
 }

@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
@@ -336,24 +333,10 @@ public static class VodexDialect
     /// <summary>One permit from the native per-key limiter (one budget shared with the native API); a 429 envelope with Retry-After when none is left.</summary>
     private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options, ApiOptions api)
     {
-        if (options.GlobalLimiter is not { } limiter)
+        if (!DialectSupport.RateLimited(http, accountId, keyId, options))
         {
             return null;
         }
-        if (http.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim) != keyId)
-        {
-            // The limiter partitions on the principal's key claim; a raw (non-Bearer) key is not seen by the authentication middleware.
-            http.User = new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim(ApiKeyAuthenticationHandler.AccountClaim, accountId), new Claim(ApiKeyAuthenticationHandler.KeyClaim, keyId)],
-                ApiKeyAuthenticationHandler.SchemeName));
-        }
-        using var lease = limiter.AttemptAcquire(http);
-        if (lease.IsAcquired)
-        {
-            return null;
-        }
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var ra) ? Math.Max(1, (int)Math.Ceiling(ra.TotalSeconds)) : 60;
-        http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         return Error(StatusCodes.Status429TooManyRequests, $"Rate limit exceeded: {api.RateLimitPerMinute} requests per minute per API key");
     }
 
