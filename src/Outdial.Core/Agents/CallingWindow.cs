@@ -53,20 +53,31 @@ public sealed record CallingWindow(string TimeZone, IReadOnlyList<IsoDayOfWeek> 
     {
         var zone = DateTimeZoneProviders.Tzdb[TimeZone];
         var instant = Instant.FromDateTimeOffset(from);
-        DateTimeOffset? best = null;
-        foreach (var (start, end) in Intervals(zone, instant.InZone(zone).Date.PlusDays(-1), SearchDays + 1))
+        var firstDay = instant.InZone(zone).Date.PlusDays(-1);
+        Instant? best = null;
+        for (var d = 0; d <= SearchDays; d++)
         {
-            if (end <= instant)
+            var date = firstDay.PlusDays(d);
+            // Every range of a later day starts at or after that day's first instant: once the best candidate is no later,
+            // no later day can beat it.
+            if (best is { } b && b <= zone.AtStartOfDay(date).ToInstant())
             {
-                continue;
+                break;
             }
-            var candidate = start <= instant ? instant : start;
-            if (best is null || candidate.ToDateTimeOffset() < best)
+            foreach (var (start, end) in Intervals(zone, date, 1))
             {
-                best = candidate.ToDateTimeOffset();
+                if (end <= instant)
+                {
+                    continue;
+                }
+                var candidate = start <= instant ? instant : start;
+                if (best is null || candidate < best)
+                {
+                    best = candidate;
+                }
             }
         }
-        return best;
+        return best?.ToDateTimeOffset();
     }
 
     /// <summary>True when <paramref name="at"/> (UTC) is inside the window.</summary>
