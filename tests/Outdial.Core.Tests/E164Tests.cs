@@ -48,4 +48,14 @@ public class E164Tests
     {
         Assert.False(E164.IsValid(null));
     }
+
+    [Theory]
+    [InlineData("+1 (555) 123-4567", "+15551234567")]
+    [InlineData(" +44 20.7946.0000\t", "+442079460000")]
+    [InlineData("0555 123\u00a04567", "05551234567")] // no country code is added
+    [InlineData("+1-555-abc", "+1555abc")] // letters stay, so IsValid still refuses it
+    public void RemoveFormatting_DropsWhitespaceDashesDotsParentheses_Only(string raw, string expected)
+    {
+        Assert.Equal(expected, E164.RemoveFormatting(raw));
+    }
 }

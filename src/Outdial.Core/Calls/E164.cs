@@ -25,6 +25,24 @@ public static class E164
         return true;
     }
 
+    /// <summary>
+    /// Removes the formatting people type around a number — whitespace, dashes, dots and parentheses:
+    /// <c>+1 (555) 123-4567</c> → <c>+15551234567</c>. Nothing else changes (no country code is added); check the result
+    /// with <see cref="IsValid"/>. Used where a surface accepts formatted numbers (contact imports, the IVR dialect).
+    /// </summary>
+    public static string RemoveFormatting(string phone)
+    {
+        var sb = new System.Text.StringBuilder(phone.Length);
+        foreach (var c in phone)
+        {
+            if (!char.IsWhiteSpace(c) && c is not ('-' or '.' or '(' or ')'))
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+
     /// <summary>The explanation given to API callers when <see cref="IsValid"/> fails.</summary>
     public const string Rule = "must be E.164: '+' followed by 8 to 15 digits, e.g. +15551234567 (no spaces or punctuation)";
 }

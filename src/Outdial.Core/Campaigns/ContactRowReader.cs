@@ -431,7 +431,7 @@ public static class ContactRowReader
             }
             else
             {
-                var normalized = NormalizePhone(phone);
+                var normalized = E164.RemoveFormatting(phone);
                 if (E164.IsValid(normalized))
                 {
                     phone = normalized;
@@ -451,20 +451,6 @@ public static class ContactRowReader
             }
             return new ContactRow(row, phone, _zone, _fields, _errors is null ? null : string.Join("; ", _errors), bytes);
         }
-    }
-
-    /// <summary>Removes whitespace, dashes, dots and parentheses: <c>+1 (555) 123-4567</c> → <c>+15551234567</c>.</summary>
-    public static string NormalizePhone(string phone)
-    {
-        var sb = new StringBuilder(phone.Length);
-        foreach (var c in phone)
-        {
-            if (!char.IsWhiteSpace(c) && c is not ('-' or '.' or '(' or ')'))
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
     }
 
     private static string Clip(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");

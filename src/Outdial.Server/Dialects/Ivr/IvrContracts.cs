@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Outdial.Core.Calls;
@@ -94,15 +93,7 @@ public static class IvrPhone
 {
     public static string Normalize(string raw, string defaultCallingCode)
     {
-        var sb = new StringBuilder(raw.Length);
-        foreach (var c in raw.Trim())
-        {
-            if (c is not (' ' or '-' or '(' or ')' or '.' or '\t'))
-            {
-                sb.Append(c);
-            }
-        }
-        var s = sb.ToString();
+        var s = E164.RemoveFormatting(raw);
         if (s.Length == 0 || s.StartsWith('+') || !s.All(char.IsAsciiDigit))
         {
             return s;
