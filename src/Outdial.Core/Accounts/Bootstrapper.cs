@@ -15,6 +15,13 @@ public sealed class OutdialOptions
     /// <summary>When set, the first start provisions exactly this API key instead of generating and printing one.</summary>
     public string? BootstrapApiKey { get; set; }
 
+    /// <summary>
+    /// The absolute URL at which providers reach this server (scheme, host, optional port and path prefix, no trailing
+    /// slash), e.g. <c>https://outdial.example.com</c>: Twilio fetches TwiML and posts status callbacks under it. Needed
+    /// by every provider except the sandbox; behind a reverse proxy or tunnel it is the public address, not Kestrel's.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
     /// <summary>Caller ID of the sandbox phone number created on first start (E.164).</summary>
     public string BootstrapCallerId { get; set; } = "+15550000100";
 }

@@ -11,6 +11,21 @@ public enum OutsideWindowPolicy
     Reject,
 }
 
+/// <summary>
+/// Answering-machine detection (AMD) the agent asks the provider for. Twilio: <c>MachineDetection=Enable</c> answers as
+/// soon as a human or machine is recognised; <c>DetectMessageEnd</c> waits for the greeting's end so a voicemail message
+/// lands after the beep (Twilio "Answering Machine Detection" docs).
+/// </summary>
+public enum AnsweringMachineDetection
+{
+    /// <summary>No detection: every answer is treated as a person.</summary>
+    Off,
+    /// <summary>Detect and report as soon as the answerer is known.</summary>
+    Enable,
+    /// <summary>Detect and, for a machine, wait for the end of its greeting.</summary>
+    DetectMessageEnd,
+}
+
 /// <summary>A variable the agent's prompt uses; a required one without default must be supplied by every call.</summary>
 public sealed record AgentVariable(string Name, bool Required, string? Default);
 
@@ -36,6 +51,13 @@ public sealed record Agent
     public IReadOnlyList<string> InsightQuestions { get; init; } = [];
     public CallingWindow? CallingWindow { get; init; }
     public OutsideWindowPolicy OutsideWindow { get; init; } = OutsideWindowPolicy.Queue;
+    /// <summary>AMD the agent asks the provider for; default off.</summary>
+    public AnsweringMachineDetection AnsweringMachineDetection { get; init; } = AnsweringMachineDetection.Off;
+    /// <summary>
+    /// Said when a machine answers (with the call's variables), then the call hangs up; empty means hang up
+    /// without a message. Only used with <see cref="AnsweringMachineDetection"/> on.
+    /// </summary>
+    public string VoicemailMessage { get; init; } = "";
     /// <summary>Phone number id used as caller ID when a call names none.</summary>
     public string? PhoneNumberId { get; init; }
     /// <summary>Retry policy for calls of this agent that do not give their own.</summary>

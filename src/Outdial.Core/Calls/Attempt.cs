@@ -39,6 +39,10 @@ public sealed record Attempt
     /// <summary>The provider's own status word, kept verbatim (e.g. Twilio's <c>no-answer</c>).</summary>
     public string? ProviderStatus { get; init; }
     public string? Error { get; init; }
+    /// <summary>URL of the provider's recording of this attempt, when one was made.</summary>
+    public string? RecordingUrl { get; init; }
+    /// <summary>The provider's raw values from its latest report (names as the provider sends them).</summary>
+    public IReadOnlyDictionary<string, string>? ProviderRaw { get; init; }
     public required string To { get; init; }
     public required string From { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }

@@ -225,6 +225,11 @@ public sealed partial class Dispatcher(
             round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct));
             return;
         }
+        if (provider.CallsPerSecond is { } providerCps && pacing.TryAcquire("provider:" + provider.Name, providerCps, now) is { } providerSlot)
+        {
+            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, providerSlot, ct));
+            return;
+        }
 
         var attempt = new Attempt
         {
@@ -274,7 +279,8 @@ public sealed partial class Dispatcher(
         {
             byCampaign[campaign.Id] = byCampaign.GetValueOrDefault(campaign.Id) + 1;
         }
-        var request = new DialRequest(attempt.Id, call.Id, call.To, call.From, call.RingTimeoutSec, call.MaxDurationSec, call.Record);
+        var request = new DialRequest(attempt.Id, call.Id, call.To, call.From, call.RingTimeoutSec, call.MaxDurationSec, call.Record,
+            agent?.AnsweringMachineDetection ?? AnsweringMachineDetection.Off);
         var task = DialAsync(provider, request);
         _inFlight.TryAdd(task, 0);
         _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);

@@ -69,7 +69,7 @@ public sealed partial class Reconciler(
         {
             return;
         }
-        var snapshot = await provider.LookupAsync(attempt.Id, attempt.ProviderCallId, ct);
+        var snapshot = await provider.LookupAsync(attempt, ct);
         if (snapshot is not null)
         {
             foreach (var report in snapshot.Events)

@@ -68,7 +68,8 @@ public sealed partial class CallProgress(
             _ => 3,
         };
         var learnsId = attempt.ProviderCallId is null && !string.IsNullOrEmpty(report.ProviderCallId);
-        if (target <= current && !learnsId)
+        var learnsRecording = report.RecordingUrl is { Length: > 0 } url && url != attempt.RecordingUrl;
+        if (target <= current && !learnsId && !learnsRecording)
         {
             return null;
         }
@@ -78,11 +79,13 @@ public sealed partial class CallProgress(
             UpdatedAt = now,
             Version = attempt.Version + 1,
             ProviderStatus = report.ProviderStatus ?? attempt.ProviderStatus,
+            RecordingUrl = learnsRecording ? report.RecordingUrl : attempt.RecordingUrl,
         };
         if (target <= current)
         {
             return next with { ProviderStatus = attempt.ProviderStatus };
         }
+        next = next with { ProviderRaw = report.Raw ?? attempt.ProviderRaw };
         return report.Kind switch
         {
             ProviderEventKind.Ringing => next with { Status = AttemptStatus.Ringing, RingingAt = report.At },

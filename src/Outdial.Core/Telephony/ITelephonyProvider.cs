@@ -1,9 +1,11 @@
+using Outdial.Core.Agents;
 using Outdial.Core.Calls;
 
 namespace Outdial.Core.Telephony;
 
-/// <summary>What the dispatcher asks a provider to dial. Durations are seconds.</summary>
+/// <summary>What the dispatcher asks a provider to dial. Durations are seconds; numbers E.164.</summary>
 /// <param name="AttemptId">Our attempt id; providers keep it as their client reference so a lost answer can be looked up.</param>
+/// <param name="Amd">Answering-machine detection the call's agent asks for.</param>
 public sealed record DialRequest(
     string AttemptId,
     string CallId,
@@ -11,7 +13,8 @@ public sealed record DialRequest(
     string From,
     int RingTimeoutSec,
     int MaxDurationSec,
-    bool Record);
+    bool Record,
+    AnsweringMachineDetection Amd = AnsweringMachineDetection.Off);
 
 /// <summary>The provider's answer to a dial request.</summary>
 public abstract record DialResult
@@ -56,6 +59,13 @@ public sealed record ProviderEvent
     public int? Q850Code { get; init; }
     /// <summary>Connected seconds, on completion.</summary>
     public int? DurationSec { get; init; }
+    /// <summary>URL of the call's recording, when the provider reports one (may arrive after completion).</summary>
+    public string? RecordingUrl { get; init; }
+    /// <summary>
+    /// The provider's raw values behind this report (e.g. Twilio's <c>CallStatus</c>, <c>AnsweredBy</c>,
+    /// <c>SipResponseCode</c>, <c>CallDuration</c>), kept on the attempt as <see cref="Attempt.ProviderRaw"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Raw { get; init; }
 }
 
 /// <summary>What a provider knows about one call now: every report up to now, in order.</summary>
@@ -71,6 +81,12 @@ public interface ITelephonyProvider
     string Name { get; }
 
     /// <summary>
+    /// Dials per second this provider account accepts across all its numbers (Twilio's default is 1), or null for
+    /// no account-wide limit. The dispatcher paces below it so no call waits in the provider's own queue.
+    /// </summary>
+    double? CallsPerSecond => null;
+
+    /// <summary>
     /// Places a call. Throws (any exception, including a timeout) when the outcome of the request is unknown:
     /// the caller then leaves the attempt for the reconciler and never redials it blindly.
     /// </summary>
@@ -80,10 +96,12 @@ public interface ITelephonyProvider
     Task HangUpAsync(string providerCallId, CancellationToken ct);
 
     /// <summary>
-    /// What the provider knows about an attempt, by its provider id when known, else by our attempt id.
-    /// Null means the provider has no such call: the dial request never reached it.
+    /// What the provider knows about an attempt, by its provider id (<see cref="Attempt.ProviderCallId"/>) when known,
+    /// else by what the provider can search on (our attempt id, or its numbers and creation time).
+    /// Null means the provider has no such call: the dial request never reached it. Throws when the provider
+    /// cannot tell yet; the reconciler then asks again on its next round.
     /// </summary>
-    Task<ProviderCallSnapshot?> LookupAsync(string attemptId, string? providerCallId, CancellationToken ct);
+    Task<ProviderCallSnapshot?> LookupAsync(Attempt attempt, CancellationToken ct);
 }
 
 /// <summary>Receives provider reports; implemented by <see cref="CallProgress"/>.</summary>

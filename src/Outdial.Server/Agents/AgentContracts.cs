@@ -37,6 +37,10 @@ public sealed record AgentRequest
     public string? PhoneNumberId { get; init; }
     public bool? IsDefault { get; init; }
     public RetryRequest? Retry { get; init; }
+    /// <summary>Answering-machine detection: <c>off</c> (default), <c>enable</c> or <c>detect_message_end</c>.</summary>
+    public string? AnsweringMachineDetection { get; init; }
+    /// <summary>Said when a machine answers (with <c>{name}</c> placeholders), then hang up; empty: hang up at once.</summary>
+    public string? VoicemailMessage { get; init; }
 }
 
 /// <summary>The agent resource. Times UTC.</summary>
@@ -55,5 +59,7 @@ public sealed record AgentResource(
     string? PhoneNumberId,
     bool IsDefault,
     RetryRequest? Retry,
+    string AnsweringMachineDetection,
+    string VoicemailMessage,
     DateTime CreatedAt,
     DateTime UpdatedAt);

@@ -3,6 +3,7 @@ using NodaTime;
 using NodaTime.Text;
 using Outdial.Core.Agents;
 using Outdial.Core.Calls;
+using Outdial.Core.Common;
 
 namespace Outdial.Server.Agents;
 
@@ -36,13 +37,16 @@ public static partial class AgentMapping
         PhoneNumberId = a.PhoneNumberId,
         IsDefault = a.IsDefault,
         Retry = a.Retry is { } r ? new RetryRequest(r.MaxAttempts, r.CooldownSec.ToDictionary(kv => kv.Key.ToWire(), kv => kv.Value, StringComparer.Ordinal)) : null,
+        AnsweringMachineDetection = WireNames.Of(a.AnsweringMachineDetection),
+        VoicemailMessage = a.VoicemailMessage,
     };
 
     public static AgentResource ToResource(Agent a)
     {
         var r = ToRequest(a);
         return new AgentResource(a.Id, a.Key, a.Name, a.Prompt, a.FirstMessage, a.Language, a.Voice, r.Variables!, a.InsightQuestions,
-            r.CallingWindow, r.OutsideWindow!, a.PhoneNumberId, a.IsDefault, r.Retry, a.CreatedAt.UtcDateTime, a.UpdatedAt.UtcDateTime);
+            r.CallingWindow, r.OutsideWindow!, a.PhoneNumberId, a.IsDefault, r.Retry, r.AnsweringMachineDetection!, a.VoicemailMessage,
+            a.CreatedAt.UtcDateTime, a.UpdatedAt.UtcDateTime);
     }
 
     /// <summary>
@@ -93,6 +97,15 @@ public static partial class AgentMapping
             Error("outsideWindow", "must be 'queue' or 'reject'");
         }
         var retry = req.Retry is { } r ? BuildRetry(r, Error) : null;
+        var amd = AnsweringMachineDetection.Off;
+        if (req.AnsweringMachineDetection is { } amdName && !WireNames.TryParse(amdName, out amd))
+        {
+            Error("answeringMachineDetection", "must be 'off', 'enable' or 'detect_message_end'");
+        }
+        if (req.VoicemailMessage is { Length: > 4000 })
+        {
+            Error("voicemailMessage", "must be at most 4000 characters");
+        }
         if (errors.Count > 0)
         {
             return null;
@@ -114,6 +127,8 @@ public static partial class AgentMapping
             PhoneNumberId = req.PhoneNumberId,
             IsDefault = req.IsDefault ?? false,
             Retry = retry,
+            AnsweringMachineDetection = amd,
+            VoicemailMessage = req.VoicemailMessage ?? "",
             CreatedAt = createdAt,
             UpdatedAt = now,
         };

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Outdial.Core.Calls;
 using Outdial.Core.Telephony;
 
 namespace Outdial.Telephony.Sandbox;
@@ -60,9 +61,9 @@ public sealed partial class SandboxProvider(
     }
 
     /// <inheritdoc />
-    public Task<ProviderCallSnapshot?> LookupAsync(string attemptId, string? providerCallId, CancellationToken ct)
+    public Task<ProviderCallSnapshot?> LookupAsync(Attempt attempt, CancellationToken ct)
     {
-        var dial = ledger.Find(attemptId, providerCallId);
+        var dial = ledger.Find(attempt.Id, attempt.ProviderCallId);
         if (dial is null)
         {
             return Task.FromResult<ProviderCallSnapshot?>(null);
