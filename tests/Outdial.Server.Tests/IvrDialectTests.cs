@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Outdial.Server.Dialects.Ivr;
 using Xunit;
 
 namespace Outdial.Server.Tests;
@@ -190,6 +191,105 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
         var call = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
         Assert.Equal("https://93.184.215.14/results", (string?)call["metadata"]!["ivr"]!["resultDestination"]);
         Assert.True((bool)call["metadata"]!["ivr"]!["sendResultImmediately"]!);
+    }
+
+    private static async Task<List<ReceivedWebhook>> WaitForRowsAsync(WebhookReceiver receiver, int rows, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (receiver.Accepted.Sum(p => p.Json["CallResults"]!.AsArray().Count) < rows && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        return [.. receiver.Accepted];
+    }
+
+    [Fact]
+    public async Task SendResultImmediately_PostsTheResultRowToResultDestination_WhenTheCallEnds()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string>(WebhookTests.Loopback)
+        {
+            [IvrDialect.ResultBatchIntervalSetting] = "3600", // would hold a batched row for up to an hour
+        });
+        var tenant = await NewTenantAsync(host);
+        var body = SeedExample(tenant, Numbers.Next("0001"), "conv-now");
+        body["ResultDestination"] = receiver.Url("/ivr-results");
+        body["SendResultImmediately"] = true;
+        var id = await PlaceAsync(host, tenant, body);
+
+        var posts = await WaitForRowsAsync(receiver, 1, TimeSpan.FromSeconds(20));
+        var post = Assert.Single(posts);
+        Assert.Equal("/ivr-results", post.Path);
+        var row = Assert.Single(post.Json["CallResults"]!.AsArray())!;
+        Assert.Equal(id, (string?)row["UniqueId"]);
+        Assert.Equal("conv-now", (string?)row["CallRequestId"]);
+        Assert.Equal("Busy", (string?)row["CallState"]);
+        // The push equals what /v2/callresult answers for the same id.
+        var polled = Assert.Single((await ResultsAsync(host, tenant, id))["CallResults"]!.AsArray())!;
+        Assert.True(JsonNode.DeepEquals(polled, row));
+        await Task.Delay(300);
+        Assert.Single(receiver.Accepted); // one final event, one post: intermediate events are not pushed
+    }
+
+    [Fact]
+    public async Task BatchedResults_WaitForTheInterval_AndArriveTogetherInOnePost()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string>(WebhookTests.Loopback)
+        {
+            [IvrDialect.ResultBatchIntervalSetting] = "4",
+        });
+        var tenant = await NewTenantAsync(host);
+        var ids = new List<string>();
+        foreach (var (suffix, conversation) in new[] { ("0000", "b-1"), ("0002", "b-2"), ("0003", "b-3") })
+        {
+            var body = SeedExample(tenant, Numbers.Next(suffix), conversation);
+            body["ResultDestination"] = receiver.Url("/batch");
+            ids.Add(await PlaceAsync(host, tenant, body)); // SendResultImmediately: false
+        }
+        foreach (var id in ids)
+        {
+            await host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", client: tenant.Client);
+        }
+        var endedAt = DateTimeOffset.UtcNow;
+
+        var posts = await WaitForRowsAsync(receiver, 3, TimeSpan.FromSeconds(20));
+        var rows = posts.SelectMany(p => p.Json["CallResults"]!.AsArray()).ToList();
+        Assert.Equal(ids.Order(), rows.Select(r => (string)r!["UniqueId"]!).Order());
+        Assert.Equal(["Answered", "No Answer", "Rejected"], ids.Select(id => (string)rows.Single(r => (string)r!["UniqueId"]! == id)!["CallState"]!));
+        // Three calls ending within a fraction of a second share a batch (at most two when they straddle a 4-second tick)...
+        Assert.True(posts.Count <= 2, $"{posts.Count} posts for 3 batched results");
+        // ...and nothing is posted before a tick: each post is at a multiple of 4 s of Unix time (plus the poll delay).
+        foreach (var post in posts)
+        {
+            var ms = post.At.ToUnixTimeMilliseconds() % 4000;
+            Assert.True(ms < 1500, $"posted {ms} ms after a batch tick");
+        }
+        Assert.True(posts.Max(p => p.At) >= endedAt.AddMilliseconds(-1500));
+    }
+
+    [Fact]
+    public async Task ResultDestination_DownAtFirst_ResultIsRetried_NotLost()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var failures = 2;
+        receiver.Respond = _ => Interlocked.Decrement(ref failures) >= 0 ? 503 : 200;
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string>(WebhookTests.Loopback)
+        {
+            ["Outdial:Webhooks:RetryDelaysSec:0"] = "1",
+            ["Outdial:Webhooks:RetryDelaysSec:1"] = "1",
+            ["Outdial:Webhooks:RetryDelaysSec:2"] = "1",
+        });
+        var tenant = await NewTenantAsync(host);
+        var body = SeedExample(tenant, Numbers.Next("0000"), "conv-retry");
+        body["ResultDestination"] = receiver.Url("/flaky");
+        body["SendResultImmediately"] = true;
+        var id = await PlaceAsync(host, tenant, body);
+
+        var posts = await WaitForRowsAsync(receiver, 1, TimeSpan.FromSeconds(20));
+        var row = Assert.Single(Assert.Single(posts).Json["CallResults"]!.AsArray())!;
+        Assert.Equal(id, (string?)row["UniqueId"]);
+        Assert.Equal(3, receiver.Received.Count); // two 503s, then the accepted post
     }
 
     [Fact]

@@ -25,7 +25,22 @@ public sealed record IntakeDecision(string Action, DateTimeOffset ScheduledFor, 
 /// account's default signing secret; a <c>whsec_</c> secret is a Standard Webhooks key, any other string is used raw.
 /// The secret is never shown by the API.
 /// </summary>
-public sealed record CallWebhook(string Url, IReadOnlyList<string>? Events, string? Secret);
+/// <param name="Format">
+/// <see cref="CallWebhookFormat.Standard"/>: the webhook body of every matching event. <see cref="CallWebhookFormat.IvrResult"/>:
+/// seed 002's result push (<see cref="Webhooks.IvrResultPush"/>) on the final event only.
+/// </param>
+/// <param name="BatchIntervalSec">For <see cref="CallWebhookFormat.IvrResult"/>: 0 sends at once; otherwise the result waits for the next batch (seconds).</param>
+public sealed record CallWebhook(string Url, IReadOnlyList<string>? Events, string? Secret,
+    CallWebhookFormat Format = CallWebhookFormat.Standard, int BatchIntervalSec = 0);
+
+/// <summary>What a per-call webhook sends.</summary>
+public enum CallWebhookFormat
+{
+    /// <summary>Outdial's Standard Webhooks payload of each matching event.</summary>
+    Standard,
+    /// <summary>Seed 002's <c>{"CallResults": [...]}</c> when the call reaches its final state.</summary>
+    IvrResult,
+}
 
 /// <summary>Raw detail behind a call's <see cref="CallOutcome"/>: provider name and status, SIP and Q.850 codes, who answered.</summary>
 public sealed record OutcomeDetail(

@@ -110,10 +110,10 @@ public sealed partial class WebhookDeliverer : BackgroundService
         }
         var now = _clock.GetUtcNow();
         var due = await _store.ClaimDueDeliveriesAsync(now, Math.Min(free, options.BatchSize), options.LeaseDuration, _leaseToken, ct);
-        foreach (var delivery in due)
+        foreach (var group in GroupBatches(due))
         {
             await _slots.WaitAsync(ct);
-            var task = Task.Run(() => SendAndRecordAsync(delivery, ct), CancellationToken.None);
+            var task = Task.Run(() => SendAndRecordAsync(group, ct), CancellationToken.None);
             _inFlight[task] = 0;
             _ = task.ContinueWith(t =>
             {
@@ -125,20 +125,57 @@ public sealed partial class WebhookDeliverer : BackgroundService
         return due.Count;
     }
 
-    private async Task SendAndRecordAsync(WebhookDelivery delivery, CancellationToken stopping)
+    /// <summary>
+    /// Claimed deliveries as sending units: each alone, except batched result rows (<see cref="IvrResultPush.BatchSuffix"/>)
+    /// of one account to one URL, which go out together in one POST.
+    /// </summary>
+    private static IEnumerable<IReadOnlyList<WebhookDelivery>> GroupBatches(IReadOnlyList<WebhookDelivery> due)
     {
+        var batches = new Dictionary<(string, string), List<WebhookDelivery>>();
+        foreach (var delivery in due)
+        {
+            if (!delivery.Destination.EndsWith(IvrResultPush.BatchSuffix, StringComparison.Ordinal))
+            {
+                yield return [delivery];
+                continue;
+            }
+            var key = (delivery.AccountId, delivery.Url);
+            if (!batches.TryGetValue(key, out var list))
+            {
+                batches[key] = list = [];
+            }
+            list.Add(delivery);
+        }
+        foreach (var list in batches.Values)
+        {
+            yield return list;
+        }
+    }
+
+    private async Task SendAndRecordAsync(IReadOnlyList<WebhookDelivery> group, CancellationToken stopping)
+    {
+        var first = group[0];
         try
         {
-            var outcome = await SendAsync(delivery, stopping);
+            // A batch is sent as its first row's delivery carrying every row; each row records the same attempt.
+            var sent = group.Count == 1 ? first : first with
+            {
+                EventId = "batch_" + first.Id,
+                Body = IvrResultPush.Merge(group.Select(d => d.Body)),
+            };
+            var outcome = await SendAsync(sent, stopping);
             if (outcome is not null)
             {
-                await _store.RecordAttemptAsync(outcome, CancellationToken.None);
+                foreach (var delivery in group)
+                {
+                    await _store.RecordAttemptAsync(outcome with { DeliveryId = delivery.Id }, CancellationToken.None);
+                }
             }
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
             // The lease expires and the delivery is tried again: at least once, never lost.
-            LogAttemptFailed(_log, ex, delivery.Id);
+            LogAttemptFailed(_log, ex, first.Id);
         }
     }
 

@@ -29,6 +29,7 @@ public static class WebhookOutbox
     public static IReadOnlyList<WebhookDelivery> Plan(CallEvent e, Call call, Attempt? attempt, IReadOnlyList<WebhookEndpoint> endpoints)
     {
         var targets = new List<(string? EndpointId, string Destination, string Url, string? Secret)>();
+        var results = new List<WebhookDelivery>();
         foreach (var endpoint in endpoints)
         {
             if (endpoint.Enabled && endpoint.AccountId == call.AccountId && WebhookEventTypes.Matches(endpoint.Events, e.Type))
@@ -39,35 +40,48 @@ public static class WebhookOutbox
         for (var i = 0; i < call.Webhooks.Count; i++)
         {
             var hook = call.Webhooks[i];
-            if (WebhookEventTypes.Matches(hook.Events, e.Type))
+            if (hook.Format == CallWebhookFormat.IvrResult)
+            {
+                if (IvrResultPush.Events.Contains(e.Type))
+                {
+                    var batched = hook.BatchIntervalSec > 0;
+                    var due = batched ? IvrResultPush.NextBatchAt(e.At, hook.BatchIntervalSec) : e.At;
+                    results.Add(Delivery(e, call, null, $"call:{i}" + (batched ? IvrResultPush.BatchSuffix : ""), hook.Url, hook.Secret,
+                        IvrResultPush.Body(call)) with { NextAttemptAt = due });
+                }
+            }
+            else if (WebhookEventTypes.Matches(hook.Events, e.Type))
             {
                 targets.Add((null, $"call:{i}", hook.Url, hook.Secret));
             }
         }
         if (targets.Count == 0)
         {
-            return [];
+            return results;
         }
         var body = Payload(e, call, attempt);
-        return [.. targets.Select(t => new WebhookDelivery
+        return [.. targets.Select(t => Delivery(e, call, t.EndpointId, t.Destination, t.Url, t.Secret, body)), .. results];
+    }
+
+    private static WebhookDelivery Delivery(CallEvent e, Call call, string? endpointId, string destination, string url, string? secret,
+        string body) => new()
         {
             Id = Ids.New("whd", e.At),
             AccountId = call.AccountId,
-            EndpointId = t.EndpointId,
-            Destination = t.Destination,
+            EndpointId = endpointId,
+            Destination = destination,
             CallId = call.Id,
             EventId = e.Id,
             EventType = e.Type,
             Sequence = e.Sequence,
-            Url = t.Url,
-            Secret = t.Secret,
+            Url = url,
+            Secret = secret,
             Body = body,
             Status = WebhookDeliveryStatus.Pending,
             NextAttemptAt = e.At,
             CreatedAt = e.At,
             UpdatedAt = e.At,
-        })];
-    }
+        };
 
     /// <summary>
     /// The webhook body: <c>{"id": event id, "type", "timestamp": event time (UTC, ISO-8601), "data": call resource +

@@ -31,58 +31,6 @@ public static class IvrJson
     };
 }
 
-/// <summary>The seed's call states, and Outdial's additions for calls that have not ended with an outcome.</summary>
-public static class IvrCallStates
-{
-    public const string Answered = "Answered";
-    public const string Busy = "Busy";
-    public const string Error = "Error";
-    public const string InvalidNumber = "Invalid Number";
-    public const string NoAnswer = "No Answer";
-    public const string Rejected = "Rejected";
-    public const string TemporarilyUnavailable = "Temporarily Unavailable";
-
-    /// <summary>Outdial's addition: accepted, not dialed yet (scheduled or queued, also between retry attempts).</summary>
-    public const string Pending = "Pending";
-    /// <summary>Outdial's addition: dialing, ringing or connected.</summary>
-    public const string InProgress = "In Progress";
-    /// <summary>Outdial's addition: canceled before it ended.</summary>
-    public const string Canceled = "Canceled";
-    /// <summary>Outdial's addition: not dialed before its expiry.</summary>
-    public const string Expired = "Expired";
-    /// <summary>Outdial's addition: refused at dial time (do-not-call list, calling window, frequency cap).</summary>
-    public const string Blocked = "Blocked";
-    /// <summary>Outdial's addition: the UniqueId is not a call of the caller's account.</summary>
-    public const string Unknown = "Unknown";
-
-    /// <summary>
-    /// The native status and outcome → the seed's state. Ended: answered → Answered; voicemail → Answered (the line was
-    /// connected — SIP 200 — by a machine; the native API keeps <c>voicemail</c>); busy → Busy; no_answer → No Answer;
-    /// rejected → Rejected; invalid_number → Invalid Number; unreachable → Temporarily Unavailable; error or no outcome →
-    /// Error. Not ended: scheduled/queued → Pending; dialing/ringing/in_progress → In Progress; canceled, expired, blocked →
-    /// Canceled, Expired, Blocked.
-    /// </summary>
-    public static string Of(Call call) => call.Status switch
-    {
-        CallStatus.Scheduled or CallStatus.Queued => Pending,
-        CallStatus.Dialing or CallStatus.Ringing or CallStatus.InProgress => InProgress,
-        CallStatus.Canceled => Canceled,
-        CallStatus.Expired => Expired,
-        CallStatus.Blocked => Blocked,
-        CallStatus.Ended => call.Outcome switch
-        {
-            CallOutcome.Answered or CallOutcome.Voicemail => Answered,
-            CallOutcome.Busy => Busy,
-            CallOutcome.NoAnswer => NoAnswer,
-            CallOutcome.Rejected => Rejected,
-            CallOutcome.InvalidNumber => InvalidNumber,
-            CallOutcome.Unreachable => TemporarilyUnavailable,
-            _ => Error,
-        },
-        _ => Error,
-    };
-}
-
 /// <summary>
 /// Turns the seed's loosely written phone numbers into E.164 candidates (intake still checks the result). Spaces, dashes,
 /// dots and parentheses are dropped; <c>+…</c> is kept; <c>00…</c> becomes <c>+…</c>; <c>0…</c> (a national trunk prefix)

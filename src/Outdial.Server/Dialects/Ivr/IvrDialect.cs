@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.RateLimiting;
@@ -7,6 +8,7 @@ using Outdial.Core.Calls;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
 using Outdial.Core.Storage;
+using Outdial.Core.Webhooks;
 using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.Ivr;
@@ -26,6 +28,12 @@ public static class IvrDialect
     /// <summary>The calling code put before national numbers (<c>Outdial:Dialects:Ivr:DefaultCallingCode</c>, default 1).</summary>
     public const string DefaultCallingCodeSetting = "Outdial:Dialects:Ivr:DefaultCallingCode";
 
+    /// <summary>
+    /// Seconds between batched result posts to <c>ResultDestination</c> when <c>SendResultImmediately</c> is false
+    /// (<c>Outdial:Dialects:Ivr:ResultBatchIntervalSec</c>, 1–86400, default 60).
+    /// </summary>
+    public const string ResultBatchIntervalSetting = "Outdial:Dialects:Ivr:ResultBatchIntervalSec";
+
     /// <summary>The consent source recorded on calls placed through this dialect (the seed has no consent field).</summary>
     public const string ConsentSource = "ivr_api";
 
@@ -43,9 +51,16 @@ public static class IvrDialect
         {
             throw new InvalidOperationException($"{DefaultCallingCodeSetting} must be 1 to 3 digits, not '{configured}'.");
         }
+        var batchText = app.ServiceProvider.GetRequiredService<IConfiguration>()[ResultBatchIntervalSetting];
+        var batchSec = 60;
+        if (!string.IsNullOrWhiteSpace(batchText)
+            && (!int.TryParse(batchText, NumberStyles.Integer, CultureInfo.InvariantCulture, out batchSec) || batchSec is < 1 or > 86400))
+        {
+            throw new InvalidOperationException($"{ResultBatchIntervalSetting} must be a whole number of seconds from 1 to 86400, not '{batchText}'.");
+        }
         app.MapPost(CallPath, (HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, IAgentStore agents, CallIntake intake,
                     OutboundUrlGuard guard, IOptions<RateLimiterOptions> limits, CancellationToken ct) =>
-                CallAsync(http, verifier, accounts, agents, intake, guard, limits.Value, callingCode, ct))
+                CallAsync(http, verifier, accounts, agents, intake, guard, limits.Value, callingCode, batchSec, ct))
             .WithTags("Dialects").WithName("IvrCall")
             .AllowAnonymous()
             .DisableRateLimiting()
@@ -74,7 +89,7 @@ public static class IvrDialect
     /// (429) → Tenant is the key's account and its API access is on (403) → field formats (400) → intake (400/409/422).
     /// </summary>
     public static async Task<IResult> CallAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, IAgentStore agents,
-        CallIntake intake, OutboundUrlGuard guard, RateLimiterOptions limits, string callingCode, CancellationToken ct)
+        CallIntake intake, OutboundUrlGuard guard, RateLimiterOptions limits, string callingCode, int batchSec, CancellationToken ct)
     {
         if (await ReadBodyAsync(http.Request, ct) is not { } body)
         {
@@ -164,6 +179,7 @@ public static class IvrDialect
             }
             metadata["resultDestination"] = url;
         }
+        string? resultUrl = metadata["resultDestination"]?.GetValue<string>();
         switch (body["SendResultImmediately"]?.GetValueKind())
         {
             case null or JsonValueKind.Null:
@@ -217,6 +233,12 @@ public static class IvrDialect
             Metadata = new JsonObject { ["ivr"] = metadata },
             // The seed has no consent field: calling through the account's own key is its statement of consent.
             Consent = new ConsentEvidence(true, ConsentSource, null, null),
+            // The result push is a per-call webhook in the seed's format, written to the outbox with the call's final event.
+            Webhooks = resultUrl is null ? null :
+            [
+                new CallWebhook(resultUrl, IvrResultPush.Events, null, CallWebhookFormat.IvrResult,
+                    metadata["sendResultImmediately"]?.GetValue<bool>() == true ? 0 : batchSec),
+            ],
         };
         var result = await intake.TriggerAsync(cmd, ct);
         return result switch
@@ -281,14 +303,11 @@ public static class IvrDialect
             var call = string.IsNullOrWhiteSpace(id) ? null : await calls.GetCallAsync(key.AccountId, id.Trim(), ct);
             rows.Add(call is null
                 ? new IvrCallResult(id, "", IvrCallStates.Unknown)
-                : new IvrCallResult(call.Id, CallRequestId(call), IvrCallStates.Of(call)));
+                : new IvrCallResult(call.Id, IvrResultPush.CallRequestId(call), IvrCallStates.Of(call)));
         }
         return Results.Json(new IvrCallResults(rows), IvrJson.Options);
     }
 
-    /// <summary>The <c>ConversationId</c> given at <c>/v2/call</c> (<c>metadata.ivr.conversationId</c>); empty for other calls.</summary>
-    public static string CallRequestId(Call call) =>
-        call.Metadata?["ivr"] is JsonObject ivr && Text(ivr["conversationId"]) is { } id ? id : "";
 
     /// <summary>403 unless <paramref name="tenant"/> is the IVR tenant alias of the key's account and its API access is on.</summary>
     private static async Task<IResult?> CheckTenantAsync(IAccountStore accounts, string accountId, string tenant, CancellationToken ct)
