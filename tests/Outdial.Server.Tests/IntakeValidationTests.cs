@@ -31,6 +31,8 @@ public sealed class IntakeValidationTests(HostFixture fixture) : IClassFixture<H
         { "from-unknown", "from" },
         { "agent-unknown", "agentId" },
         { "variable-object", "variables.x" },
+        { "insight-questions-too-many", "insightQuestions" },
+        { "insight-question-blank", "insightQuestions[1]" },
     };
 
     [Theory]
@@ -58,6 +60,8 @@ public sealed class IntakeValidationTests(HostFixture fixture) : IClassFixture<H
             case "maxAttempts-high": body["maxAttempts"] = 11; break;
             case "cooldown-unknown-outcome": body["retryCooldownSec"] = new JsonObject { ["answered"] = 10 }; break;
             case "consent-missing": body.Remove("consent"); break;
+            case "insight-questions-too-many": body["insightQuestions"] = new JsonArray([.. Enumerable.Range(0, 21).Select(i => (JsonNode)$"Q{i}?")]); break;
+            case "insight-question-blank": body["insightQuestions"] = new JsonArray("Interested?", " "); break;
             case "consent-not-obtained": body["consent"]!["obtained"] = false; break;
             case "consent-no-source": body["consent"]!.AsObject().Remove("source"); break;
             case "from-unknown": body["from"] = "+15559999999"; break;

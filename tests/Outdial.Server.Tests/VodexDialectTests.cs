@@ -115,7 +115,8 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
         Assert.Equal("Acme", (string?)call["contact"]!["company"]);
         Assert.Equal("Acme", (string?)call["variables"]!["company"]);
         Assert.Equal("Jane", (string?)call["variables"]!["firstName"]);
-        Assert.Equal("Best time to call back?", (string?)call["metadata"]!["insights"]![1]);
+        Assert.Equal(["Is the customer interested?", "Best time to call back?"],
+            call["insightQuestions"]!.AsArray().Select(q => (string)q!));
         var campaignId = (string)call["campaignId"]!;
         var campaign = await t.Client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{campaignId}");
         Assert.Equal("Spring outreach", (string?)campaign!["name"]);

@@ -97,6 +97,8 @@ public sealed record Call
     public bool AllowDuplicates { get; init; }
     /// <summary>Per-call webhook destinations, besides the account's endpoints (ARCHITECTURE: the aicaller seed's <c>phoneCallWebhooks</c>).</summary>
     public IReadOnlyList<CallWebhook> Webhooks { get; init; } = [];
+    /// <summary>Questions answered from this call's transcript after it ends: the agent's, then the request's own.</summary>
+    public IReadOnlyList<string> InsightQuestions { get; init; } = [];
     /// <summary>The agent's prompt with the call's variables substituted.</summary>
     public string RenderedPrompt { get; init; } = "";
     /// <summary>The agent's first message with the call's variables substituted.</summary>

@@ -67,6 +67,8 @@ public sealed record CallResource(
     public bool IsTest { get; init; }
     /// <summary>Audit trail: every eligibility decision (intake, dial-time re-checks, retries), oldest first.</summary>
     public IReadOnlyList<Compliance.CallDecision> Decisions { get; init; } = [];
+    /// <summary>Questions answered from the transcript after the call (the agent's, then the request's); absent when none.</summary>
+    public IReadOnlyList<string>? InsightQuestions { get; init; }
 
     /// <summary>Maps the stored call to its API shape.</summary>
     public static CallResource Of(Call c) => new(
@@ -117,6 +119,7 @@ public sealed record CallResource(
         ConsentRecordId = c.ConsentRecordId,
         IsTest = c.IsTest,
         Decisions = c.Decisions,
+        InsightQuestions = c.InsightQuestions.Count == 0 ? null : c.InsightQuestions,
     };
 }
 
@@ -126,10 +129,20 @@ public sealed record AttemptResource(
     int? SipCode, int? Q850Code, string? ProviderStatus, string? Error, string To, string From,
     DateTime CreatedAt, DateTime? RingingAt, DateTime? AnsweredAt, DateTime? EndedAt, int? DurationSec)
 {
+    /// <summary>URL of the provider's recording of this attempt (e.g. Twilio's <c>RecordingUrl</c>), once reported; absent otherwise.</summary>
+    public string? RecordingUrl { get; init; }
+
+    /// <summary>The provider's raw values from its latest status report, names as the provider sends them (e.g. Twilio's <c>CallStatus</c>, <c>SipResponseCode</c>); absent when none.</summary>
+    public IReadOnlyDictionary<string, string>? ProviderRaw { get; init; }
+
     public static AttemptResource Of(Attempt a) => new(
         a.Id, a.Number, a.Provider, a.ProviderCallId,
         WireNames.Of(a.Status),
         a.Outcome?.ToWire(), a.AnsweredBy is { } by ? WireNames.Of(by) : null, a.SipCode, a.Q850Code, a.ProviderStatus, a.Error,
-        a.To, a.From, a.CreatedAt.UtcDateTime, a.RingingAt?.UtcDateTime, a.AnsweredAt?.UtcDateTime, a.EndedAt?.UtcDateTime, a.DurationSec);
+        a.To, a.From, a.CreatedAt.UtcDateTime, a.RingingAt?.UtcDateTime, a.AnsweredAt?.UtcDateTime, a.EndedAt?.UtcDateTime, a.DurationSec)
+    {
+        RecordingUrl = a.RecordingUrl,
+        ProviderRaw = a.ProviderRaw,
+    };
 }
 

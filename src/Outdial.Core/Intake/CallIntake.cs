@@ -38,6 +38,9 @@ public sealed class CallIntake(
     /// <summary>Largest metadata object accepted, in bytes of compact JSON (the 16 KB).</summary>
     public const int MaxMetadataBytes = 16 * 1024;
 
+    /// <summary>At most this many insight questions per call request.</summary>
+    public const int MaxInsightQuestions = 20;
+
     /// <summary>How long an Idempotency-Key is remembered.</summary>
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
@@ -268,6 +271,20 @@ public sealed class CallIntake(
         {
             error("to", E164.Rule);
         }
+        if (cmd.InsightQuestions is { } questions)
+        {
+            if (questions.Count > MaxInsightQuestions)
+            {
+                error("insightQuestions", $"must hold at most {MaxInsightQuestions} questions");
+            }
+            for (var i = 0; i < questions.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(questions[i]) || questions[i].Length > 500)
+                {
+                    error($"insightQuestions[{i}]", "must be a question of 1–500 characters");
+                }
+            }
+        }
         if (cmd.Metadata is { } meta && Encoding.UTF8.GetByteCount(meta.ToJsonString()) > MaxMetadataBytes)
         {
             error("metadata", $"must be at most {MaxMetadataBytes} bytes of JSON");
@@ -461,6 +478,7 @@ public sealed class CallIntake(
             Retry = retry,
             AllowDuplicates = cmd.AllowDuplicates,
             Webhooks = cmd.Webhooks ?? [],
+            InsightQuestions = [.. agent.InsightQuestions.Concat((cmd.InsightQuestions ?? []).Select(q => q.Trim())).Distinct(StringComparer.Ordinal)],
             RenderedPrompt = PromptTemplate.Render(agent.Prompt, values),
             RenderedFirstMessage = PromptTemplate.Render(agent.FirstMessage, values),
             Decision = decision,

@@ -36,6 +36,11 @@ public sealed record TriggerCommand
     public IReadOnlyDictionary<CallOutcome, int>? RetryCooldownSec { get; init; }
     /// <summary>Per-call webhook destinations (checked against the SSRF guard at intake and again at connect time).</summary>
     public IReadOnlyList<CallWebhook>? Webhooks { get; init; }
+    /// <summary>
+    /// Insight questions for this call, answered from its transcript after it ends, added to the agent's own: at most
+    /// <see cref="CallIntake.MaxInsightQuestions"/>, each 1–500 characters.
+    /// </summary>
+    public IReadOnlyList<string>? InsightQuestions { get; init; }
     /// <summary>The Idempotency-Key header, if any, with the hash of the request it came with.</summary>
     public IdempotencyInput? Idempotency { get; init; }
 }

@@ -32,6 +32,8 @@ public sealed record CreateCallRequest
     public Dictionary<string, JsonElement>? Variables { get; init; }
     /// <summary>Echoed wherever the call is reported; at most 16 KB.</summary>
     public JsonObject? Metadata { get; init; }
+    /// <summary>Insight questions for this call, added to the agent's: at most 20, each 1–500 characters.</summary>
+    public List<string>? InsightQuestions { get; init; }
     public string? NotBefore { get; init; }
     public string? ExpiresAt { get; init; }
     public bool? Record { get; init; }

@@ -279,6 +279,7 @@ public static class CallsApi
             MaxAttempts = body.MaxAttempts,
             RetryCooldownSec = cooldowns,
             Webhooks = body.Webhooks?.Select(w => new CallWebhook(w.Url ?? "", w.Events, w.Secret)).ToList(),
+            InsightQuestions = body.InsightQuestions,
         };
     }
 
