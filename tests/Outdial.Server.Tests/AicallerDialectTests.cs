@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Outdial.Server.Tests;
@@ -263,5 +264,46 @@ public sealed class AicallerDialectTests(HostFixture fixture) : IClassFixture<Ho
         ]);
         Assert.True(verdicts[0].Ok, verdicts[0].Error);
         Assert.False(verdicts[1].Ok);
+    }
+
+    [Fact]
+    public async Task Post_NumberOnDnc_Returns422_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next("0000");
+        Assert.Equal(HttpStatusCode.Created, (await tenant.Native.PostAsJsonAsync("/v1/dnc", new { number = to, reason = "asked" })).StatusCode);
+        var response = await PostAsync(Host, tenant, SeedBody(tenant, to));
+        await AssertErrorAsync(response, HttpStatusCode.UnprocessableEntity, "number_on_dnc");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Post_SecondCallToAPendingNumber_Returns409_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next("0000");
+        var later = SeedBody(tenant, to);
+        later["callDelayedUntil"] = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(Host, tenant, later)).StatusCode);
+
+        var response = await PostAsync(Host, tenant, SeedBody(tenant, to));
+        await AssertErrorAsync(response, HttpStatusCode.Conflict, "duplicate_call");
+        Assert.Equal(1, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Post_OverTheRateLimit_Returns429InTheErrorShape_AndStoresNothing()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Api:RateLimitPerMinute"] = "3" });
+        var tenant = await NewTenantAsync(host); // the alias PATCH spends one of the key's three
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(host, tenant, SeedBody(tenant, Numbers.Next()))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(host, tenant, SeedBody(tenant, Numbers.Next()))).StatusCode);
+        var to = Numbers.Next();
+        var limited = await PostAsync(host, tenant, SeedBody(tenant, to));
+        await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.NotNull(limited.Headers.RetryAfter);
+        var calls = await host.Services.GetRequiredService<Core.Storage.ICallStore>()
+            .ListCallsAsync(new Core.Storage.CallQuery(tenant.AccountId, 100), CancellationToken.None);
+        Assert.Equal(2, calls.Count);
     }
 }

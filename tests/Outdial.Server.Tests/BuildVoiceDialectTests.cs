@@ -254,4 +254,39 @@ public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<
         var response = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = Numbers.Next() });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Trigger_NumberOnDnc_Returns422InEnvelope_AndStoresNothing()
+    {
+        var to = Numbers.Next("0000");
+        Assert.Equal(HttpStatusCode.Created, (await Host.Client.PostAsJsonAsync("/v1/dnc", new { number = to, reason = "asked" })).StatusCode);
+        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = to });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.False((bool)body["success"]!);
+        Assert.Contains("do-not-call", (string)body["error"]!, StringComparison.Ordinal);
+        Assert.Equal(0, await CountCallsAsync(Host.Client, to));
+    }
+
+    [Fact]
+    public async Task Trigger_SecondCallToAPendingNumber_Returns409WithTheExistingCall_AndStoresNothing()
+    {
+        var to = Numbers.Next("0000");
+        var first = await Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = to,
+            ["notBefore"] = DateTime.UtcNow.AddDays(1).ToString("O"),
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var existing = (string)(await first.JsonAsync())["id"]!;
+
+        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = to });
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.False((bool)body["success"]!);
+        Assert.Equal("A call to this number is already pending or in progress", (string?)body["error"]);
+        Assert.Equal(existing, (string?)body["call_id"]);
+        Assert.Equal(1, await CountCallsAsync(Host.Client, to));
+    }
 }

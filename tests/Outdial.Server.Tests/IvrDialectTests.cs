@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Outdial.Server.Dialects.Ivr;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Outdial.Server.Tests;
@@ -370,5 +371,53 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
             new JsonObject { ["UniqueIds"] = new JsonArray("call_x"), ["AccessToken"] = tenant.Token });
         Assert.Equal(HttpStatusCode.NotFound, results.StatusCode);
         Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task DestinationOnDnc_Returns422_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next("0000");
+        Assert.Equal(HttpStatusCode.Created, (await tenant.Client.PostAsJsonAsync("/v1/dnc", new { number = to, reason = "asked" })).StatusCode);
+        var response = await CallAsync(Host, SeedExample(tenant, to));
+        await AssertErrorAsync(response, HttpStatusCode.UnprocessableEntity, "_Destination");
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task SecondCallToAPendingDestination_Returns409WithItsUniqueId_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next("0000");
+        var first = await tenant.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = to,
+            ["notBefore"] = DateTime.UtcNow.AddDays(1).ToString("O"),
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var existing = (string)(await first.JsonAsync())["id"]!;
+        var response = await CallAsync(Host, SeedExample(tenant, to));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var error = await response.JsonAsync();
+        Assert.Equal(existing, (string?)error["UniqueId"]);
+        Assert.Equal("_Destination", (string?)error["Field"]);
+        Assert.False(string.IsNullOrEmpty((string?)error["Error"]));
+        Assert.Equal(1, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task OverTheRateLimit_Returns429InTheErrorShape_AndStoresNothing()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Api:RateLimitPerMinute"] = "4" });
+        var tenant = await NewTenantAsync(host); // alias and phone number spend two of the key's four
+        await PlaceAsync(host, tenant, SeedExample(tenant, Numbers.Next()));
+        await PlaceAsync(host, tenant, SeedExample(tenant, Numbers.Next()));
+        var limited = await CallAsync(host, SeedExample(tenant, Numbers.Next()));
+        await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, null);
+        Assert.NotNull(limited.Headers.RetryAfter);
+        var calls = await host.Services.GetRequiredService<Core.Storage.ICallStore>()
+            .ListCallsAsync(new Core.Storage.CallQuery(tenant.AccountId, 100), CancellationToken.None);
+        Assert.Equal(2, calls.Count);
     }
 }

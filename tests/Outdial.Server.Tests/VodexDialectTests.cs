@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Outdial.Server.Tests;
@@ -14,9 +15,11 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
     private OutdialHost Host => fixture.Host;
 
     /// <summary>A fresh tenant with a dburl alias and an agent whose key is its projectId; returns its raw key too.</summary>
-    private async Task<Tenant> NewTenantAsync()
+    private Task<Tenant> NewTenantAsync() => NewTenantAsync(Host);
+
+    private static async Task<Tenant> NewTenantAsync(OutdialHost host)
     {
-        var (accountId, client) = await Host.NewTenantAsync();
+        var (accountId, client) = await host.NewTenantAsync();
         var dburl = "db_" + Guid.NewGuid().ToString("N");
         var patched = await client.PatchAsJsonAsync("/v1/account", new JsonObject { ["aliases"] = new JsonObject { ["dburl"] = dburl } });
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
@@ -257,5 +260,92 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
         await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Dialects:Vodex:Enabled"] = "false" });
         var response = await host.Client.PostAsJsonAsync(Path, new JsonObject { ["callList"] = new JsonArray(), ["consentForCalls"] = true });
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task OverTheRateLimit_Returns429InEnvelope_WithRetryAfter_AndStoresNothing()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Api:RateLimitPerMinute"] = "4" });
+        var t = await NewTenantAsync(host); // two native requests (alias, agent) spend two of the key's four
+        Assert.Equal(HttpStatusCode.OK, (await TriggerAsync(t, Body(t, Contact(Numbers.Next())))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await TriggerAsync(t, Body(t, Contact(Numbers.Next())))).StatusCode);
+        var to = Numbers.Next();
+        var limited = await TriggerAsync(t, Body(t, Contact(to)));
+        await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, "Rate limit exceeded");
+        Assert.NotNull(limited.Headers.RetryAfter);
+        var calls = host.Services.GetRequiredService<Core.Storage.ICallStore>();
+        var page = await calls.ListCallsAsync(new Core.Storage.CallQuery(t.AccountId, 100), CancellationToken.None);
+        Assert.Equal(2, page.Count);
+        Assert.DoesNotContain(page, c => c.To == to);
+    }
+
+    [Fact]
+    public async Task DncAndDuplicateEntries_AreRefusedOneByOne_OthersAreCalled()
+    {
+        var t = await NewTenantAsync();
+        var onDnc = Numbers.Next("0000");
+        Assert.Equal(HttpStatusCode.Created, (await t.Client.PostAsJsonAsync("/v1/dnc", new { number = onDnc, reason = "asked" })).StatusCode);
+        var pending = Numbers.Next("0000");
+        var first = await t.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = pending,
+            ["notBefore"] = DateTime.UtcNow.AddDays(1).ToString("O"),
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var fine = Numbers.Next("0000");
+
+        var response = await TriggerAsync(t, Body(t, Contact(onDnc), Contact(pending), Contact(fine)));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.True((bool)body["success"]!);
+        Assert.Equal(1, (int)body["data"]!["callsTriggered"]!);
+        var message = (string)body["message"]!;
+        Assert.Contains("1 of 3 calls triggered", message, StringComparison.Ordinal);
+        Assert.Contains("callList[0]: ", message, StringComparison.Ordinal);
+        Assert.Contains("do-not-call", message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("callList[1]: a call to this number is already pending", message, StringComparison.Ordinal);
+        Assert.Equal(2, await CountCallsAsync(t)); // the earlier pending call and the one new call
+    }
+
+    [Fact]
+    public async Task CampaignName_OfACanceledCampaign_RefusesEveryEntry_AndStoresNothing()
+    {
+        var t = await NewTenantAsync();
+        var name = "closed-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await t.Client.PostAsJsonAsync("/v1/campaigns", new JsonObject { ["name"] = name });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var campaignId = (string)(await created.JsonAsync())["id"]!;
+        Assert.True((await t.Client.PostAsync($"/v1/campaigns/{campaignId}/cancel", null)).IsSuccessStatusCode);
+
+        var request = Body(t, Contact(Numbers.Next()), Contact(Numbers.Next()));
+        request["campaignName"] = name;
+        var response = await TriggerAsync(t, request);
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "canceled");
+        Assert.Equal(0, await CountCallsAsync(t));
+    }
+
+    [Fact]
+    public async Task CampaignName_OfAPausedCampaign_AcceptsTheCalls_WhichWaitUntilItResumes()
+    {
+        var t = await NewTenantAsync();
+        var name = "paused-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await t.Client.PostAsJsonAsync("/v1/campaigns", new JsonObject { ["name"] = name });
+        var campaignId = (string)(await created.JsonAsync())["id"]!;
+        Assert.True((await t.Client.PostAsync($"/v1/campaigns/{campaignId}/activate", null)).IsSuccessStatusCode);
+        Assert.True((await t.Client.PostAsync($"/v1/campaigns/{campaignId}/pause", null)).IsSuccessStatusCode);
+
+        var request = Body(t, Contact(Numbers.Next()));
+        request["campaignName"] = name;
+        var response = await TriggerAsync(t, request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var callId = (string)(await response.JsonAsync())["data"]!["callIds"]![0]!;
+        await Task.Delay(500);
+        var waiting = (await t.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!;
+        Assert.Equal(campaignId, (string?)waiting["campaignId"]);
+        Assert.Contains((string?)waiting["status"], new[] { "scheduled", "queued" });
+
+        Assert.True((await t.Client.PostAsync($"/v1/campaigns/{campaignId}/resume", null)).IsSuccessStatusCode);
+        await Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended", client: t.Client);
     }
 }
