@@ -230,6 +230,10 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
         Assert.True(JsonNode.DeepEquals(polled, row));
         await Task.Delay(300);
         Assert.Single(receiver.Accepted); // one final event, one post: intermediate events are not pushed
+        var log = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/webhook-deliveries?callId={id}"))!["data"]!.AsArray();
+        var delivery = Assert.Single(log)!;
+        Assert.Equal("succeeded", (string?)delivery["status"]);
+        Assert.Equal(receiver.Url("/ivr-results"), (string?)delivery["url"]);
     }
 
     [Fact]
