@@ -47,7 +47,7 @@ public static class AicallerDialect
     }
 
     /// <summary>Order of checks: key (401) → rate limit (429) → API access (403) → body and fields (400) → teamId (403) → provider (400) → intake.</summary>
-    public static async Task<IResult> CreateAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, CallIntake intake,
+    public static async Task<IResult> CreateAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, IAgentStore agents, CallIntake intake,
         TelephonyProviders providers, IOptions<RateLimiterOptions> rateLimits, IOptions<ApiOptions> api, CancellationToken ct)
     {
         var (account, failure) = await AuthenticateAsync(http, verifier, accounts, rateLimits.Value, api.Value, ct);
@@ -84,7 +84,12 @@ public static class AicallerDialect
             return Error(StatusCodes.Status400BadRequest, "telephony_provider_not_configured", $"telephony provider '{provider}' is not configured",
                 new Dictionary<string, string[]> { ["telephonyProvider"] = [$"telephony provider '{provider}' is not configured"] });
         }
-        switch (await intake.TriggerAsync(parsed.Command, ct))
+        var (callerId, callerIdError) = await ResolveCallerIdAsync(agents, account.Id, body, parsed.TelephonyProvider, ct);
+        if (callerIdError is not null)
+        {
+            return callerIdError;
+        }
+        switch (await intake.TriggerAsync(parsed.Command with { From = callerId ?? parsed.Command.From }, ct))
         {
             case IntakeResult.Accepted accepted:
                 return Results.Json(new JsonObject { ["data"] = Render(accepted.Call) }, statusCode: StatusCodes.Status200OK);
@@ -100,6 +105,62 @@ public static class AicallerDialect
                 // No Idempotency-Key is passed, so intake cannot answer Replayed or InFlight.
                 throw new InvalidOperationException("unexpected intake result without an Idempotency-Key");
         }
+    }
+
+    /// <summary>
+    /// The caller ID: <c>phoneNumberId</c> names one of the account's phone numbers by its Outdial id or its label (the
+    /// vendor's own ids can be set as labels); when it names none, <c>fromPhoneNumber</c> is used if given, else 400
+    /// <c>validation_error</c>. With <c>telephonyProvider</c> the number must be of that provider (400
+    /// <c>telephony_provider_mismatch</c>); with neither number field, the account's first number of that provider is
+    /// used. Returns null (no override) when intake should resolve <c>fromPhoneNumber</c> or the agent's default itself.
+    /// </summary>
+    private static async Task<(string? PhoneNumberId, IResult? Error)> ResolveCallerIdAsync(IAgentStore agents, string accountId, JsonObject body,
+        string? provider, CancellationToken ct)
+    {
+        var reference = body["phoneNumberId"] is JsonValue r && r.GetValueKind() == JsonValueKind.String ? r.GetValue<string>().Trim() : null;
+        var from = body["fromPhoneNumber"] is JsonValue f && f.GetValueKind() == JsonValueKind.String ? f.GetValue<string>().Trim() : null;
+        Core.PhoneNumbers.PhoneNumber? number = null;
+        if (!string.IsNullOrEmpty(reference))
+        {
+            number = await agents.GetPhoneNumberAsync(accountId, reference, ct)
+                ?? (await agents.ListPhoneNumbersAsync(accountId, ct)).FirstOrDefault(n => n.Label == reference);
+            if (number is null && string.IsNullOrEmpty(from))
+            {
+                return (null, Invalid(new Dictionary<string, string[]>
+                {
+                    ["phoneNumberId"] = [$"'{reference}' is not the id or label of a phone number of this account"],
+                }));
+            }
+        }
+        if (number is null && !string.IsNullOrEmpty(from))
+        {
+            number = await agents.FindPhoneNumberAsync(accountId, from, ct);
+            if (number is null)
+            {
+                return (null, null); // intake answers "fromPhoneNumber is not a phone number of this account"
+            }
+        }
+        if (provider is null)
+        {
+            return (number?.Id, null);
+        }
+        if (number is null)
+        {
+            number = (await agents.ListPhoneNumbersAsync(accountId, ct)).FirstOrDefault(n => n.Provider == provider);
+            if (number is null)
+            {
+                return (null, Error(StatusCodes.Status400BadRequest, "telephony_provider_mismatch",
+                    $"the account has no phone number of telephony provider '{provider}'",
+                    new Dictionary<string, string[]> { ["telephonyProvider"] = [$"the account has no phone number of provider '{provider}'"] }));
+            }
+        }
+        if (number.Provider != provider)
+        {
+            return (null, Error(StatusCodes.Status400BadRequest, "telephony_provider_mismatch",
+                $"phone number {number.Number} belongs to telephony provider '{number.Provider}', not '{provider}'",
+                new Dictionary<string, string[]> { ["telephonyProvider"] = [$"does not match the phone number's provider '{number.Provider}'"] }));
+        }
+        return (number.Id, null);
     }
 
     /// <summary>200 <c>{data}</c>, the same shape as POST's; 404 for an unknown id or another account's call.</summary>

@@ -309,10 +309,20 @@ public static class IvrDialect
     }
 
 
-    /// <summary>403 unless <paramref name="tenant"/> is the IVR tenant alias of the key's account and its API access is on.</summary>
+    /// <summary>The seed's example tenant; when no account has it as its alias, it names the key's own account.</summary>
+    public const string DefaultTenant = "Default";
+
+    /// <summary>
+    /// 403 unless <paramref name="tenant"/> is the IVR tenant alias of the key's account — or <see cref="DefaultTenant"/>
+    /// (any case) when no account has taken that alias — and its API access is on.
+    /// </summary>
     private static async Task<IResult?> CheckTenantAsync(IAccountStore accounts, string accountId, string tenant, CancellationToken ct)
     {
         var account = await accounts.FindAccountByAliasAsync(AccountAlias.IvrTenant, tenant.Trim(), ct);
+        if (account is null && string.Equals(tenant.Trim(), DefaultTenant, StringComparison.OrdinalIgnoreCase))
+        {
+            account = await accounts.GetAccountAsync(accountId, ct);
+        }
         if (account is null || account.Id != accountId)
         {
             return Error(StatusCodes.Status403Forbidden, "The AccessToken does not belong to this Tenant.", "Tenant");
