@@ -91,6 +91,19 @@ public sealed class AicallerDialectTests(HostFixture fixture) : IClassFixture<Ho
     private static async Task<int> CountCallsAsync(Tenant tenant, string to) =>
         (await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls?to={Uri.EscapeDataString(to)}"))!["data"]!.AsArray().Count;
 
+    private static async Task<int> CountAllCallsAsync(Tenant tenant) =>
+        (await tenant.Native.GetFromJsonAsync<JsonObject>("/v1/calls?limit=100"))!["data"]!.AsArray().Count;
+
+    /// <summary>A sandbox number of the tenant's, with a label (the vendor's own phoneNumberId can be set as one).</summary>
+    private static async Task<(string Id, string Number)> NewNumberAsync(Tenant tenant, string label)
+    {
+        var number = Numbers.Next("0300");
+        var created = await tenant.Native.PostAsJsonAsync("/v1/phone-numbers",
+            new JsonObject { ["number"] = number, ["label"] = label, ["provider"] = "sandbox", ["callsPerSecond"] = 50 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return ((string)(await created.JsonAsync())["id"]!, number);
+    }
+
     [Fact]
     public async Task Post_SeedExample_Returns200DataShape_AndCallRunsToCompleted()
     {
@@ -305,5 +318,229 @@ public sealed class AicallerDialectTests(HostFixture fixture) : IClassFixture<Ho
         var calls = await host.Services.GetRequiredService<Core.Storage.ICallStore>()
             .ListCallsAsync(new Core.Storage.CallQuery(tenant.AccountId, 100), CancellationToken.None);
         Assert.Equal(2, calls.Count);
+    }
+
+    [Fact]
+    public async Task Post_ApiAccessDisabled_Returns403Forbidden_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var id = (string)(await (await PostAsync(Host, tenant, SeedBody(tenant, Numbers.Next()))).JsonAsync())["data"]!["_id"]!;
+        var off = await tenant.Native.PatchAsJsonAsync("/v1/account", new JsonObject { ["apiAccessEnabled"] = false });
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+
+        var to = Numbers.Next();
+        await AssertErrorAsync(await PostAsync(Host, tenant, SeedBody(tenant, to)), HttpStatusCode.Forbidden, "forbidden");
+        await AssertErrorAsync(await SendAsync(Host, HttpMethod.Get, $"{Path}/{id}", tenant.Key), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+        Assert.Equal(1, await CountAllCallsAsync(tenant));
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1,2]")]
+    [InlineData("\"text\"")]
+    [InlineData("")]
+    public async Task Post_MalformedJson_Returns400InvalidJson_AndStoresNothing(string raw)
+    {
+        var tenant = await NewTenantAsync(Host);
+        using var client = Host.NewClient(null);
+        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new StringContent(raw, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("aicaller-api-key", tenant.Key);
+        await AssertErrorAsync(await client.SendAsync(request), HttpStatusCode.BadRequest, "invalid_json");
+        Assert.Equal(0, await CountAllCallsAsync(tenant));
+    }
+
+    [Theory]
+    [InlineData("pending")]
+    [InlineData("Queued")]
+    [InlineData("")]
+    public async Task Post_StatusOutsideTheEnum_Returns400Status_AndStoresNothing(string status)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["status"] = status;
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.BadRequest, "validation_failed", "status");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Theory]
+    [InlineData("2030-10-12T09:08:00.387+02:00")]
+    [InlineData("2030-10-12T09:08:00.387")]
+    [InlineData("2030-10-12 09:08:00Z")]
+    [InlineData("2030-10-12")]
+    [InlineData("tomorrow")]
+    public async Task Post_CallDelayedUntilNotUtcIso_Returns400_AndStoresNothing(string delayed)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["callDelayedUntil"] = delayed;
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.BadRequest, "validation_failed", "callDelayedUntil");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Theory]
+    [InlineData("phoneCall.exploded")]
+    [InlineData("call.ended")]
+    [InlineData("phoneCall.Completed")]
+    public async Task Post_UnknownSubscribedEvent_Returns400_AndStoresNothing(string subscribedEvent)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["phoneCallWebhooks"] = new JsonArray(new JsonObject
+        {
+            ["url"] = "https://hooks.abc.com/", ["subscribedEvent"] = subscribedEvent, ["secret"] = "NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12",
+        });
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.BadRequest, "validation_failed", "phoneCallWebhooks[0].subscribedEvent");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Get_IdThatDoesNotExist_Returns404()
+    {
+        var tenant = await NewTenantAsync(Host);
+        await AssertErrorAsync(await SendAsync(Host, HttpMethod.Get, $"{Path}/call_doesnotexist", tenant.Key), HttpStatusCode.NotFound, "not_found");
+        await AssertErrorAsync(await SendAsync(Host, HttpMethod.Get, $"{Path}/12345678901234567890", tenant.Key), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Post_PhoneNumberIdAsLabel_ResolvesToThatNumber()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var (_, number) = await NewNumberAsync(tenant, "363573667364666473667332"); // the seed's example phoneNumberId
+        var body = SeedBody(tenant, Numbers.Next());
+        body.Remove("fromPhoneNumber");
+        body["phoneNumberId"] = "363573667364666473667332";
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (await response.JsonAsync())["data"]!;
+        Assert.Equal("363573667364666473667332", (string?)data["phoneNumberId"]);
+        Assert.Equal(number, (string?)data["fromPhoneNumber"]);
+        var native = await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)data["_id"]!}");
+        Assert.Equal(number, (string?)native!["from"]);
+    }
+
+    [Fact]
+    public async Task Post_PhoneNumberIdAsOutdialId_ResolvesToThatNumber_OverFromPhoneNumber()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var (id, number) = await NewNumberAsync(tenant, "second line");
+        var body = SeedBody(tenant, Numbers.Next()); // fromPhoneNumber: the tenant's other number
+        body["phoneNumberId"] = id;
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var native = await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)(await response.JsonAsync())["data"]!["_id"]!}");
+        Assert.Equal(number, (string?)native!["from"]);
+    }
+
+    [Fact]
+    public async Task Post_UnknownPhoneNumberId_WithValidFromPhoneNumber_FallsBackToIt()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var body = SeedBody(tenant, Numbers.Next());
+        body["phoneNumberId"] = "363573667364666473667332"; // not an id or label of this account
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (await response.JsonAsync())["data"]!;
+        Assert.Equal(TenantNumber, (string?)data["fromPhoneNumber"]);
+        var native = await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)data["_id"]!}");
+        Assert.Equal(TenantNumber, (string?)native!["from"]);
+    }
+
+    [Fact]
+    public async Task Post_UnknownPhoneNumberId_WithoutFromPhoneNumber_Returns400NamingPhoneNumberId_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body.Remove("fromPhoneNumber");
+        body["phoneNumberId"] = "363573667364666473667332";
+        await AssertErrorAsync(await PostAsync(Host, tenant, body), HttpStatusCode.BadRequest, "validation_failed", "phoneNumberId");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Theory]
+    [InlineData("363573667364666473667332")] // an unknown phoneNumberId: the fallback fromPhoneNumber is not the account's either
+    [InlineData("")]
+    [InlineData(null)]
+    public async Task Post_FromPhoneNumberNotOfTheAccount_Returns400NamingFromPhoneNumber_AndStoresNothing(string? phoneNumberId)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["fromPhoneNumber"] = "+1234567890"; // the seed's example number, not one of this account's
+        if (phoneNumberId is not null)
+        {
+            body["phoneNumberId"] = phoneNumberId;
+        }
+        var response = await PostAsync(Host, tenant, body);
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "validation_failed", "fromPhoneNumber");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+    }
+
+    [Fact]
+    public async Task Post_TelephonyProviderSandbox_WithASandboxNumber_Works()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["telephonyProvider"] = "sandbox";
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (await response.JsonAsync())["data"]!;
+        Assert.Equal("sandbox", (string?)data["telephonyProvider"]);
+        Assert.Equal(TenantNumber, (string?)data["fromPhoneNumber"]);
+        await WaitForAicallerStatusAsync(Host, tenant, (string)data["_id"]!, "completed");
+
+        // Without any number field, the account's first number of that provider is used.
+        var bare = SeedBody(tenant, Numbers.Next());
+        bare.Remove("fromPhoneNumber");
+        bare["telephonyProvider"] = "sandbox";
+        var chosen = await PostAsync(Host, tenant, bare);
+        Assert.Equal(HttpStatusCode.OK, chosen.StatusCode);
+        Assert.Equal(TenantNumber, (string?)(await chosen.JsonAsync())["data"]!["fromPhoneNumber"]);
+    }
+
+    [Fact]
+    public async Task Post_TelephonyProviderNotTheNumbersProvider_Returns400Mismatch_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        // A number of another provider, written straight to the store: the native API accepts only configured providers,
+        // and only "sandbox" is configured here.
+        var now = DateTimeOffset.UtcNow;
+        var other = new Core.PhoneNumbers.PhoneNumber
+        {
+            Id = Core.Common.Ids.New("pn", now), AccountId = tenant.AccountId, Number = Numbers.Next("0400"), Label = "plivo line",
+            Provider = "plivo", CallsPerSecond = 1, CreatedAt = now, UpdatedAt = now,
+        };
+        Assert.Equal(Core.Storage.UpsertResult.Ok,
+            await Host.Services.GetRequiredService<Core.Storage.IAgentStore>().CreatePhoneNumberAsync(other, CancellationToken.None));
+
+        foreach (var (reference, useFrom) in new[] { (other.Id, false), ("plivo line", false), (other.Number, true) })
+        {
+            var to = Numbers.Next();
+            var body = SeedBody(tenant, to);
+            body.Remove("fromPhoneNumber");
+            body[useFrom ? "fromPhoneNumber" : "phoneNumberId"] = reference;
+            body["telephonyProvider"] = "sandbox";
+            var response = await PostAsync(Host, tenant, body);
+            await AssertErrorAsync(response, HttpStatusCode.BadRequest, "telephony_provider_mismatch", "telephonyProvider");
+            Assert.Equal(0, await CountCallsAsync(tenant, to));
+        }
+    }
+
+    [Fact]
+    public async Task Post_TelephonyProviderOfTheSeedExample_IsMismatchedOrUnconfigured_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to); // fromPhoneNumber: a sandbox number
+        body["telephonyProvider"] = "twilio";
+        var response = await PostAsync(Host, tenant, body);
+        var configured = Host.Services.GetRequiredService<Core.Telephony.TelephonyProviders>().Find("twilio") is not null;
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, configured ? "telephony_provider_mismatch" : "telephony_provider_not_configured", "telephonyProvider");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
     }
 }

@@ -77,6 +77,52 @@ public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<
         Assert.Equal("buildvoice_api", (string?)ended["consent"]!["source"]);
     }
 
+    /// <summary>The seed's example request body, byte for byte (its number is a real E.164 number, not a placeholder).</summary>
+    private const string SeedExampleJson = """
+        {
+        "phone_number": "+15551234567",
+        "agent_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+        "name": "Jane Smith",
+        "email": "jane@example.com",
+        "metadata": {
+        "source": "hubspot",
+        "deal_id": "deal_12345"
+        }
+        }
+        """;
+
+    [Fact]
+    public async Task Trigger_SeedExampleVerbatim_InAFreshTenant_Returns200DocumentedShape()
+    {
+        var (_, client) = await Host.NewTenantAsync();
+        var created = await client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Seed agent",
+            ["key"] = "a1b2c3d4-e5f6-7890-abcd-ef1234567890", // the seed's agent_id
+            ["prompt"] = "You are calling {name} ({email}).",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var agentId = (string)(await created.JsonAsync())["id"]!;
+
+        var response = await client.PostAsync(Path, new StringContent(SeedExampleJson, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal(["success", "call_id", "status"], body.Select(p => p.Key));
+        Assert.True((bool)body["success"]!);
+        Assert.Equal("initiated", (string?)body["status"]);
+        var callId = (string)body["call_id"]!;
+        Assert.False(string.IsNullOrEmpty(callId));
+
+        var ended = await Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended", client: client);
+        Assert.Equal("+15551234567", (string?)ended["to"]);
+        Assert.Equal(agentId, (string?)ended["agentId"]);
+        Assert.Equal("Jane Smith", (string?)ended["contact"]!["name"]);
+        Assert.Equal("jane@example.com", (string?)ended["contact"]!["email"]);
+        Assert.Equal("hubspot", (string?)ended["metadata"]!["source"]);
+        Assert.Equal("deal_12345", (string?)ended["metadata"]!["deal_id"]);
+        Assert.Equal(1, await CountCallsAsync(client, "+15551234567"));
+    }
+
     [Fact]
     public async Task Trigger_WithoutAgentId_UsesAccountDefaultAgent()
     {
@@ -155,13 +201,23 @@ public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<
     [InlineData("Bearer ")]
     public async Task Trigger_WithMissingOrWrongKey_Returns401InvalidApiKey(string? authorization)
     {
+        var (_, tenant) = await Host.NewTenantAsync();
         using var client = Host.NewClient(null);
-        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = JsonContent.Create(new JsonObject { ["phone_number"] = Numbers.Next() }) };
+        var to = Numbers.Next();
+        var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = JsonContent.Create(new JsonObject { ["phone_number"] = to }) };
         if (authorization is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
         }
         await AssertErrorAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized, "Invalid API key");
+        Assert.Equal(0, await CountCallsAsync(Host.Client, to));
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
+
+        // The tenant's own key in a non-Bearer scheme is refused too.
+        var raw = new HttpRequestMessage(HttpMethod.Post, Path) { Content = JsonContent.Create(new JsonObject { ["phone_number"] = to }) };
+        raw.Headers.TryAddWithoutValidation("Authorization", tenant.DefaultRequestHeaders.Authorization!.Parameter!);
+        await AssertErrorAsync(await client.SendAsync(raw), HttpStatusCode.Unauthorized, "Invalid API key");
+        Assert.Equal(0, await CountCallsAsync(tenant, to));
     }
 
     [Fact]
@@ -182,10 +238,12 @@ public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<
     [InlineData("{not json")]
     [InlineData("[1,2]")]
     [InlineData("")]
-    public async Task Trigger_WithMalformedJson_Returns400InvalidJsonBody(string raw)
+    public async Task Trigger_WithMalformedJson_Returns400InvalidJsonBody_AndStoresNothing(string raw)
     {
-        var response = await Host.Client.PostAsync(Path, new StringContent(raw, Encoding.UTF8, "application/json"));
+        var (_, client) = await Host.NewTenantAsync();
+        var response = await client.PostAsync(Path, new StringContent(raw, Encoding.UTF8, "application/json"));
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Invalid JSON body");
+        Assert.Empty((await client.GetFromJsonAsync<JsonObject>("/v1/calls?limit=100"))!["data"]!.AsArray());
     }
 
     [Fact]
@@ -227,9 +285,12 @@ public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<
             var ok = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });
             Assert.Equal(HttpStatusCode.BadRequest, ok.StatusCode);
         }
-        var limited = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });
+        // The 101st request is a valid call: refused, and not stored.
+        var to = Numbers.Next();
+        var limited = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = to });
         await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, "Rate limit exceeded");
         Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(0, await CountCallsAsync(host.Client, to));
 
         clock.Advance(TimeSpan.FromMinutes(1));
         var again = await TriggerAsync(host.Client, new JsonObject { ["phone_number"] = "not-a-number" });

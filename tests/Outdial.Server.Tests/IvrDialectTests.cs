@@ -51,6 +51,90 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
     private static Task<HttpResponseMessage> CallAsync(OutdialHost host, JsonObject body) =>
         host.NewClient(null).PostAsJsonAsync("/v2/call", body);
 
+    /// <summary>The seed's <c>/v2/call</c> example body, copied verbatim (its <c>{{...}}</c> placeholders are filled by <see cref="Fill"/>).</summary>
+    private const string SeedCallJson = """
+        {
+        "Project": "{{project_name}}",
+        "ConversationId": "{{conversation_Id}}",
+        "AccessToken": "{{token}}",
+        "ScenarioPath": "{{scenario_path}}",
+        "OrchestratorUrl": "{{orchestrator_url}}",
+        "Tenant": "Default",
+        "EndUser": {
+        "Name": "John Doe",
+        "Phone": "5xxxxxxxxx",
+        "Email": "johndoe@xxx.com"
+        },
+        "Locale": "{{locale}}",
+        "ScenarioInputParameters": [
+        {
+        "Name": "_DisplayNumber",
+        "Value": "200"
+        },
+        {
+        "Name": "_Destination",
+        "Value": "{{DestinationNumber}}"
+        },
+        {
+        "Name": "{{variable1}}",
+        "Value": "{{value1}}"
+        },
+        {
+        "Name": "{{variable2}}",
+        "Value": "{{value2}"
+        }
+        ],
+        "ResultDestination": "{{result_destination_address}}",
+        "SendResultImmediately": false
+        }
+        """;
+
+    /// <summary>The seed's <c>/v2/callresult</c> example body, copied verbatim: it carries no AccessToken.</summary>
+    private const string SeedCallResultJson = """
+        {
+        "UniqueIds": [
+        "{{Unique_Id}}"
+        ]
+        }
+        """;
+
+    /// <summary>Replaces each <c>{{name}}</c> placeholder (and the seed's unclosed <c>{{value2}</c>) with its value; fails on any left over.</summary>
+    private static string Fill(string template, IReadOnlyDictionary<string, string> values)
+    {
+        var text = template;
+        foreach (var (name, value) in values)
+        {
+            var filled = text.Replace("{{" + name + "}}", value, StringComparison.Ordinal);
+            filled = filled.Replace("{{" + name + "}", value, StringComparison.Ordinal);
+            Assert.NotEqual(text, filled);
+            text = filled;
+        }
+        Assert.DoesNotContain("{{", text, StringComparison.Ordinal);
+        return text;
+    }
+
+    private static string SeedCallText(Tenant tenant, string destination, string conversationId) => Fill(SeedCallJson, new Dictionary<string, string>
+    {
+        ["project_name"] = "collections",
+        ["conversation_Id"] = conversationId,
+        ["token"] = tenant.Token,
+        ["scenario_path"] = "default",
+        ["orchestrator_url"] = "https://orchestrator.example.com/api",
+        ["locale"] = "en-US",
+        ["DestinationNumber"] = destination,
+        ["variable1"] = "invoice",
+        ["value1"] = "INV-7",
+        ["variable2"] = "amount",
+        ["value2"] = "42",
+        ["result_destination_address"] = "https://93.184.215.14/results",
+    });
+
+    private static Task<HttpResponseMessage> PostRawAsync(OutdialHost host, string path, string json) =>
+        host.NewClient(null).PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+    private static Task<HttpResponseMessage> CallResultAsync(OutdialHost host, JsonObject body) =>
+        host.NewClient(null).PostAsJsonAsync("/v2/callresult", body);
+
     private static async Task<JsonObject> ResultsAsync(OutdialHost host, Tenant tenant, params string[] ids)
     {
         var response = await host.NewClient(null).PostAsJsonAsync("/v2/callresult", new JsonObject
@@ -75,12 +159,13 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
     private static async Task<int> CountCallsAsync(Tenant tenant) =>
         (await tenant.Client.GetFromJsonAsync<JsonObject>("/v1/calls?limit=100"))!["data"]!.AsArray().Count;
 
-    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string? field)
+    private static async Task<JsonObject> AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string? field)
     {
         Assert.Equal(status, response.StatusCode);
         var body = await response.JsonAsync();
         Assert.False(string.IsNullOrEmpty((string?)body["Error"]));
         Assert.Equal(field, (string?)body["Field"]);
+        return body;
     }
 
     [Fact]
@@ -109,6 +194,149 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
         Assert.Equal(id, (string?)row["UniqueId"]);
         Assert.Equal("conv-answered", (string?)row["CallRequestId"]);
         Assert.Equal("Answered", (string?)row["CallState"]);
+    }
+
+    [Fact]
+    public async Task SeedExampleVerbatim_WithTenantDefault_ReturnsUniqueId_AndCallRunsToItsOutcome()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var response = await PostRawAsync(Host, "/v2/call", SeedCallText(tenant, to, "conv-seed"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal(["UniqueId"], body.Select(p => p.Key));
+        var id = (string)body["UniqueId"]!;
+        Assert.False(string.IsNullOrEmpty(id));
+
+        var ended = await Host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", client: tenant.Client);
+        Assert.Equal("answered", (string?)ended["outcome"]);
+        Assert.Equal(to, (string?)ended["to"]);
+        Assert.Equal(tenant.LabelledNumber, (string?)ended["from"]);
+        Assert.Equal("John Doe", (string?)ended["contact"]!["name"]);
+        Assert.Equal("5xxxxxxxxx", (string?)ended["contact"]!["phone"]);
+        Assert.Equal("johndoe@xxx.com", (string?)ended["contact"]!["email"]);
+        Assert.Equal("INV-7", (string?)ended["variables"]!["invoice"]);
+        Assert.Equal("42", (string?)ended["variables"]!["amount"]);
+        var ivr = ended["metadata"]!["ivr"]!;
+        Assert.Equal("Default", (string?)ivr["tenant"]);
+        Assert.Equal("conv-seed", (string?)ivr["conversationId"]);
+        Assert.Equal("https://93.184.215.14/results", (string?)ivr["resultDestination"]);
+        Assert.False((bool)ivr["sendResultImmediately"]!);
+
+        // The same tenant name answers /v2/callresult for this account.
+        var results = await CallResultAsync(Host, new JsonObject
+        {
+            ["UniqueIds"] = new JsonArray(id), ["AccessToken"] = tenant.Token, ["Tenant"] = "Default",
+        });
+        Assert.Equal(HttpStatusCode.OK, results.StatusCode);
+        var row = Assert.Single((await results.JsonAsync())["CallResults"]!.AsArray())!;
+        Assert.Equal(["UniqueId", "CallRequestId", "CallState"], row.AsObject().Select(p => p.Key));
+        Assert.Equal(id, (string?)row["UniqueId"]);
+        Assert.Equal("conv-seed", (string?)row["CallRequestId"]);
+        Assert.Equal("Answered", (string?)row["CallState"]);
+    }
+
+    [Fact]
+    public async Task CallResultSeedExample_WithoutAccessToken_Returns400AccessToken_AndChangesNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(), "conv-noauth"));
+        var ended = await Host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", client: tenant.Client);
+
+        var response = await PostRawAsync(Host, "/v2/callresult", Fill(SeedCallResultJson, new Dictionary<string, string> { ["Unique_Id"] = id }));
+        var error = await AssertErrorAsync(response, HttpStatusCode.BadRequest, "AccessToken");
+        Assert.Equal(["Error", "Field"], error.Select(p => p.Key));
+        Assert.Equal(1, await CountCallsAsync(tenant));
+        var after = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
+        Assert.True(JsonNode.DeepEquals(ended, after));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("[]")]
+    [InlineData("\"call_x\"")]
+    [InlineData("[1]")]
+    [InlineData("[\"call_x\", null]")]
+    [InlineData("[{\"UniqueId\":\"call_x\"}]")]
+    [InlineData("too-many")]
+    public async Task CallResult_BadUniqueIds_Returns400UniqueIds_AndStoresNothing(string? uniqueIds)
+    {
+        var tenant = await NewTenantAsync(Host);
+        var body = new JsonObject { ["AccessToken"] = tenant.Token, ["Tenant"] = tenant.Name };
+        if (uniqueIds == "too-many")
+        {
+            body["UniqueIds"] = new JsonArray([.. Enumerable.Range(0, IvrDialect.MaxUniqueIds + 1).Select(i => (JsonNode)$"call_{i}")]);
+        }
+        else if (uniqueIds is not null)
+        {
+            body["UniqueIds"] = JsonNode.Parse(uniqueIds);
+        }
+        await AssertErrorAsync(await CallResultAsync(Host, body), HttpStatusCode.BadRequest, "UniqueIds");
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task CallResult_MalformedBody_Returns400()
+    {
+        var tenant = await NewTenantAsync(Host);
+        await AssertErrorAsync(await PostRawAsync(Host, "/v2/callresult", "{\"UniqueIds\":"), HttpStatusCode.BadRequest, null);
+        await AssertErrorAsync(await PostRawAsync(Host, "/v2/callresult", "[\"call_x\"]"), HttpStatusCode.BadRequest, null);
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task CallResult_OtherOrUnknownTenant_Returns403Tenant_AndRevealsNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var other = await NewTenantAsync(Host);
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(), "conv-403"));
+        foreach (var name in new[] { other.Name, "no-such-tenant-" + Guid.NewGuid().ToString("N") })
+        {
+            var response = await CallResultAsync(Host, new JsonObject { ["UniqueIds"] = new JsonArray(id), ["AccessToken"] = tenant.Token, ["Tenant"] = name });
+            var error = await AssertErrorAsync(response, HttpStatusCode.Forbidden, "Tenant");
+            Assert.DoesNotContain(id, error.ToJsonString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(1, await CountCallsAsync(tenant));
+        Assert.Equal(0, await CountCallsAsync(other));
+    }
+
+    [Fact]
+    public async Task ApiAccessDisabled_CallAndCallResult_Return403_AndStoreNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(), "conv-before"));
+        var off = await tenant.Client.PatchAsJsonAsync("/v1/account", new JsonObject { ["apiAccessEnabled"] = false });
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+
+        var call = await AssertErrorAsync(await CallAsync(Host, SeedExample(tenant, Numbers.Next(), "conv-after")), HttpStatusCode.Forbidden, null);
+        Assert.Equal("API access is disabled.", (string?)call["Error"]);
+        var seedTenant = await PostRawAsync(Host, "/v2/call", SeedCallText(tenant, Numbers.Next(), "conv-after-default"));
+        await AssertErrorAsync(seedTenant, HttpStatusCode.Forbidden, null);
+
+        var withTenant = await CallResultAsync(Host, new JsonObject { ["UniqueIds"] = new JsonArray(id), ["AccessToken"] = tenant.Token, ["Tenant"] = tenant.Name });
+        await AssertErrorAsync(withTenant, HttpStatusCode.Forbidden, null);
+        var withoutTenant = await AssertErrorAsync(
+            await CallResultAsync(Host, new JsonObject { ["UniqueIds"] = new JsonArray(id), ["AccessToken"] = tenant.Token }), HttpStatusCode.Forbidden, null);
+        Assert.Equal("API access is disabled.", (string?)withoutTenant["Error"]);
+
+        Assert.Equal(1, await CountCallsAsync(tenant)); // only the call placed before the switch
+    }
+
+    [Fact]
+    public async Task CallResult_OverTheRateLimit_Returns429InTheErrorShape()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Api:RateLimitPerMinute"] = "3" });
+        var tenant = await NewTenantAsync(host); // alias and phone number spend two of the key's three
+        var ok = await CallResultAsync(host, new JsonObject { ["UniqueIds"] = new JsonArray("call_x"), ["AccessToken"] = tenant.Token });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var limited = await CallResultAsync(host, new JsonObject { ["UniqueIds"] = new JsonArray("call_x"), ["AccessToken"] = tenant.Token });
+        var error = await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, null);
+        Assert.NotNull(limited.Headers.RetryAfter);
+        Assert.Null(error["CallResults"]);
+        var calls = await host.Services.GetRequiredService<Core.Storage.ICallStore>()
+            .ListCallsAsync(new Core.Storage.CallQuery(tenant.AccountId, 100), CancellationToken.None);
+        Assert.Empty(calls);
     }
 
     [Theory]

@@ -34,17 +34,18 @@ public sealed class TalkoverDialectTests(HostFixture fixture) : IClassFixture<Ho
     private static async Task<int> CountCallsAsync(HttpClient client, string campaignId) =>
         (await client.GetFromJsonAsync<JsonObject>($"/v1/calls?campaignId={campaignId}&limit=100"))!["data"]!.AsArray().Count;
 
-    private static async Task AssertEnvelopeAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    private static async Task<JsonObject> AssertEnvelopeAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
         Assert.Equal(status, response.StatusCode);
         var body = await response.JsonAsync();
         Assert.False((bool)body["success"]!);
         Assert.Equal(code, (string?)body["code"]);
         Assert.False(string.IsNullOrEmpty((string?)body["message"]));
+        return body;
     }
 
     [Fact]
-    public async Task SeedExample_Returns201WithDocumentedShape_AndCallRunsToItsOutcome()
+    public async Task DocumentedFields_Returns201WithDocumentedShape_AndCallRunsToItsOutcome()
     {
         var campaignId = await NewCampaignAsync(Host.Client);
         var to = Numbers.Next();
@@ -164,6 +165,10 @@ public sealed class TalkoverDialectTests(HostFixture fixture) : IClassFixture<Ho
         await AssertEnvelopeAsync(await PostAsync(anonymous, campaignId, body), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         using var wrong = Host.NewClient("od_live_wrongwrongwrongwrongwrongwrong00");
         await AssertEnvelopeAsync(await PostAsync(wrong, campaignId, body), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        using var basic = Host.NewClient(null);
+        basic.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", OutdialHost.BootstrapKey); // the key without "Bearer "
+        await AssertEnvelopeAsync(await PostAsync(basic, campaignId, body), HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        Assert.Equal(0, await CountCallsAsync(Host.Client, campaignId));
 
         // A separate tenant, so that switching its API access off leaves the shared host's account alone.
         var (accountId, other) = await Host.NewTenantAsync();
@@ -171,9 +176,8 @@ public sealed class TalkoverDialectTests(HostFixture fixture) : IClassFixture<Ho
         var store = Host.Services.GetRequiredService<IAccountStore>();
         var account = (await store.GetAccountAsync(accountId, CancellationToken.None))!;
         Assert.True(await store.UpdateAccountAsync(account with { ApiAccessEnabled = false }, CancellationToken.None));
-        var forbidden = await PostAsync(other, theirs, body);
-        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
-        Assert.Equal("API access is disabled", (string?)(await forbidden.JsonAsync())["message"]);
+        var forbidden = await AssertEnvelopeAsync(await PostAsync(other, theirs, body), HttpStatusCode.Forbidden, "FORBIDDEN");
+        Assert.Equal("API access is disabled", (string?)forbidden["message"]);
         Assert.Equal(0, await CountCallsAsync(other, theirs));
     }
 
@@ -195,15 +199,43 @@ public sealed class TalkoverDialectTests(HostFixture fixture) : IClassFixture<Ho
     }
 
     [Fact]
-    public async Task OverTheRateLimit_Returns429Envelope()
+    public async Task OverTheRateLimit_Returns429Envelope_AndStoresNothing()
     {
         await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Api:RateLimitPerMinute"] = "2" });
-        var campaignId = await NewCampaignAsync(host.Client); // the native API and the dialect share one budget per key
-        var first = await PostAsync(host.Client, campaignId, new JsonObject { ["to"] = Numbers.Next() });
+        var (accountId, client) = await host.NewTenantAsync(); // created in the store: no request spent
+        var campaignId = await NewCampaignAsync(client); // the native API and the dialect share one budget per key
+        var first = await PostAsync(client, campaignId, new JsonObject { ["to"] = Numbers.Next() });
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        var limited = await PostAsync(host.Client, campaignId, new JsonObject { ["to"] = Numbers.Next() });
+        var to = Numbers.Next();
+        var limited = await PostAsync(client, campaignId, new JsonObject { ["to"] = to });
         await AssertEnvelopeAsync(limited, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
         Assert.NotNull(limited.Headers.RetryAfter);
+        // The key's budget is spent, so the count is read from the store rather than through the native API.
+        var calls = await host.Services.GetRequiredService<ICallStore>()
+            .ListCallsAsync(new CallQuery(accountId, 100, CampaignId: campaignId), CancellationToken.None);
+        Assert.Single(calls);
+        Assert.DoesNotContain(calls, c => c.To == to);
+    }
+
+    [Fact]
+    public async Task NumberOnDnc_Returns422NumberOnDnc_AndStoresNothing()
+    {
+        var campaignId = await NewCampaignAsync(Host.Client);
+        var to = Numbers.Next("0000");
+        Assert.Equal(HttpStatusCode.Created, (await Host.Client.PostAsJsonAsync("/v1/dnc", new { number = to, reason = "asked" })).StatusCode);
+        var response = await PostAsync(Host.Client, campaignId, new JsonObject { ["to"] = to });
+        await AssertEnvelopeAsync(response, HttpStatusCode.UnprocessableEntity, "NUMBER_ON_DNC");
+        Assert.Equal(0, await CountCallsAsync(Host.Client, campaignId));
+    }
+
+    [Fact]
+    public async Task CanceledCampaign_Returns422CampaignFinished_AndStoresNothing()
+    {
+        var campaignId = await NewCampaignAsync(Host.Client);
+        Assert.True((await Host.Client.PostAsync($"/v1/campaigns/{campaignId}/cancel", null)).IsSuccessStatusCode);
+        var response = await PostAsync(Host.Client, campaignId, new JsonObject { ["to"] = Numbers.Next() });
+        await AssertEnvelopeAsync(response, HttpStatusCode.UnprocessableEntity, "CAMPAIGN_FINISHED");
+        Assert.Equal(0, await CountCallsAsync(Host.Client, campaignId));
     }
 
     [Fact]

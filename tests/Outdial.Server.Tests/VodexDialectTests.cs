@@ -71,7 +71,7 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
     }
 
     [Fact]
-    public async Task Basic_SeedExample_Returns200ShapeAndCallRunsToOutcome()
+    public async Task Basic_DocumentedFields_Returns200ShapeAndCallRunsToOutcome()
     {
         var t = await NewTenantAsync();
         var to = Numbers.Next();
@@ -188,6 +188,7 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
         }
         request.Headers.TryAddWithoutValidation("dburl", t.Dburl);
         await AssertErrorAsync(await client.SendAsync(request), HttpStatusCode.Unauthorized, "Invalid API key");
+        Assert.Equal(0, await CountCallsAsync(t));
     }
 
     [Fact]
@@ -252,6 +253,85 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
         request.Headers.TryAddWithoutValidation("Authorization", t.Key);
         request.Headers.TryAddWithoutValidation("dburl", t.Dburl);
         await AssertErrorAsync(await client.SendAsync(request), HttpStatusCode.BadRequest, "Invalid JSON body");
+        Assert.Equal(0, await CountCallsAsync(t));
+    }
+
+    [Fact]
+    public async Task ApiAccessDisabled_Returns403AndStoresNothing_NativeApiStillWorks()
+    {
+        var t = await NewTenantAsync();
+        var off = await t.Client.PatchAsJsonAsync("/v1/account", new JsonObject { ["apiAccessEnabled"] = false });
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        await AssertErrorAsync(await TriggerAsync(t, Body(t, Contact(Numbers.Next()))), HttpStatusCode.Forbidden, "API access is disabled");
+        Assert.Equal(0, await CountCallsAsync(t));
+    }
+
+    [Theory]
+    [InlineData("absent")]
+    [InlineData("[]")]
+    [InlineData("\"+15551234567\"")]
+    [InlineData("{\"phone\":\"+15551234567\"}")]
+    public async Task MissingOrEmptyCallList_Returns400AndStoresNothing(string callList)
+    {
+        var t = await NewTenantAsync();
+        var body = Body(t);
+        body.Remove("callList");
+        if (callList != "absent")
+        {
+            body["callList"] = JsonNode.Parse(callList);
+        }
+        await AssertErrorAsync(await TriggerAsync(t, body), HttpStatusCode.BadRequest, "callList is required");
+        Assert.Equal(0, await CountCallsAsync(t));
+    }
+
+    [Theory]
+    [InlineData("absent")]
+    [InlineData("\"\"")]
+    [InlineData("\"  \"")]
+    [InlineData("null")]
+    [InlineData("{\"id\":\"x\"}")]
+    public async Task MissingProjectId_Returns400AndStoresNothing(string projectId)
+    {
+        var t = await NewTenantAsync();
+        var body = Body(t, Contact(Numbers.Next()));
+        body.Remove("projectId");
+        if (projectId != "absent")
+        {
+            body["projectId"] = JsonNode.Parse(projectId);
+        }
+        await AssertErrorAsync(await TriggerAsync(t, body), HttpStatusCode.BadRequest, "projectId is required");
+        Assert.Equal(0, await CountCallsAsync(t));
+    }
+
+    [Theory]
+    [InlineData("42")]
+    [InlineData("true")]
+    [InlineData("\"\"")]
+    [InlineData("[\"Spring\"]")]
+    [InlineData("{\"name\":\"Spring\"}")]
+    public async Task CampaignNameNotANonEmptyString_Returns400AndStoresNothing(string campaignName)
+    {
+        var t = await NewTenantAsync();
+        var body = Body(t, Contact(Numbers.Next()));
+        body["campaignName"] = JsonNode.Parse(campaignName);
+        await AssertErrorAsync(await TriggerAsync(t, body), HttpStatusCode.BadRequest, "campaignName must be a non-empty string");
+        Assert.Equal(0, await CountCallsAsync(t));
+        Assert.Empty((await t.Client.GetFromJsonAsync<JsonObject>("/v1/campaigns"))!["data"]!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("\"Is the customer interested?\"")]
+    [InlineData("[\"Is the customer interested?\", 2]")]
+    [InlineData("[{\"question\":\"Interested?\"}]")]
+    [InlineData("{\"q\":\"Interested?\"}")]
+    [InlineData("true")]
+    public async Task InsightsNotAnArrayOfStrings_Returns400AndStoresNothing(string insights)
+    {
+        var t = await NewTenantAsync();
+        var body = Body(t, Contact(Numbers.Next()));
+        body["insights"] = JsonNode.Parse(insights);
+        await AssertErrorAsync(await TriggerAsync(t, body), HttpStatusCode.BadRequest, "insights must be an array of question strings");
+        Assert.Equal(0, await CountCallsAsync(t));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ namespace Outdial.Server.Dialects.Aicaller;
 /// (the call uses its caller ID's provider); <c>status</c> → validated, then ignored (the call's real status is answered).</para>
 /// <para>Errors (the seed documents none): <c>{error: {message, statusCode, code, errors?}}</c> — 401 <c>unauthorized</c>,
 /// 403 <c>forbidden</c> (API access off) / <c>team_mismatch</c>, 400 <c>validation_failed</c> (with per-field
-/// <c>errors</c>) / <c>telephony_provider_not_configured</c>, 404 <c>not_found</c>, 409 <c>duplicate_call</c>, 422 for
+/// <c>errors</c>) / <c>telephony_provider_not_configured</c> / <c>telephony_provider_mismatch</c>, 404 <c>not_found</c>, 409 <c>duplicate_call</c>, 422 for
 /// intake refusals (DNC, window, cap…, native code), 429 <c>rate_limited</c>.</para>
 /// </summary>
 public static class AicallerDialect
@@ -110,9 +110,10 @@ public static class AicallerDialect
     /// <summary>
     /// The caller ID: <c>phoneNumberId</c> names one of the account's phone numbers by its Outdial id or its label (the
     /// vendor's own ids can be set as labels); when it names none, <c>fromPhoneNumber</c> is used if given, else 400
-    /// <c>validation_error</c>. With <c>telephonyProvider</c> the number must be of that provider (400
+    /// <c>validation_failed</c> naming <c>phoneNumberId</c>; a <c>fromPhoneNumber</c> that is not the account's is 400
+    /// <c>validation_failed</c> naming <c>fromPhoneNumber</c>. With <c>telephonyProvider</c> the number must be of that provider (400
     /// <c>telephony_provider_mismatch</c>); with neither number field, the account's first number of that provider is
-    /// used. Returns null (no override) when intake should resolve <c>fromPhoneNumber</c> or the agent's default itself.
+    /// used. Returns null (no override) when neither number field is given, so that intake picks the agent's or account's default.
     /// </summary>
     private static async Task<(string? PhoneNumberId, IResult? Error)> ResolveCallerIdAsync(IAgentStore agents, string accountId, JsonObject body,
         string? provider, CancellationToken ct)
@@ -137,7 +138,15 @@ public static class AicallerDialect
             number = await agents.FindPhoneNumberAsync(accountId, from, ct);
             if (number is null)
             {
-                return (null, null); // intake answers "fromPhoneNumber is not a phone number of this account"
+                // Answered here rather than by intake: the command's From may hold the unresolved phoneNumberId (or an empty
+                // one, which intake would take as "none" and dial from the default number), and the error must name fromPhoneNumber.
+                var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+                if (!string.IsNullOrEmpty(reference))
+                {
+                    errors["phoneNumberId"] = [$"'{reference}' is not the id or label of a phone number of this account"];
+                }
+                errors["fromPhoneNumber"] = [$"fromPhoneNumber '{from}' is not a phone number of this account"];
+                return (null, Invalid(errors));
             }
         }
         if (provider is null)
