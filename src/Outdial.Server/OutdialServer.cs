@@ -14,6 +14,7 @@ using Outdial.Server.Dialects;
 using Outdial.Server.Compliance;
 using Outdial.Server.Infrastructure;
 using Outdial.Server.PhoneNumbers;
+using Outdial.Server.Providers.Twilio;
 using Outdial.Server.Webhooks;
 using Outdial.Storage;
 using Outdial.Storage.Sqlite;
@@ -32,7 +33,7 @@ public static partial class OutdialServer
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var services = builder.Services;
-        services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony();
+        services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
         services.AddOptions<ApiOptions>().BindConfiguration("Outdial:Api")
             .Validate(o => o.RateLimitPerMinute > 0, "Outdial:Api:RateLimitPerMinute must be positive")
             .Validate(o => o.MaxRequestBodyBytes >= 1024, "Outdial:Api:MaxRequestBodyBytes must be at least 1024")
@@ -59,7 +60,7 @@ public static partial class OutdialServer
         app.UseAuthorization();
 
         app.MapOpenApi();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health").AllowAnonymous();
+        app.MapGet("/health", (IServiceProvider sp) => TypedResults.Ok(Health(sp))).WithTags("Health").AllowAnonymous();
         app.MapAccount();
         app.MapCalls();
         app.MapAgents();
@@ -71,11 +72,34 @@ public static partial class OutdialServer
         app.MapDialects();
         app.MapDnc();
         app.MapConsents();
+        app.MapTwilioCallbacks();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)
         {
             app.MapBenchParse();
         }
         return app;
+    }
+
+    /// <summary>
+    /// <c>GET /health</c> (always 200 while the process serves): <c>{"status": "ok" | "degraded", "providers": {"sandbox":
+    /// {"status": "ok"}, "twilio": {"status": "ok" | "misconfigured", "error"?, "code"?, "at"?}}}</c>. A provider is
+    /// <c>misconfigured</c> after it refused a dial for a credentials, account or caller-ID problem (Twilio 401/403 or error
+    /// codes such as 20003), until a dial succeeds again; <c>at</c> is when (UTC).
+    /// </summary>
+    private static object Health(IServiceProvider sp)
+    {
+        var providers = new Dictionary<string, object>(StringComparer.Ordinal);
+        var degraded = false;
+        foreach (var provider in sp.GetServices<Core.Telephony.ITelephonyProvider>())
+        {
+            providers[provider.Name] = new { status = "ok" };
+        }
+        if (sp.GetService<Telephony.Twilio.TwilioHealth>()?.LastConfigurationError is { } problem)
+        {
+            degraded = true;
+            providers["twilio"] = new { status = "misconfigured", error = problem.Error, code = problem.Code, at = problem.At.UtcDateTime };
+        }
+        return new { status = degraded ? "degraded" : "ok", providers };
     }
 
     /// <summary>

@@ -230,4 +230,33 @@ public class CallProgressAdvanceTests
         }
         Assert.Equal([3, 4, 5, 6], versions);
     }
+
+    [Fact]
+    public void Advance_LateAmdVerdict_RefinesWhoAnswered_WithoutMovingTheAttempt()
+    {
+        var answered = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Answered, 5), Now)!;
+        Assert.Equal(AnsweredBy.Unknown, answered.AnsweredBy);
+
+        var refined = CallProgress.Advance(answered, Report(ProviderEventKind.Answered, 9) with { AnsweredBy = AnsweredBy.Machine }, Now.AddSeconds(4));
+        Assert.NotNull(refined);
+        Assert.Equal(AttemptStatus.InProgress, refined.Status);
+        Assert.Equal(AnsweredBy.Machine, refined.AnsweredBy);
+        Assert.Equal(Created.AddSeconds(5), refined.AnsweredAt);
+
+        // A known verdict is not overwritten, and an "unknown" one adds nothing.
+        Assert.Null(CallProgress.Advance(refined, Report(ProviderEventKind.Answered, 10) with { AnsweredBy = AnsweredBy.Human }, Now.AddSeconds(5)));
+        Assert.Null(CallProgress.Advance(answered, Report(ProviderEventKind.Answered, 10) with { AnsweredBy = AnsweredBy.Unknown }, Now.AddSeconds(5)));
+    }
+
+    [Fact]
+    public void Advance_RecordingUrlAfterCompletion_IsKept_AndNothingElseChanges()
+    {
+        var completed = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Completed, 40) with { Outcome = CallOutcome.Answered }, Now)!;
+        var recorded = CallProgress.Advance(completed, Report(ProviderEventKind.Initiated, 45) with { RecordingUrl = "https://example.test/RE1" }, Now.AddSeconds(1));
+        Assert.NotNull(recorded);
+        Assert.Equal("https://example.test/RE1", recorded.RecordingUrl);
+        Assert.Equal(AttemptStatus.Completed, recorded.Status);
+        Assert.Equal(CallOutcome.Answered, recorded.Outcome);
+        Assert.Null(CallProgress.Advance(recorded, Report(ProviderEventKind.Initiated, 46) with { RecordingUrl = "https://example.test/RE1" }, Now.AddSeconds(2)));
+    }
 }

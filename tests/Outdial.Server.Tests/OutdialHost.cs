@@ -121,12 +121,28 @@ public sealed class OutdialHost : IAsyncDisposable
     public static Task<JsonObject> WaitForStatusAsync(OutdialHost host, string id, string status, TimeSpan? timeout = null) =>
         host.WaitForCallAsync(id, c => (string?)c["status"] == status, timeout);
 
-    public async ValueTask DisposeAsync()
+    private bool _stopped;
+
+    /// <summary>Stops the server as a shutdown would, keeping its data directory for a restart (pass it as <c>Outdial:DataDirectory</c>).</summary>
+    public async Task StopKeepingDataAsync()
     {
+        if (_stopped)
+        {
+            return;
+        }
+        _stopped = true;
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped)
+        {
+            await StopKeepingDataAsync();
+        }
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Outdial.Core.Agents;
 
@@ -8,6 +10,35 @@ namespace Outdial.Core.Agents;
 /// </summary>
 public static class PromptTemplate
 {
+    /// <summary>
+    /// The values a call's templates (prompt, first message, voicemail message) are rendered with: the contact's scalar
+    /// fields (strings as is, numbers and booleans as JSON text, nulls and objects left out), then the agent's declared
+    /// defaults for names still missing, then the call's variables; a later source wins.
+    /// </summary>
+    public static Dictionary<string, string> Values(JsonObject? contact, IReadOnlyList<AgentVariable> declared, IReadOnlyDictionary<string, string>? variables)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, node) in contact ?? [])
+        {
+            if (node is JsonValue v && v.GetValueKind() is not JsonValueKind.Null)
+            {
+                values[name] = v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString();
+            }
+        }
+        foreach (var d in declared)
+        {
+            if (d.Default is not null && !values.ContainsKey(d.Name))
+            {
+                values[d.Name] = d.Default;
+            }
+        }
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+        {
+            values[name] = value;
+        }
+        return values;
+    }
+
     /// <summary>Substitutes <paramref name="values"/> into <paramref name="template"/>.</summary>
     public static string Render(string template, IReadOnlyDictionary<string, string> values)
     {

@@ -416,25 +416,7 @@ public sealed class CallIntake(
     /// <summary>Contact fields, then declared defaults, then the request's variables (later wins); reports missing required ones.</summary>
     private static Dictionary<string, string> MergeVariables(TriggerCommand cmd, Agent agent, Action<string, string> error)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, node) in cmd.Contact ?? [])
-        {
-            if (node is JsonValue v && v.GetValueKind() is not JsonValueKind.Null)
-            {
-                values[name] = v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString();
-            }
-        }
-        foreach (var declared in agent.Variables)
-        {
-            if (declared.Default is not null && !values.ContainsKey(declared.Name))
-            {
-                values[declared.Name] = declared.Default;
-            }
-        }
-        foreach (var (name, value) in cmd.Variables ?? new Dictionary<string, string>())
-        {
-            values[name] = value;
-        }
+        var values = PromptTemplate.Values(cmd.Contact, agent.Variables, cmd.Variables);
         foreach (var declared in agent.Variables)
         {
             if (declared.Required && !values.ContainsKey(declared.Name))

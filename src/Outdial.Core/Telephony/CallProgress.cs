@@ -69,7 +69,10 @@ public sealed partial class CallProgress(
         };
         var learnsId = attempt.ProviderCallId is null && !string.IsNullOrEmpty(report.ProviderCallId);
         var learnsRecording = report.RecordingUrl is { Length: > 0 } url && url != attempt.RecordingUrl;
-        if (target <= current && !learnsId && !learnsRecording)
+        // An asynchronous AMD verdict usually arrives after the answer was reported with "unknown": it refines who answered.
+        var learnsAnsweredBy = report is { Kind: ProviderEventKind.Answered, AnsweredBy: AnsweredBy.Human or AnsweredBy.Machine }
+            && attempt is { Status: AttemptStatus.InProgress, AnsweredBy: null or AnsweredBy.Unknown };
+        if (target <= current && !learnsId && !learnsRecording && !learnsAnsweredBy)
         {
             return null;
         }
@@ -83,7 +86,11 @@ public sealed partial class CallProgress(
         };
         if (target <= current)
         {
-            return next with { ProviderStatus = attempt.ProviderStatus };
+            return next with
+            {
+                ProviderStatus = attempt.ProviderStatus,
+                AnsweredBy = learnsAnsweredBy ? report.AnsweredBy : attempt.AnsweredBy,
+            };
         }
         next = next with { ProviderRaw = report.Raw ?? attempt.ProviderRaw };
         return report.Kind switch

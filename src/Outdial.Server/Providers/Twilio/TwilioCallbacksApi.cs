@@ -1,0 +1,183 @@
+using System.Globalization;
+using Outdial.Core.Agents;
+using Outdial.Core.Calls;
+using Outdial.Core.Storage;
+using Outdial.Core.Telephony;
+using Outdial.Telephony.Twilio;
+
+namespace Outdial.Server.Providers.Twilio;
+
+/// <summary>
+/// What Twilio requests from Outdial during a call, under <see cref="TwilioUrls"/>
+/// (<c>/providers/twilio/calls/{attemptId}/twiml|status|recording|amd</c>): form-encoded POSTs without an API key, each
+/// verified first by <see cref="TwilioRequestVerification"/> (404 when Twilio is not configured, 403 when the signature
+/// fails, and then nothing changes). Reports go through <see cref="IProviderEventSink"/>, the one state machine, which
+/// ignores duplicates and never moves a call backwards; raw values are mapped by <see cref="TwilioStatusMap"/> only.
+/// Sources: Twilio "Make outbound calls / StatusCallback parameters" (https://www.twilio.com/docs/voice/api/call-resource#statuscallback),
+/// "Recording status callback" (https://www.twilio.com/docs/voice/api/call-resource#recordingstatuscallback) and
+/// "Answering Machine Detection" (https://www.twilio.com/docs/voice/answering-machine-detection).
+/// </summary>
+public static partial class TwilioCallbacksApi
+{
+    /// <summary>Name of this provider on attempts and reports.</summary>
+    public const string Provider = "twilio";
+
+    /// <summary>Maps the four callbacks; anonymous, not rate limited per API key, left out of the OpenAPI document.</summary>
+    public static RouteGroupBuilder MapTwilioCallbacks(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(TwilioUrls.Prefix + "/{attemptId}")
+            .AllowAnonymous()
+            .DisableRateLimiting()
+            .ExcludeFromDescription()
+            .AddEndpointFilter<TwilioRequestVerification>();
+        group.MapPost("/twiml", TwimlAsync).WithName("TwilioTwiml");
+        group.MapPost("/status", StatusAsync).WithName("TwilioStatusCallback");
+        group.MapPost("/recording", RecordingAsync).WithName("TwilioRecordingCallback");
+        group.MapPost("/amd", AmdAsync).WithName("TwilioAmdCallback");
+        return group;
+    }
+
+    /// <summary>
+    /// 200 <c>text/xml</c>: what the call says when it connects. Until a conversation runtime exists this is a message
+    /// drop: the call's rendered first message in the agent's voice and language, then hang up. When the request's
+    /// <c>AnsweredBy</c> (synchronous AMD) says machine or fax: the agent's voicemail message rendered like the first
+    /// message (contact fields, agent defaults, call variables: <see cref="PromptTemplate.Values"/>), or just a hang-up
+    /// when it has none or a fax answered. An unknown attempt, or one whose call has ended or whose agent is gone, gets
+    /// <c>&lt;Response&gt;&lt;Hangup/&gt;&lt;/Response&gt;</c>.
+    /// Reads only; the status callbacks report progress.
+    /// </summary>
+    public static async Task<IResult> TwimlAsync(string attemptId, HttpContext http, ICallStore calls, IAgentStore agents, CancellationToken ct)
+    {
+        if (await TargetAsync(attemptId, calls, agents, ct) is not (_, var call, var agent) || call.Status.IsTerminal())
+        {
+            return Xml(Twiml.HangUp());
+        }
+        var answeredBy = TwilioStatusMap.AnsweredByOf(Value(http.Request.Form, "AnsweredBy"));
+        var twiml = answeredBy == AnsweredBy.Machine
+            ? VoicemailTwiml(agent, call, Value(http.Request.Form, "AnsweredBy")) ?? Twiml.HangUp()
+            : Twiml.MessageDrop(call.RenderedFirstMessage, agent.Voice, agent.Language);
+        return Xml(twiml);
+    }
+
+    /// <summary>
+    /// 204. A status callback (<c>CallSid</c>, <c>CallStatus</c>, <c>SequenceNumber</c>, <c>Timestamp</c> RFC 1123 —
+    /// the receipt time when absent or unreadable —, <c>AnsweredBy</c>, <c>SipResponseCode</c>, <c>CallDuration</c>
+    /// seconds) becomes one report: kind by <see cref="TwilioStatusMap.KindOf"/>, outcome on completion by
+    /// <see cref="TwilioStatusMap.OutcomeOf"/> (with the attempt's earlier AMD verdict when this callback carries none),
+    /// <c>Sequence</c> = <c>SequenceNumber</c>, provider status = <c>CallStatus</c> verbatim, and those raw values that
+    /// were present kept as <see cref="ProviderEvent.Raw"/>. A status Twilio does not document, or no <c>CallSid</c>, is
+    /// ignored (still 204: Twilio does not retry status callbacks, so an error would only fill its debugger).
+    /// </summary>
+    public static async Task<IResult> StatusAsync(string attemptId, HttpContext http, ICallStore calls, IProviderEventSink sink,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var form = http.Request.Form;
+        var status = Value(form, "CallStatus");
+        var callSid = Value(form, "CallSid");
+        if (TwilioStatusMap.KindOf(status) is not { } kind || string.IsNullOrEmpty(callSid))
+        {
+            return TypedResults.NoContent();
+        }
+        var answeredBy = Value(form, "AnsweredBy");
+        var sip = TwilioStatusMap.ParseInt(Value(form, "SipResponseCode"));
+        CallOutcome? outcome = null;
+        if (kind == ProviderEventKind.Completed)
+        {
+            // Asynchronous AMD posts its verdict to /amd, not necessarily again with the final status.
+            var known = string.IsNullOrEmpty(answeredBy) && await calls.GetAttemptAsync(attemptId, ct) is { AnsweredBy: AnsweredBy.Machine }
+                ? "machine_start"
+                : answeredBy;
+            outcome = TwilioStatusMap.OutcomeOf(status!, known, sip);
+        }
+        await sink.ApplyAsync(new ProviderEvent
+        {
+            Provider = Provider,
+            ProviderCallId = callSid,
+            AttemptId = attemptId,
+            Kind = kind,
+            Sequence = long.TryParse(Value(form, "SequenceNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : 0,
+            At = ParseTimestamp(Value(form, "Timestamp")) ?? clock.GetUtcNow(),
+            AnsweredBy = TwilioStatusMap.AnsweredByOf(answeredBy),
+            Outcome = outcome,
+            ProviderStatus = status,
+            SipCode = sip,
+            DurationSec = TwilioStatusMap.ParseInt(Value(form, "CallDuration")),
+            Raw = Raw(form, "CallSid", "CallStatus", "SequenceNumber", "Timestamp", "AnsweredBy", "SipResponseCode", "CallDuration"),
+        }, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// 204. A recording status callback with <c>RecordingStatus=completed</c> stores <c>RecordingUrl</c> on the attempt
+    /// (it may arrive after the call ended). The report's kind is <see cref="ProviderEventKind.Initiated"/>, the lowest,
+    /// so it can never advance the attempt or the call: <see cref="CallProgress.Advance"/> then only records the URL.
+    /// Other recording statuses (<c>in-progress</c>, <c>absent</c>, <c>failed</c>) are ignored.
+    /// </summary>
+    public static async Task<IResult> RecordingAsync(string attemptId, HttpContext http, IProviderEventSink sink, TimeProvider clock, CancellationToken ct)
+    {
+        var form = http.Request.Form;
+        var url = Value(form, "RecordingUrl");
+        if (Value(form, "RecordingStatus") != "completed" || string.IsNullOrEmpty(url))
+        {
+            return TypedResults.NoContent();
+        }
+        await sink.ApplyAsync(new ProviderEvent
+        {
+            Provider = Provider,
+            ProviderCallId = Value(form, "CallSid") ?? "",
+            AttemptId = attemptId,
+            Kind = ProviderEventKind.Initiated,
+            Sequence = 0,
+            At = clock.GetUtcNow(),
+            RecordingUrl = url,
+            Raw = Raw(form, "CallSid", "RecordingSid", "RecordingStatus", "RecordingUrl", "RecordingDuration"),
+        }, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The voicemail TwiML for <paramref name="agent"/> on <paramref name="call"/>, or null to hang up without a message (empty message, or a fax).</summary>
+    internal static string? VoicemailTwiml(Agent agent, Call call, string? answeredBy)
+    {
+        if (answeredBy == "fax" || string.IsNullOrWhiteSpace(agent.VoicemailMessage))
+        {
+            return null;
+        }
+        var text = PromptTemplate.Render(agent.VoicemailMessage, PromptTemplate.Values(call.Contact, agent.Variables, call.Variables));
+        return string.IsNullOrWhiteSpace(text) ? null : Twiml.MessageDrop(text, agent.Voice, agent.Language);
+    }
+
+    private static async Task<(Attempt Attempt, Call Call, Agent Agent)?> TargetAsync(string attemptId, ICallStore calls, IAgentStore agents, CancellationToken ct)
+    {
+        if (await calls.GetAttemptAsync(attemptId, ct) is not { } attempt
+            || await calls.GetCallByIdAsync(attempt.CallId, ct) is not { } call
+            || await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true) is not { } agent)
+        {
+            return null;
+        }
+        return (attempt, call, agent);
+    }
+
+    private static IResult Xml(string twiml) => TypedResults.Text(twiml, Twiml.ContentType);
+
+    private static string? Value(IFormCollection form, string name) =>
+        form.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
+
+    private static Dictionary<string, string>? Raw(IFormCollection form, params string[] names)
+    {
+        var raw = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (Value(form, name) is { } v)
+            {
+                raw[name] = v;
+            }
+        }
+        return raw.Count > 0 ? raw : null;
+    }
+
+    /// <summary>Twilio's <c>Timestamp</c>, RFC 1123 (e.g. <c>Mon, 16 Aug 2010 03:45:01 +0000</c>), as UTC; null when absent or unreadable.</summary>
+    internal static DateTimeOffset? ParseTimestamp(string? value) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            ? at
+            : null;
+}

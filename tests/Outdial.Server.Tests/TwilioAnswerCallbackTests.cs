@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Outdial.Core.Storage;
+using Outdial.Telephony.Twilio;
+using Xunit;
+using static Outdial.Server.Tests.TwilioCallbackTests;
+
+namespace Outdial.Server.Tests;
+
+/// <summary>
+/// What Outdial answers when a Twilio call connects (the TwiML callback) and when asynchronous AMD reports a machine
+/// (the AMD callback, which redirects the live call through Twilio's REST API — here a loopback stand-in that records
+/// the UpdateCall requests).
+/// </summary>
+public sealed class TwilioAnswerCallbackTests
+{
+    private static async Task<string> NewAgentAsync(OutdialHost host, string voicemail)
+    {
+        var response = await host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Twilio agent " + Guid.NewGuid().ToString("N")[..6],
+            ["firstMessage"] = "Hello {firstName} & welcome to <Outdial> — grüß dich 📞",
+            ["voice"] = "Polly.Joanna",
+            ["language"] = "en-GB",
+            ["voicemailMessage"] = voicemail,
+            ["answeringMachineDetection"] = "detect_message_end",
+        });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (string)(await response.JsonAsync())["id"]!;
+    }
+
+    private static async Task<string> TwimlAsync(OutdialHost host, string attemptId, params KeyValuePair<string, string>[] form)
+    {
+        using var response = await PostAsync(host, attemptId, "twiml", [new("CallSid", "CA66666666666666666666666666666666"), new("CallStatus", "in-progress"), .. form]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
+    public async Task Twiml_SaysTheRenderedFirstMessageInTheAgentsVoice_ThenHangsUp()
+    {
+        await using var host = await OutdialHost.StartAsync(Settings());
+        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}. Call us back & soon.");
+        var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+        var call = (await host.Services.GetRequiredService<ICallStore>().GetCallByIdAsync(callId, CancellationToken.None))!;
+        Assert.Equal("Hello Ada & welcome to <Outdial> — grüß dich 📞", call.RenderedFirstMessage);
+
+        var twiml = await TwimlAsync(host, attemptId);
+
+        Assert.Equal(Twiml.MessageDrop(call.RenderedFirstMessage, "Polly.Joanna", "en-GB"), twiml);
+        Assert.Contains("<Say voice=\"Polly.Joanna\" language=\"en-GB\">Hello Ada &amp; welcome to &lt;Outdial&gt; — grüß dich 📞</Say><Hangup/>", twiml, StringComparison.Ordinal);
+        // Reading TwiML reports nothing: the status callbacks do.
+        Assert.Equal("dialing", (string?)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!["status"]);
+    }
+
+    [Theory]
+    [InlineData("machine_end_beep")]
+    [InlineData("machine_start")]
+    public async Task Twiml_WhenSyncAmdSaysMachine_SaysTheRenderedVoicemailMessage(string answeredBy)
+    {
+        await using var host = await OutdialHost.StartAsync(Settings());
+        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}. Call us back & soon.");
+        var (_, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+
+        var twiml = await TwimlAsync(host, attemptId, new KeyValuePair<string, string>("AnsweredBy", answeredBy));
+
+        Assert.Equal(Twiml.MessageDrop("Sorry we missed you, Ada. Call us back & soon.", "Polly.Joanna", "en-GB"), twiml);
+    }
+
+    [Fact]
+    public async Task Twiml_MachineWithoutVoicemailMessage_OrFax_OrUnknownAttempt_JustHangsUp()
+    {
+        await using var host = await OutdialHost.StartAsync(Settings());
+        var silent = await NewAgentAsync(host, "");
+        var (_, silentAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = silent);
+        var talking = await NewAgentAsync(host, "Please call back.");
+        var (_, talkingAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = talking);
+
+        Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, silentAttempt, new KeyValuePair<string, string>("AnsweredBy", "machine_end_silence")));
+        Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, talkingAttempt, new KeyValuePair<string, string>("AnsweredBy", "fax")));
+        Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, "att_does_not_exist"));
+        Assert.Equal("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>", Twiml.HangUp());
+    }
+
+    [Fact]
+    public async Task AsyncAmdMachine_RefinesWhoAnswered_PlaysTheVoicemail_AndTheCallEndsAsVoicemail()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var host = await OutdialHost.StartAsync(Settings(
+            ("Outdial:Twilio:AccountSid", FakeTwilio.AccountSid),
+            ("Outdial:Twilio:BaseUrl", twilio.BaseUrl)));
+        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}.");
+        var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+        const string sid = "CA77777777777777777777777777777777";
+        await AssertNoContentAsync(PostAsync(host, attemptId, "status", Status(sid, "ringing", 1)));
+        // With async AMD Twilio reports the answer before the verdict is known.
+        await AssertNoContentAsync(PostAsync(host, attemptId, "status", Status(sid, "in-progress", 2)));
+
+        await AssertNoContentAsync(PostAsync(host, attemptId, "amd",
+            [new("CallSid", sid), new("AnsweredBy", "machine_end_beep"), new("MachineDetectionDuration", "4200")]));
+
+        var update = Assert.Single(twilio.Requests);
+        Assert.Equal($"/2010-04-01/Accounts/{FakeTwilio.AccountSid}/Calls/{sid}.json", update.Path);
+        Assert.Equal(Twiml.MessageDrop("Sorry we missed you, Ada.", "Polly.Joanna", "en-GB"), update.Form["Twiml"]);
+        var attempts = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]!.AsArray();
+        Assert.Equal("machine", (string?)attempts[0]!["answeredBy"]);
+
+        // The final status callback does not repeat the verdict; the outcome still comes out as voicemail.
+        await AssertNoContentAsync(PostAsync(host, attemptId, "status", Status(sid, "completed", 4, ("CallDuration", "21"))));
+        var call = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!;
+        Assert.Equal("ended", (string?)call["status"]);
+        Assert.Equal("voicemail", (string?)call["outcome"]);
+        Assert.Equal("machine", (string?)call["outcomeDetail"]!["answeredBy"]);
+    }
+
+    [Fact]
+    public async Task AsyncAmdHuman_ChangesNothingAtTwilio_AndMachineWithoutMessage_HangsUp()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var host = await OutdialHost.StartAsync(Settings(
+            ("Outdial:Twilio:AccountSid", FakeTwilio.AccountSid),
+            ("Outdial:Twilio:BaseUrl", twilio.BaseUrl)));
+        var silent = await NewAgentAsync(host, "");
+        var (humanCall, humanAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = silent);
+        var (_, machineAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = silent);
+        await AssertNoContentAsync(PostAsync(host, humanAttempt, "status", Status("CA88888888888888888888888888888881", "in-progress", 2)));
+        await AssertNoContentAsync(PostAsync(host, machineAttempt, "status", Status("CA88888888888888888888888888888882", "in-progress", 2)));
+
+        await AssertNoContentAsync(PostAsync(host, humanAttempt, "amd", [new("CallSid", "CA88888888888888888888888888888881"), new("AnsweredBy", "human")]));
+        Assert.Empty(twilio.Requests);
+        var attempts = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{humanCall}/attempts"))!["data"]!.AsArray();
+        Assert.Equal("human", (string?)attempts[0]!["answeredBy"]);
+
+        await AssertNoContentAsync(PostAsync(host, machineAttempt, "amd", [new("CallSid", "CA88888888888888888888888888888882"), new("AnsweredBy", "machine_start")]));
+        var hangUp = Assert.Single(twilio.Requests);
+        Assert.Equal("completed", hangUp.Form["Status"]);
+        Assert.False(hangUp.Form.ContainsKey("Twiml"));
+    }
+
+    [Fact]
+    public async Task AsyncAmdMachine_WhenTheCallEndedMeanwhile_IsStill204_AndKeepsTheVerdict()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        twilio.Status = 404;
+        await using var host = await OutdialHost.StartAsync(Settings(
+            ("Outdial:Twilio:AccountSid", FakeTwilio.AccountSid),
+            ("Outdial:Twilio:BaseUrl", twilio.BaseUrl)));
+        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}.");
+        var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+        const string sid = "CA99999999999999999999999999999999";
+        await AssertNoContentAsync(PostAsync(host, attemptId, "status", Status(sid, "in-progress", 2)));
+
+        await AssertNoContentAsync(PostAsync(host, attemptId, "amd", [new("CallSid", sid), new("AnsweredBy", "machine_end_other")]));
+
+        Assert.Single(twilio.Requests);
+        var attempts = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]!.AsArray();
+        Assert.Equal("machine", (string?)attempts[0]!["answeredBy"]);
+    }
+
+    private static async Task AssertNoContentAsync(Task<HttpResponseMessage> sent)
+    {
+        using var response = await sent;
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>One request the stand-in received: path and form fields (last value per name).</summary>
+    private sealed record TwilioRequest(string Path, IReadOnlyDictionary<string, string> Form);
+
+    /// <summary>A loopback stand-in for Twilio's UpdateCall (POST .../Calls/{Sid}.json): records the form, answers the call resource.</summary>
+    private sealed class FakeTwilio : IAsyncDisposable
+    {
+        public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
+        private readonly WebApplication _app;
+
+        private FakeTwilio(WebApplication app)
+        {
+            _app = app;
+            BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        }
+
+        public string BaseUrl { get; }
+
+        public ConcurrentQueue<TwilioRequest> Requests { get; } = new();
+
+        /// <summary>HTTP status of the answers; anything but 200 answers Twilio's error JSON (code 20404 for 404).</summary>
+        public int Status { get; set; } = 200;
+
+        public static async Task<FakeTwilio> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            FakeTwilio? fake = null;
+            app.Run(async context =>
+            {
+                var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync() : FormCollection.Empty;
+                fake!.Requests.Enqueue(new TwilioRequest(context.Request.Path.Value ?? "", form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal)));
+                var sid = Path.GetFileNameWithoutExtension(context.Request.Path.Value ?? "");
+                if (fake.Status != 200)
+                {
+                    context.Response.StatusCode = fake.Status;
+                    await context.Response.WriteAsJsonAsync(new JsonObject
+                    {
+                        ["code"] = fake.Status == 404 ? 20404 : 21220,
+                        ["message"] = "The requested resource was not found",
+                        ["status"] = fake.Status,
+                    });
+                    return;
+                }
+                await context.Response.WriteAsJsonAsync(new JsonObject { ["sid"] = sid, ["account_sid"] = AccountSid, ["status"] = "in-progress" });
+            });
+            await app.StartAsync();
+            fake = new FakeTwilio(app);
+            return fake;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}

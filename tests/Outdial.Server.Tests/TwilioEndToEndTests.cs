@@ -1,0 +1,523 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using Outdial.Telephony.Twilio;
+using Outdial.Tests.Shared;
+using Xunit;
+
+namespace Outdial.Server.Tests;
+
+/// <summary>
+/// Calls through the Twilio provider, end to end over real HTTP: Outdial dials "Twilio" (<see cref="TwilioFront"/> in
+/// front of the Prism mock of Twilio's official spec, which validates every request), Twilio fetches the TwiML, and signed
+/// status callbacks — as Twilio would send them to the public base URL — drive the call to its outcome.
+/// </summary>
+[Collection(TwilioMock.Collection)]
+public sealed class TwilioEndToEndTests(TwilioMock mock)
+{
+    private const string PublicBase = "https://outdial.example.test";
+    private const string TwilioNumber = "+15005550006";
+
+    private sealed record Rig(OutdialHost Host, TwilioFront Front, string PhoneNumberId) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Front.DisposeAsync();
+        }
+    }
+
+    private static Dictionary<string, string> Settings(TwilioFront front, string? dataDir = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Outdial:Twilio:AccountSid"] = TwilioMock.AccountSid,
+            ["Outdial:Twilio:AuthToken"] = TwilioMock.AuthToken,
+            ["Outdial:Twilio:BaseUrl"] = front.BaseUrl,
+            ["Outdial:Twilio:CallsPerSecond"] = "50",
+            ["Outdial:PublicBaseUrl"] = PublicBase,
+        };
+        if (dataDir is not null)
+        {
+            settings["Outdial:DataDirectory"] = dataDir;
+        }
+        return settings;
+    }
+
+    private async Task<Rig> StartAsync()
+    {
+        var front = await TwilioFront.StartAsync(mock.Url);
+        var host = await OutdialHost.StartAsync(Settings(front));
+        var created = await host.Client.PostAsJsonAsync("/v1/phone-numbers", new JsonObject
+        {
+            ["number"] = TwilioNumber,
+            ["label"] = "twilio-main",
+            ["provider"] = "twilio",
+            ["callsPerSecond"] = 50,
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return new Rig(host, front, (string)(await created.JsonAsync())["id"]!);
+    }
+
+    /// <summary>Waits until the call's latest attempt has Twilio's SID; returns (attempt id, SID).</summary>
+    private static async Task<(string AttemptId, string Sid)> WaitForDialAsync(OutdialHost host, string callId, HttpClient? client = null,
+        TwilioFront? front = null)
+    {
+        client ??= host.Client;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var attempts = (await client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]!.AsArray();
+            if (attempts.LastOrDefault() is JsonObject a && (string?)a["providerCallId"] is { } sid)
+            {
+                Assert.Equal("twilio", (string?)a["provider"]);
+                return ((string)a["id"]!, sid);
+            }
+            await Task.Delay(25);
+        }
+        var call = await client.GetStringAsync($"/v1/calls/{callId}");
+        var tried = await client.GetStringAsync($"/v1/calls/{callId}/attempts");
+        var seen = front is null ? "" : string.Join("\n", front.Requests.Select(r => $"{r.Method} {r.Path} -> {r.MockStatus} {string.Join('&', r.Form.Select(kv => kv.Key + "=" + kv.Value))}"));
+        throw new TimeoutException($"call {callId} was never dialed through Twilio: {call} attempts: {tried} twilio saw: {seen}");
+    }
+
+    private static async Task<HttpResponseMessage> PostSignedAsync(OutdialHost host, string path, List<KeyValuePair<string, string>> form,
+        string? signUrl = null, bool sign = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, path)) { Content = new FormUrlEncodedContent(form) };
+        if (sign)
+        {
+            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(TwilioMock.AuthToken, signUrl ?? PublicBase + path, form));
+        }
+        using var client = host.NewClient(null);
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>A status callback as Twilio posts it (Twilio docs, "Status callbacks": the parameters of every request plus the call-progress ones).</summary>
+    private static List<KeyValuePair<string, string>> Callback(string sid, string status, int sequence, params (string, string)[] extra)
+    {
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("AccountSid", TwilioMock.AccountSid),
+            new("ApiVersion", "2010-04-01"),
+            new("CallSid", sid),
+            new("CallStatus", status),
+            new("CallbackSource", "call-progress-events"),
+            new("Direction", "outbound-api"),
+            new("From", TwilioNumber),
+            new("SequenceNumber", sequence.ToString(CultureInfo.InvariantCulture)),
+            new("Timestamp", TwilioFront.Rfc2822(DateTimeOffset.UtcNow)),
+            new("To", "+15551230000"),
+        };
+        form.AddRange(extra.Select(e => new KeyValuePair<string, string>(e.Item1, e.Item2)));
+        return form;
+    }
+
+    private static async Task DriveAsync(OutdialHost host, string attemptId, string sid, string finalStatus, params (string, string)[] final)
+    {
+        var path = $"{TwilioUrls.Prefix}/{attemptId}/status";
+        var sequence = 0;
+        foreach (var status in finalStatus is "completed" ? new[] { "initiated", "ringing", "in-progress" } : ["initiated", "ringing"])
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await PostSignedAsync(host, path, Callback(sid, status, sequence++))).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.NoContent, (await PostSignedAsync(host, path, Callback(sid, finalStatus, sequence, final))).StatusCode);
+    }
+
+    [Fact]
+    public async Task NativeCall_GoesOutThroughTwilio_TwimlSpeaksTheFirstMessage_SignedCallbacksEndItAnswered()
+    {
+        await using var rig = await StartAsync();
+        var agent = await rig.Host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Twilio drop " + Guid.NewGuid().ToString("N")[..6],
+            ["firstMessage"] = "Hello {name}, this is a reminder for Tuesday.",
+            ["voice"] = "Polly.Joanna",
+            ["language"] = "en-US",
+            ["phoneNumberId"] = rig.PhoneNumberId,
+        });
+        Assert.Equal(HttpStatusCode.Created, agent.StatusCode);
+        var agentId = (string)(await agent.JsonAsync())["id"]!;
+        var to = Numbers.Next("0000");
+        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = to,
+            ["agentId"] = agentId,
+            ["variables"] = new JsonObject { ["name"] = "Ada & Bob" },
+            ["record"] = true,
+            ["ringTimeoutSec"] = 25,
+            ["maxDurationSec"] = 600,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var callId = (string)(await created.JsonAsync())["id"]!;
+
+        var (attemptId, sid) = await WaitForDialAsync(rig.Host, callId);
+        var (createdSid, dial) = Assert.Single(rig.Front.Created);
+        Assert.Equal(sid, createdSid);
+        Assert.Equal(201, dial.MockStatus); // the spec-validating mock accepted the request
+        Assert.Equal(to, dial["To"]);
+        Assert.Equal(TwilioNumber, dial["From"]);
+        Assert.Equal(TwilioUrls.Twiml(PublicBase, attemptId), dial["Url"]);
+        Assert.Equal(TwilioUrls.Status(PublicBase, attemptId), dial["StatusCallback"]);
+        Assert.Equal(["initiated", "ringing", "answered", "completed"], dial.Form.Where(kv => kv.Key == "StatusCallbackEvent").Select(kv => kv.Value));
+        Assert.Equal("25", dial["Timeout"]);
+        Assert.Equal("600", dial["TimeLimit"]);
+        Assert.Equal("true", dial["Record"]);
+        Assert.Equal(TwilioUrls.Recording(PublicBase, attemptId), dial["RecordingStatusCallback"]);
+        Assert.Null(dial["MachineDetection"]);
+        Assert.StartsWith("Basic ", dial.Authorization, StringComparison.Ordinal);
+
+        // Twilio fetches the TwiML once the callee answers.
+        var twimlPath = $"{TwilioUrls.Prefix}/{attemptId}/twiml";
+        var twiml = await PostSignedAsync(rig.Host, twimlPath, Callback(sid, "in-progress", 0));
+        Assert.Equal(HttpStatusCode.OK, twiml.StatusCode);
+        var xml = XDocument.Parse(await twiml.Content.ReadAsStringAsync());
+        var say = xml.Root!.Element("Say")!;
+        Assert.Equal("Hello Ada & Bob, this is a reminder for Tuesday.", say.Value);
+        Assert.Equal("Polly.Joanna", (string?)say.Attribute("voice"));
+        Assert.Equal("en-US", (string?)say.Attribute("language"));
+        Assert.NotNull(xml.Root.Element("Hangup"));
+
+        await DriveAsync(rig.Host, attemptId, sid, "completed", ("CallDuration", "42"));
+        var recording = await PostSignedAsync(rig.Host, $"{TwilioUrls.Prefix}/{attemptId}/recording",
+        [
+            new("AccountSid", TwilioMock.AccountSid), new("CallSid", sid), new("RecordingSid", "RE" + new string('1', 32)),
+            new("RecordingStatus", "completed"), new("RecordingUrl", $"https://api.twilio.com/2010-04-01/Accounts/{TwilioMock.AccountSid}/Recordings/RE{new string('1', 32)}"),
+            new("RecordingDuration", "41"), new("RecordingChannels", "1"), new("RecordingSource", "RecordVerb"),
+        ]);
+        Assert.True(recording.IsSuccessStatusCode, $"recording callback: {(int)recording.StatusCode}");
+
+        var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal("answered", (string?)ended["outcome"]);
+        Assert.Equal("twilio", (string?)ended["outcomeDetail"]!["provider"]);
+        Assert.Equal("completed", (string?)ended["outcomeDetail"]!["providerStatus"]);
+        Assert.Equal(42, (int?)ended["outcomeDetail"]!["durationSec"]);
+        var attempt = (await rig.Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]![0]!;
+        Assert.EndsWith($"/Recordings/RE{new string('1', 32)}", (string?)attempt["recordingUrl"], StringComparison.Ordinal);
+        Assert.Equal("42", (string?)attempt["providerRaw"]!["CallDuration"]);
+    }
+
+    [Theory]
+    [InlineData("completed", "machine_end_beep", null, "voicemail")]
+    [InlineData("busy", null, null, "busy")]
+    [InlineData("no-answer", null, null, "no_answer")]
+    [InlineData("failed", null, "404", "invalid_number")]
+    [InlineData("failed", null, "603", "rejected")]
+    [InlineData("failed", null, "480", "unreachable")]
+    [InlineData("failed", null, "503", "error")]
+    public async Task SignedCallbacks_DriveATwilioCall_ToEachOutcome(string status, string? answeredBy, string? sip, string outcome)
+    {
+        await using var rig = await StartAsync();
+        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        var callId = (string)(await created.JsonAsync())["id"]!;
+        var (attemptId, sid) = await WaitForDialAsync(rig.Host, callId);
+        var final = new List<(string, string)>();
+        if (answeredBy is not null)
+        {
+            final.Add(("AnsweredBy", answeredBy));
+            final.Add(("CallDuration", "17"));
+        }
+        if (sip is not null)
+        {
+            final.Add(("SipResponseCode", sip));
+        }
+        await DriveAsync(rig.Host, attemptId, sid, status, [.. final]);
+        var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal(outcome, (string?)ended["outcome"]);
+        Assert.Equal(status, (string?)ended["outcomeDetail"]!["providerStatus"]);
+        if (sip is not null)
+        {
+            Assert.Equal(int.Parse(sip, CultureInfo.InvariantCulture), (int?)ended["outcomeDetail"]!["sipCode"]);
+        }
+    }
+
+    [Fact]
+    public async Task ForgedOrUnsignedCallbacks_Get403_AndChangeNothing()
+    {
+        await using var rig = await StartAsync();
+        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        var callId = (string)(await created.JsonAsync())["id"]!;
+        var (attemptId, sid) = await WaitForDialAsync(rig.Host, callId, front: rig.Front);
+        var path = $"{TwilioUrls.Prefix}/{attemptId}/status";
+        var completed = Callback(sid, "completed", 5, ("CallDuration", "9"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostSignedAsync(rig.Host, path, completed, sign: false)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostSignedAsync(rig.Host, path, completed, signUrl: "https://evil.example.test" + path)).StatusCode);
+        var tampered = new HttpRequestMessage(HttpMethod.Post, new Uri(rig.Host.BaseAddress, path))
+        {
+            Content = new FormUrlEncodedContent(completed.Select(kv => kv.Key == "CallStatus" ? new KeyValuePair<string, string>(kv.Key, "busy") : kv)),
+        };
+        tampered.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(TwilioMock.AuthToken, PublicBase + path, completed));
+        using (var client = rig.Host.NewClient(null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(tampered)).StatusCode);
+        }
+
+        var call = (await rig.Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!;
+        Assert.Equal("dialing", (string?)call["status"]);
+        Assert.Null(call["outcome"]);
+    }
+
+    [Fact]
+    public async Task CallbackLostDuringARestart_IsRecoveredByTheReconciler()
+    {
+        var front = await TwilioFront.StartAsync(mock.Url);
+        await using var _ = front;
+        var host = await OutdialHost.StartAsync(Settings(front));
+        var dataDir = host.DataDirectory;
+        var created = await host.Client.PostAsJsonAsync("/v1/phone-numbers", new JsonObject { ["number"] = TwilioNumber, ["provider"] = "twilio" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var call = await host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        var callId = (string)(await call.JsonAsync())["id"]!;
+        var (attemptId, sid) = await WaitForDialAsync(host, callId);
+        var path = $"{TwilioUrls.Prefix}/{attemptId}/status";
+        Assert.Equal(HttpStatusCode.NoContent, (await PostSignedAsync(host, path, Callback(sid, "ringing", 1))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await PostSignedAsync(host, path, Callback(sid, "in-progress", 2))).StatusCode);
+        await host.WaitForCallAsync(callId, c => (string?)c["status"] == "in_progress");
+
+        // Outdial goes down; meanwhile the call ends and Twilio's completed callback (retried for ~15 s) is lost.
+        await host.StopKeepingDataAsync();
+        var end = DateTimeOffset.UtcNow;
+        front.SetState(sid, ("status", "completed"), ("answered_by", "human"), ("duration", "31"),
+            ("start_time", TwilioFront.Rfc2822(end.AddSeconds(-31))), ("end_time", TwilioFront.Rfc2822(end)));
+
+        // On start, the reconciler looks up every attempt left open by the earlier process.
+        await using var restarted = await OutdialHost.StartAsync(Settings(front, dataDir));
+        var ended = await restarted.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal("answered", (string?)ended["outcome"]);
+        Assert.Equal(31, (int?)ended["outcomeDetail"]!["durationSec"]);
+        var fetch = front.Requests.Last(r => r.Method == "GET" && r.Path.EndsWith($"/Calls/{sid}.json", StringComparison.Ordinal));
+        Assert.Equal(200, fetch.MockStatus); // the lookup is a request the official spec accepts
+    }
+
+    [Fact]
+    public async Task CancelingADialingCall_HangsItUpThroughTwilio()
+    {
+        await using var rig = await StartAsync();
+        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        var callId = (string)(await created.JsonAsync())["id"]!;
+        var (_, sid) = await WaitForDialAsync(rig.Host, callId);
+        var cancel = await rig.Host.Client.PostAsync($"/v1/calls/{callId}/cancel", null);
+        Assert.True(cancel.IsSuccessStatusCode, $"cancel: {(int)cancel.StatusCode}");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        TwilioRequest? hangUp = null;
+        while (hangUp is null && DateTime.UtcNow < deadline)
+        {
+            hangUp = rig.Front.Requests.FirstOrDefault(r => r.Method == "POST" && r.Path.EndsWith($"/Calls/{sid}.json", StringComparison.Ordinal));
+            await Task.Delay(25);
+        }
+        Assert.NotNull(hangUp);
+        Assert.Contains(hangUp["Status"], new[] { "canceled", "completed" });
+        Assert.Equal(200, hangUp.MockStatus);
+    }
+
+    /// <summary>Sends one dialect's request naming the Twilio number (or an agent that uses it); returns the new call's id.</summary>
+    private static async Task<string> TriggerThroughDialectAsync(Rig rig, string dialect, string to)
+    {
+        var native = rig.Host.Client;
+        var key = OutdialHost.BootstrapKey;
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var agent = await native.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Twilio " + dialect + " " + suffix,
+            ["key"] = "tw-" + suffix,
+            ["firstMessage"] = "Hi {firstName}",
+            ["variables"] = new JsonArray(new JsonObject { ["name"] = "firstName", ["required"] = false, ["default"] = "there" }),
+            ["phoneNumberId"] = rig.PhoneNumberId,
+        });
+        Assert.Equal(HttpStatusCode.Created, agent.StatusCode);
+        var agentId = (string)(await agent.JsonAsync())["id"]!;
+        var aliases = await native.PatchAsJsonAsync("/v1/account", new JsonObject
+        {
+            ["aliases"] = new JsonObject { ["dburl"] = "db-" + suffix, ["teamId"] = "team-" + suffix, ["tenant"] = "tenant-" + suffix },
+        });
+        Assert.Equal(HttpStatusCode.OK, aliases.StatusCode);
+        using var anonymous = rig.Host.NewClient(null);
+        switch (dialect)
+        {
+            case "vodex":
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/trigger-call")
+                {
+                    Content = JsonContent.Create(new JsonObject
+                    {
+                        ["callList"] = new JsonArray(new JsonObject { ["firstName"] = "Ada", ["lastName"] = "L", ["phone"] = to }),
+                        ["projectId"] = "tw-" + suffix,
+                        ["consentForCalls"] = true,
+                    }),
+                };
+                request.Headers.TryAddWithoutValidation("Authorization", key);
+                request.Headers.TryAddWithoutValidation("dburl", "db-" + suffix);
+                var response = await anonymous.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (string)(await response.JsonAsync())["data"]!["callIds"]![0]!;
+            }
+            case "talkover":
+            {
+                var campaign = await native.PostAsJsonAsync("/v1/campaigns", new JsonObject
+                {
+                    ["name"] = "tw-" + suffix,
+                    ["agentId"] = agentId,
+                    ["callerIds"] = new JsonArray(rig.PhoneNumberId),
+                    ["retry"] = new JsonObject { ["maxAttempts"] = 1 },
+                });
+                Assert.Equal(HttpStatusCode.Created, campaign.StatusCode);
+                var campaignId = (string)(await campaign.JsonAsync())["id"]!;
+                Assert.True((await native.PostAsync($"/v1/campaigns/{campaignId}/activate", null)).IsSuccessStatusCode);
+                var response = await native.PostAsJsonAsync($"/api/v1/campaigns/{campaignId}/call", new JsonObject
+                {
+                    ["to"] = to,
+                    ["payload"] = new JsonObject { ["firstName"] = "Ada" },
+                });
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                return (string)(await response.JsonAsync())["campaign_call"]!["id"]!;
+            }
+            case "ivr":
+            {
+                var response = await anonymous.PostAsJsonAsync("/v2/call", new JsonObject
+                {
+                    ["Project"] = "p",
+                    ["Tenant"] = "tenant-" + suffix,
+                    ["ConversationId"] = "conv-" + suffix,
+                    ["AccessToken"] = key,
+                    ["ScenarioPath"] = "tw-" + suffix,
+                    ["OrchestratorUrl"] = "https://orchestrator.example.com/api",
+                    ["ScenarioInputParameters"] = new JsonArray(
+                        new JsonObject { ["Name"] = "_DisplayNumber", ["Value"] = "twilio-main" },
+                        new JsonObject { ["Name"] = "_Destination", ["Value"] = to },
+                        new JsonObject { ["Name"] = "firstName", ["Value"] = "Ada" }),
+                });
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (string)(await response.JsonAsync())["UniqueId"]!;
+            }
+            case "buildvoice":
+            {
+                var response = await native.PostAsJsonAsync("/api/v1/calls/trigger", new JsonObject { ["phone_number"] = to, ["agent_id"] = agentId, ["name"] = "Ada" });
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (string)(await response.JsonAsync())["call_id"]!;
+            }
+            case "aicaller":
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/phoneCalls")
+                {
+                    Content = JsonContent.Create(new JsonObject
+                    {
+                        ["teamId"] = "team-" + suffix,
+                        ["callTemplateId"] = "tw-" + suffix,
+                        ["nameOfHuman"] = "Ada",
+                        ["toPhoneNumber"] = to,
+                        ["promptVariableValues"] = new JsonArray(new JsonObject { ["key"] = "firstName", ["value"] = "Ada" }),
+                        ["telephonyProvider"] = "twilio", // selects the account's Twilio number
+                    }),
+                };
+                request.Headers.Add("aicaller-api-key", key);
+                var response = await anonymous.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return (string)(await response.JsonAsync())["data"]!["_id"]!;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(dialect));
+        }
+    }
+
+    [Theory]
+    [InlineData("vodex")]
+    [InlineData("talkover")]
+    [InlineData("ivr")]
+    [InlineData("buildvoice")]
+    [InlineData("aicaller")]
+    public async Task EachDialect_CallGoesOutThroughTwilio_AndSignedCallbacksEndIt(string dialect)
+    {
+        await using var rig = await StartAsync();
+        var to = Numbers.Next("0000");
+        var callId = await TriggerThroughDialectAsync(rig, dialect, to);
+        var (attemptId, sid) = await WaitForDialAsync(rig.Host, callId, front: rig.Front);
+        var (_, dial) = Assert.Single(rig.Front.Created);
+        Assert.Equal(201, dial.MockStatus);
+        Assert.Equal(to, dial["To"]);
+        Assert.Equal(TwilioNumber, dial["From"]);
+
+        var twiml = await PostSignedAsync(rig.Host, $"{TwilioUrls.Prefix}/{attemptId}/twiml", Callback(sid, "in-progress", 0));
+        // BuildVoiceAI passes only name and email: the agent's default for firstName is said.
+        Assert.Equal(dialect == "buildvoice" ? "Hi there" : "Hi Ada", XDocument.Parse(await twiml.Content.ReadAsStringAsync()).Root!.Element("Say")!.Value);
+        await DriveAsync(rig.Host, attemptId, sid, "busy");
+        var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal("busy", (string?)ended["outcome"]);
+        Assert.Equal("twilio", (string?)ended["provider"]);
+    }
+
+    [Fact]
+    public async Task InvalidNumberError_EndsTheCallInvalidNumber_WithoutADialAtTwilio()
+    {
+        await using var rig = await StartAsync();
+        rig.Front.FailNextCreate(400, 21211, "The 'To' number +10010010000 is not a valid phone number.");
+        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        var callId = (string)(await created.JsonAsync())["id"]!;
+        var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal("invalid_number", (string?)ended["outcome"]);
+        Assert.Empty(rig.Front.Created);
+    }
+
+    [Fact]
+    public async Task AuthenticationError_IsAProviderConfigurationError_OnTheCallAndInHealth_UntilADialSucceeds()
+    {
+        await using var rig = await StartAsync();
+        using var anonymous = rig.Host.NewClient(null);
+        var healthy = await anonymous.GetFromJsonAsync<JsonObject>("/health");
+        Assert.Equal("ok", (string?)healthy!["status"]);
+        Assert.Equal("ok", (string?)healthy["providers"]!["twilio"]!["status"]);
+
+        rig.Front.FailNextCreate(401, 20003, "Authenticate");
+        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        var callId = (string)(await created.JsonAsync())["id"]!;
+        var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal("error", (string?)ended["outcome"]);
+        Assert.Equal("provider_configuration", (string?)ended["outcomeDetail"]!["providerStatus"]);
+        var degraded = (await anonymous.GetFromJsonAsync<JsonObject>("/health"))!;
+        Assert.Equal("degraded", (string?)degraded["status"]);
+        Assert.Equal("misconfigured", (string?)degraded["providers"]!["twilio"]!["status"]);
+        Assert.Equal(20003, (int?)degraded["providers"]!["twilio"]!["code"]);
+
+        var next = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = TwilioNumber,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        await WaitForDialAsync(rig.Host, (string)(await next.JsonAsync())["id"]!, front: rig.Front);
+        Assert.Equal("ok", (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/health"))!["status"]);
+    }
+}
