@@ -17,6 +17,9 @@ namespace Outdial.Server.Tests;
 /// <param name="MockStatus">What the spec-validating mock answered (422 when the request broke Twilio's spec).</param>
 public sealed record TwilioRequest(string Method, string Path, IReadOnlyList<KeyValuePair<string, string>> Form, string? Authorization, int MockStatus)
 {
+    /// <summary>When the front received it (UTC).</summary>
+    public DateTimeOffset At { get; init; } = DateTimeOffset.UtcNow;
+
     /// <summary>The first value of <paramref name="key"/>, or null.</summary>
     public string? this[string key] => Form.FirstOrDefault(kv => kv.Key == key).Value;
 }
@@ -102,6 +105,7 @@ public sealed class TwilioFront : IAsyncDisposable
                 i < 0 ? "" : Uri.UnescapeDataString(pair[(i + 1)..].Replace('+', ' ')));
         }).ToList();
 
+        var receivedAt = DateTimeOffset.UtcNow;
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), request.Path + request.QueryString);
         if (request.Headers.Authorization.Count > 0)
         {
@@ -114,7 +118,7 @@ public sealed class TwilioFront : IAsyncDisposable
         }
         using var answer = await _mock.SendAsync(forward);
         var text = await answer.Content.ReadAsStringAsync();
-        var seen = new TwilioRequest(request.Method, request.Path, form, request.Headers.Authorization.ToString(), (int)answer.StatusCode);
+        var seen = new TwilioRequest(request.Method, request.Path, form, request.Headers.Authorization.ToString(), (int)answer.StatusCode) { At = receivedAt };
         Requests.Enqueue(seen);
 
         context.Response.StatusCode = (int)answer.StatusCode;
