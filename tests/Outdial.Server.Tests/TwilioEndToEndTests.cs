@@ -619,4 +619,76 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
             Assert.True(times[i] - times[i - 1] >= TimeSpan.FromMilliseconds(400), $"dials {i - 1} and {i} were {(times[i] - times[i - 1]).TotalMilliseconds} ms apart");
         }
     }
+
+    [Fact]
+    public async Task AicallerSeedExample_AsPublished_GoesOutThroughTwilio()
+    {
+        var front = await TwilioFront.StartAsync(mock.Url);
+        await using var _ = front;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var settings = Settings(front);
+        foreach (var (k, v) in WebhookTests.Loopback)
+        {
+            settings[k] = v;
+        }
+        await using var host = await OutdialHost.StartAsync(settings);
+        const string vendorId = "363573667364666473667332"; // the seed's teamId, phoneNumberId and callTemplateId
+        var (_, native) = await host.NewTenantAsync();
+        Assert.Equal(HttpStatusCode.OK, (await native.PatchAsJsonAsync("/v1/account",
+            new JsonObject { ["aliases"] = new JsonObject { ["teamId"] = vendorId } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await native.PostAsJsonAsync("/v1/phone-numbers",
+            new JsonObject { ["number"] = "+1234567890", ["label"] = vendorId, ["provider"] = "twilio" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await native.PostAsJsonAsync("/v1/agents",
+            new JsonObject { ["name"] = "Seed template", ["key"] = vendorId, ["firstMessage"] = "Hi {customer_name}" })).StatusCode);
+
+        // The seed's request body as published; <api-key> goes in the header, and the webhook URL (hooks.abc.com, which does
+        // not resolve here and is refused at intake for that) is replaced by a loopback receiver.
+        var body = """
+            {
+              "teamId": "363573667364666473667332",
+              "phoneNumberId": "363573667364666473667332",
+              "callTemplateId": "363573667364666473667332",
+              "nameOfHuman": "John",
+              "fromPhoneNumber": "+1234567890",
+              "toPhoneNumber": "+1234567890",
+              "toEmailAddress": "someone@email.com",
+              "status": "queued",
+              "telephonyProvider": "twilio",
+              "promptVariableValues": [
+                {
+                  "key": "customer_name",
+                  "value": "John"
+                }
+              ],
+              "record": false,
+              "callDelayedUntil": "2023-10-12T09:08:00.387Z",
+              "phoneCallWebhooks": [
+                {
+                  "url": "https://hooks.abc.com/",
+                  "subscribedEvent": "phoneCall.completed",
+                  "secret": "NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12"
+                }
+              ]
+            }
+            """.Replace("https://hooks.abc.com/", receiver.Url("/hooks"), StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/phoneCalls")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("aicaller-api-key", native.DefaultRequestHeaders.Authorization!.Parameter!);
+        using var anonymous = host.NewClient(null);
+        var response = await anonymous.SendAsync(request);
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, answer);
+        var data = JsonNode.Parse(answer)!["data"]!;
+        var callId = (string)data["_id"]!;
+        Assert.Equal("twilio", (string?)data["telephonyProvider"]);
+
+        var (_, sid) = await WaitForDialAsync(host, callId, native, front);
+        var (createdSid, dial) = Assert.Single(front.Created);
+        Assert.Equal(sid, createdSid);
+        Assert.Equal("+1234567890", dial["To"]);
+        Assert.Equal("+1234567890", dial["From"]);
+        Assert.Equal(201, dial.MockStatus);
+    }
 }
