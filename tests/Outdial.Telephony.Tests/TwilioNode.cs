@@ -1,9 +1,7 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Outdial.Telephony.Twilio;
+using Outdial.Tests.Shared;
 
 namespace Outdial.Telephony.Tests;
 
@@ -17,67 +15,25 @@ public sealed record CapturedRequest(string Method, string Path, string? Content
 /// </summary>
 public static class TwilioNode
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     /// <summary>The npm library's request for the same arguments as <paramref name="call"/> (camelCase names of <c>CallListInstanceCreateOptions</c>).</summary>
-    /// <exception cref="InvalidOperationException">node is not on PATH, the packages are not installed, or the script failed.</exception>
+    /// <exception cref="InvalidOperationException">node is not on PATH, the packages are not installed, or the script failed or answered malformed output.</exception>
     /// <exception cref="TimeoutException">The script did not finish within 60 seconds.</exception>
     public static async Task<CapturedRequest> CreateCallAsync(string accountSid, TwilioCreateCall call)
     {
-        var root = RepositoryRoot();
-        var jsDir = Path.Combine(root, "tests", "js");
-        if (!File.Exists(Path.Combine(jsDir, "node_modules", "twilio", "package.json")))
-        {
-            throw new InvalidOperationException($"The twilio npm package is not installed in {jsDir}/node_modules: run `npm ci --prefix tests/js`.");
-        }
-        var info = new ProcessStartInfo("node", [Path.Combine(jsDir, "twilio-create-call.mjs")])
-        {
-            WorkingDirectory = root,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        Process process;
+        var answer = await NodeScript.RunJsonAsync("twilio-create-call.mjs", "twilio", Input(accountSid, call));
         try
         {
-            process = Process.Start(info) ?? throw new InvalidOperationException("node did not start.");
+            return answer.Deserialize<CapturedRequest>(Web) ?? throw NodeScript.Malformed("twilio-create-call.mjs", answer);
         }
-        catch (Win32Exception e)
+        catch (JsonException e)
         {
-            throw new InvalidOperationException("node is not on PATH; it is needed to compare with the twilio npm library.", e);
-        }
-        using (process)
-        {
-            using var timeout = new CancellationTokenSource(Timeout);
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.StandardInput.WriteAsync(Input(accountSid, call).AsMemory(), timeout.Token);
-                process.StandardInput.Close();
-                await process.WaitForExitAsync(timeout.Token);
-                await Task.WhenAll(stdout, stderr);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"node twilio-create-call.mjs did not finish within {Timeout.TotalSeconds} s.");
-            }
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"node twilio-create-call.mjs exited with code {process.ExitCode}: {await stderr}");
-            }
-            return JsonSerializer.Deserialize<CapturedRequest>(await stdout, Web)
-                ?? throw new InvalidOperationException($"node twilio-create-call.mjs answered nothing: {await stdout}");
+            throw new InvalidOperationException($"node twilio-create-call.mjs answered a malformed request: {answer.ToJsonString()}", e);
         }
     }
 
-    private static string Input(string accountSid, TwilioCreateCall c)
+    private static JsonObject Input(string accountSid, TwilioCreateCall c)
     {
         var args = new JsonObject { ["to"] = c.To, ["from"] = c.From };
         void Set(string key, JsonNode? value)
@@ -99,18 +55,6 @@ public static class TwilioNode
         Set("asyncAmd", c.AsyncAmd is { } amd ? (amd ? "true" : "false") : null);
         Set("asyncAmdStatusCallback", c.AsyncAmdStatusCallback);
         Set("timeLimit", c.TimeLimit);
-        return new JsonObject { ["accountSid"] = accountSid, ["authToken"] = "test-token", ["args"] = args }.ToJsonString();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Outdial.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No Outdial.slnx above {AppContext.BaseDirectory}; cannot find tests/js.");
+        return new JsonObject { ["accountSid"] = accountSid, ["authToken"] = "test-token", ["args"] = args };
     }
 }
