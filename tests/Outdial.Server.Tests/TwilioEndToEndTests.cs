@@ -71,6 +71,19 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         return new Rig(host, front, (string)(await created.JsonAsync())["id"]!);
     }
 
+    /// <summary>Creates a call from <paramref name="from"/> (default the Twilio number), checks the 202 and returns its id.</summary>
+    private static async Task<string> NewCallAsync(OutdialHost host, string from = TwilioNumber)
+    {
+        var created = await host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["from"] = from,
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        return (string)(await created.JsonAsync())["id"]!;
+    }
+
     /// <summary>Waits until the call's latest attempt has Twilio's SID; returns (attempt id, SID).</summary>
     private static async Task<(string AttemptId, string Sid)> WaitForDialAsync(OutdialHost host, string callId, HttpClient? client = null,
         TwilioFront? front = null)
@@ -222,13 +235,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     public async Task SignedCallbacks_DriveATwilioCall_ToEachOutcome(string status, string? answeredBy, string? sip, string outcome)
     {
         await using var rig = await StartAsync();
-        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        var callId = (string)(await created.JsonAsync())["id"]!;
+        var callId = await NewCallAsync(rig.Host);
         var (attemptId, sid) = await WaitForDialAsync(rig.Host, callId);
         var final = new List<(string, string)>();
         if (answeredBy is not null)
@@ -254,13 +261,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     public async Task ForgedOrUnsignedCallbacks_Get403_AndChangeNothing()
     {
         await using var rig = await StartAsync();
-        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        var callId = (string)(await created.JsonAsync())["id"]!;
+        var callId = await NewCallAsync(rig.Host);
         var (attemptId, sid) = await WaitForDialAsync(rig.Host, callId, front: rig.Front);
         var path = $"{TwilioUrls.Prefix}/{attemptId}/status";
         var completed = Callback(sid, "completed", 5, ("CallDuration", "9"));
@@ -291,13 +292,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         var dataDir = host.DataDirectory;
         var created = await host.Client.PostAsJsonAsync("/v1/phone-numbers", new JsonObject { ["number"] = TwilioNumber, ["provider"] = "twilio" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var call = await host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        var callId = (string)(await call.JsonAsync())["id"]!;
+        var callId = await NewCallAsync(host);
         var (attemptId, sid) = await WaitForDialAsync(host, callId);
         var path = $"{TwilioUrls.Prefix}/{attemptId}/status";
         Assert.Equal(HttpStatusCode.NoContent, (await PostSignedAsync(host, path, Callback(sid, "ringing", 1))).StatusCode);
@@ -323,13 +318,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     public async Task CancelingADialingCall_HangsItUpThroughTwilio()
     {
         await using var rig = await StartAsync();
-        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        var callId = (string)(await created.JsonAsync())["id"]!;
+        var callId = await NewCallAsync(rig.Host);
         var (_, sid) = await WaitForDialAsync(rig.Host, callId);
         var cancel = await rig.Host.Client.PostAsync($"/v1/calls/{callId}/cancel", null);
         Assert.True(cancel.IsSuccessStatusCode, $"cancel: {(int)cancel.StatusCode}");
@@ -486,13 +475,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     {
         await using var rig = await StartAsync();
         rig.Front.FailNextCreate(400, 21211, "The 'To' number +10010010000 is not a valid phone number.");
-        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        var callId = (string)(await created.JsonAsync())["id"]!;
+        var callId = await NewCallAsync(rig.Host);
         var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
         Assert.Equal("invalid_number", (string?)ended["outcome"]);
         Assert.Empty(rig.Front.Created);
@@ -508,13 +491,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         Assert.Equal("ok", (string?)healthy["providers"]!["twilio"]!["status"]);
 
         rig.Front.FailNextCreate(401, 20003, "Authenticate");
-        var created = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        var callId = (string)(await created.JsonAsync())["id"]!;
+        var callId = await NewCallAsync(rig.Host);
         var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
         Assert.Equal("error", (string?)ended["outcome"]);
         Assert.Equal("provider_configuration", (string?)ended["outcomeDetail"]!["providerStatus"]);
@@ -523,13 +500,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         Assert.Equal("misconfigured", (string?)degraded["providers"]!["twilio"]!["status"]);
         Assert.Equal(20003, (int?)degraded["providers"]!["twilio"]!["code"]);
 
-        var next = await rig.Host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-        {
-            ["to"] = Numbers.Next("0000"),
-            ["from"] = TwilioNumber,
-            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-        });
-        await WaitForDialAsync(rig.Host, (string)(await next.JsonAsync())["id"]!, front: rig.Front);
+        await WaitForDialAsync(rig.Host, await NewCallAsync(rig.Host), front: rig.Front);
         Assert.Equal("ok", (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/health"))!["status"]);
     }
 
@@ -598,13 +569,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         }
         for (var i = 0; i < 4; i++)
         {
-            var call = await host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
-            {
-                ["to"] = Numbers.Next("0000"),
-                ["from"] = numbers[i % 2],
-                ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
-            });
-            Assert.Equal(HttpStatusCode.Accepted, call.StatusCode);
+            await NewCallAsync(host, numbers[i % 2]);
         }
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (front.Created.Count < 4 && DateTime.UtcNow < deadline)
