@@ -656,4 +656,32 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         Assert.Equal("+1234567890", dial["From"]);
         Assert.Equal(201, dial.MockStatus);
     }
+
+    [Fact]
+    public async Task LostAnswerToACreate_IsResolvedByTheReconciler_FromTwiliosCallList_WithoutASecondDial()
+    {
+        var front = await TwilioFront.StartAsync(mock.Url);
+        await using var _ = front;
+        var settings = Settings(front);
+        settings["Outdial:Reconciler:Interval"] = "00:00:00.200";
+        settings["Outdial:Reconciler:StaleAfter"] = "00:00:01";
+        await using var host = await OutdialHost.StartAsync(settings);
+        Assert.Equal(HttpStatusCode.Created, (await host.Client.PostAsJsonAsync("/v1/phone-numbers",
+            new JsonObject { ["number"] = TwilioNumber, ["provider"] = "twilio" })).StatusCode);
+        front.LoseNextCreateAnswer(502);
+
+        var callId = await NewCallAsync(host);
+        // The reconciler finds the call Twilio did create (To, From, created at the attempt's time) and adopts its SID.
+        var (attemptId, sid) = await WaitForDialAsync(host, callId, front: front);
+        var (createdSid, _) = Assert.Single(front.Created);
+        Assert.Equal(createdSid, sid);
+        var list = front.Requests.First(r => r.Method == "GET" && r.Path.EndsWith("/Calls.json", StringComparison.Ordinal));
+        Assert.Equal(200, list.MockStatus); // the list request is one the official spec accepts
+
+        await DriveAsync(host, attemptId, sid, "completed", ("CallDuration", "7"));
+        var ended = await host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        Assert.Equal("answered", (string?)ended["outcome"]);
+        Assert.Equal(1, (int)ended["attemptCount"]!);
+        Assert.Single(front.Created); // never dialed again
+    }
 }

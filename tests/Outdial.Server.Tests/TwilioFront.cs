@@ -62,6 +62,15 @@ public sealed class TwilioFront : IAsyncDisposable
         Volatile.Write(ref _failNext, new Failure(status,
             $$"""{"code": {{code}}, "message": "{{message}}", "more_info": "https://www.twilio.com/docs/errors/{{code}}", "status": {{status}}}"""));
 
+    /// <summary>
+    /// Lets the next create-call through to the mock and creates the call (as Twilio would), but answers Outdial with
+    /// <paramref name="status"/> instead: the answer to a request that did reach Twilio is lost (a 5xx from a proxy, a
+    /// dropped connection), so Outdial cannot know the call exists.
+    /// </summary>
+    public void LoseNextCreateAnswer(int status) => Volatile.Write(ref _loseNext, status);
+
+    private int _loseNext;
+
     private sealed record Failure(int Status, string Body);
 
     private Failure? _failNext;
@@ -143,7 +152,38 @@ public sealed class TwilioFront : IAsyncDisposable
                 ("answered_by", null), ("duration", null), ("start_time", null), ("end_time", null),
                 ("date_created", Rfc2822(DateTimeOffset.UtcNow)));
             Created.Enqueue((sid, seen));
+            if (Interlocked.Exchange(ref _loseNext, 0) is > 0 and var lost)
+            {
+                context.Response.StatusCode = lost;
+                await context.Response.WriteAsync("""{"code": 20500, "message": "Internal Server Error", "more_info": "https://www.twilio.com/docs/errors/20500", "status": 500}""");
+                return;
+            }
             Overlay(json, sid);
+        }
+        else if (HttpMethods.IsGet(request.Method) && path.EndsWith("/Calls.json", StringComparison.Ordinal))
+        {
+            // The account's calls filtered as Twilio filters them (To, From), newest first, in the spec's page shape.
+            var to = request.Query["To"].ToString();
+            var from = request.Query["From"].ToString();
+            var page = new JsonArray();
+            foreach (var (sid, _) in Created.Reverse())
+            {
+                var call = _calls[sid];
+                lock (call)
+                {
+                    if ((to.Length == 0 || (string?)call["to"] == to) && (from.Length == 0 || (string?)call["from"] == from))
+                    {
+                        var item = (JsonObject)((JsonArray)json["calls"]!)[0]!.DeepClone();
+                        foreach (var (field, value) in call)
+                        {
+                            item[field] = value?.DeepClone();
+                        }
+                        page.Add(item);
+                    }
+                }
+            }
+            json["calls"] = page;
+            json["next_page_uri"] = null;
         }
         else if (path.Split('/')[^1] is var leaf && leaf.StartsWith("CA", StringComparison.Ordinal) && leaf.EndsWith(".json", StringComparison.Ordinal))
         {
