@@ -129,7 +129,8 @@ public sealed partial class TwilioProvider(
             if (refused.ProviderStatus == ConfigurationStatus)
             {
                 health.RecordConfigurationError(e.HttpStatus, e.Code, refused.Error);
-                LogConfigurationError(request.AttemptId, e.HttpStatus, e.Code, e.TwilioMessage);
+                // Twilio's message can quote phone numbers: it stays on the call and in /health, out of the log.
+                LogConfigurationError(request.AttemptId, e.HttpStatus, e.Code);
             }
             return refused;
         }
@@ -273,6 +274,6 @@ public sealed partial class TwilioProvider(
     }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error,
-        Message = "Twilio refused attempt {AttemptId} for a configuration problem: HTTP {HttpStatus}, error {Code}: {TwilioMessage}")]
-    private partial void LogConfigurationError(string attemptId, int httpStatus, int? code, string twilioMessage);
+        Message = "Twilio refused attempt {AttemptId} for a configuration problem: HTTP {HttpStatus}, error {Code} (see GET /health)")]
+    private partial void LogConfigurationError(string attemptId, int httpStatus, int? code);
 }
