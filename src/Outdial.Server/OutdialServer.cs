@@ -82,7 +82,8 @@ public static partial class OutdialServer
 
     /// <summary>
     /// <c>GET /health</c> (always 200 while the process serves): <c>{"status": "ok" | "degraded", "providers": {"sandbox":
-    /// {"status": "ok"}, "twilio": {"status": "ok" | "misconfigured", "error"?, "code"?, "at"?}}}</c>. A provider is
+    /// {"status": "ok"}, "twilio": {"status": "ok" | "misconfigured", "code"?, "httpStatus"?, "at"?}}}</c> (Twilio's error code and HTTP status; its
+    /// message, which can quote phone numbers, is only on the call). A provider is
     /// <c>misconfigured</c> after it refused a dial for a credentials, account or caller-ID problem (Twilio 401/403 or error
     /// codes such as 20003), until a dial succeeds again; <c>at</c> is when (UTC).
     /// </summary>
@@ -97,7 +98,8 @@ public static partial class OutdialServer
         if (sp.GetService<Telephony.Twilio.TwilioHealth>()?.LastConfigurationError is { } problem)
         {
             degraded = true;
-            providers["twilio"] = new { status = "misconfigured", error = problem.Error, code = problem.Code, at = problem.At.UtcDateTime };
+            // Code and HTTP status only: /health needs no key, and Twilio's message can quote phone numbers (it is on the call).
+            providers["twilio"] = new { status = "misconfigured", code = problem.Code, httpStatus = problem.HttpStatus, at = problem.At.UtcDateTime };
         }
         return new { status = degraded ? "degraded" : "ok", providers };
     }

@@ -495,10 +495,14 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
         Assert.Equal("error", (string?)ended["outcome"]);
         Assert.Equal("provider_configuration", (string?)ended["outcomeDetail"]!["providerStatus"]);
+        var attempt = (await rig.Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]![0]!;
+        Assert.Contains("20003", (string?)attempt["error"], StringComparison.Ordinal);
+        Assert.Contains("Authenticate", (string?)attempt["error"], StringComparison.Ordinal);
         var degraded = (await anonymous.GetFromJsonAsync<JsonObject>("/health"))!;
         Assert.Equal("degraded", (string?)degraded["status"]);
         Assert.Equal("misconfigured", (string?)degraded["providers"]!["twilio"]!["status"]);
         Assert.Equal(20003, (int?)degraded["providers"]!["twilio"]!["code"]);
+        Assert.DoesNotContain("Authenticate", degraded.ToJsonString(), StringComparison.Ordinal); // the message stays on the call
 
         await WaitForDialAsync(rig.Host, await NewCallAsync(rig.Host), front: rig.Front);
         Assert.Equal("ok", (string?)(await anonymous.GetFromJsonAsync<JsonObject>("/health"))!["status"]);

@@ -333,6 +333,7 @@ public sealed partial class Dispatcher(
                         ProviderStatus = refused.ProviderStatus,
                         SipCode = refused.SipCode,
                         Q850Code = refused.Q850Code,
+                        Error = refused.Error,
                     }, CancellationToken.None);
                     break;
             }

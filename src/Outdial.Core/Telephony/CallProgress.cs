@@ -110,6 +110,7 @@ public sealed partial class CallProgress(
                 SipCode = report.SipCode,
                 Q850Code = report.Q850Code,
                 DurationSec = report.DurationSec,
+                Error = report.Error ?? attempt.Error,
                 EndedAt = report.At,
             },
             _ => next,

@@ -59,6 +59,8 @@ public sealed record ProviderEvent
     public int? Q850Code { get; init; }
     /// <summary>Connected seconds, on completion.</summary>
     public int? DurationSec { get; init; }
+    /// <summary>For <see cref="ProviderEventKind.Completed"/>: the provider's error text, e.g. why it refused the dial.</summary>
+    public string? Error { get; init; }
     /// <summary>URL of the call's recording, when the provider reports one (may arrive after completion).</summary>
     public string? RecordingUrl { get; init; }
     /// <summary>
