@@ -101,7 +101,10 @@ public sealed class TwilioApiException(int httpStatus, int? code, string message
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
-/// <summary>Reads and writes Twilio's RFC 2822 timestamps (<c>ddd, dd MMM yyyy HH:mm:ss +0000</c>) as UTC.</summary>
+/// <summary>
+/// Reads and writes Twilio's RFC 2822 timestamps (<c>ddd, dd MMM yyyy HH:mm:ss +0000</c>) as UTC. Reading also accepts
+/// other common spellings (<c>GMT</c>, ISO-8601) and gives null for text that is no timestamp at all.
+/// </summary>
 internal sealed class Rfc2822Converter : JsonConverter<DateTimeOffset?>
 {
     private const string Format = "ddd, dd MMM yyyy HH:mm:ss zzz";
@@ -119,9 +122,15 @@ internal sealed class Rfc2822Converter : JsonConverter<DateTimeOffset?>
         }
         // "+0000" → "+00:00" so that "zzz" parses it.
         var normalised = text.Length > 5 && text[^5] is '+' or '-' ? text[..^2] + ":" + text[^2..] : text;
-        return DateTimeOffset.TryParseExact(normalised, Format, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var at)
-            ? at.ToUniversalTime()
-            : throw new JsonException($"Not an RFC 2822 timestamp: {text}");
+        if (DateTimeOffset.TryParseExact(normalised, Format, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            return at.ToUniversalTime();
+        }
+        // Other spellings ("… GMT", ISO-8601) are read as UTC; anything else is left unknown rather than failing the whole
+        // answer: a call Twilio accepted must not turn into an "unknown" dial over a timestamp's format.
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var other)
+            ? other
+            : null;
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset? value, JsonSerializerOptions options)
