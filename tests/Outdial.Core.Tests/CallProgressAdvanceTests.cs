@@ -259,4 +259,17 @@ public class CallProgressAdvanceTests
         Assert.Equal(CallOutcome.Answered, recorded.Outcome);
         Assert.Null(CallProgress.Advance(recorded, Report(ProviderEventKind.Initiated, 46) with { RecordingUrl = "https://example.test/RE1" }, Now.AddSeconds(2)));
     }
+
+    [Fact]
+    public void Advance_AnsweredEnd_OfAnAttemptAMachineAnswered_IsVoicemail()
+    {
+        var answered = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Answered, 5) with { AnsweredBy = AnsweredBy.Machine }, Now)!;
+        var ended = CallProgress.Advance(answered, Report(ProviderEventKind.Completed, 20) with { Outcome = CallOutcome.Answered }, Now.AddSeconds(15))!;
+        Assert.Equal(CallOutcome.Voicemail, ended.Outcome);
+        Assert.Equal(AnsweredBy.Machine, ended.AnsweredBy);
+
+        var human = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Answered, 5) with { AnsweredBy = AnsweredBy.Human }, Now)!;
+        Assert.Equal(CallOutcome.Answered,
+            CallProgress.Advance(human, Report(ProviderEventKind.Completed, 20) with { Outcome = CallOutcome.Answered }, Now.AddSeconds(15))!.Outcome);
+    }
 }

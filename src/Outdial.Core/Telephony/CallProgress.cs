@@ -105,7 +105,11 @@ public sealed partial class CallProgress(
             ProviderEventKind.Completed => next with
             {
                 Status = AttemptStatus.Completed,
-                Outcome = report.Outcome ?? CallOutcome.Error,
+                // A provider may report "answered" at the end without repeating an AMD verdict it gave earlier
+                // (Twilio's async AMD): a call a machine answered ends as voicemail (ARCHITECTURE §4).
+                Outcome = report.Outcome == CallOutcome.Answered && (report.AnsweredBy ?? attempt.AnsweredBy) == AnsweredBy.Machine
+                    ? CallOutcome.Voicemail
+                    : report.Outcome ?? CallOutcome.Error,
                 AnsweredBy = report.AnsweredBy ?? attempt.AnsweredBy,
                 SipCode = report.SipCode,
                 Q850Code = report.Q850Code,

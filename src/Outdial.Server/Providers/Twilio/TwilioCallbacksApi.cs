@@ -68,7 +68,7 @@ public static partial class TwilioCallbacksApi
     /// were present kept as <see cref="ProviderEvent.Raw"/>. A status Twilio does not document, or no <c>CallSid</c>, is
     /// ignored (still 204: Twilio does not retry status callbacks, so an error would only fill its debugger).
     /// </summary>
-    public static async Task<IResult> StatusAsync(string attemptId, HttpContext http, ICallStore calls, IProviderEventSink sink,
+    public static async Task<IResult> StatusAsync(string attemptId, HttpContext http, IProviderEventSink sink,
         TimeProvider clock, CancellationToken ct)
     {
         var form = http.Request.Form;
@@ -80,15 +80,9 @@ public static partial class TwilioCallbacksApi
         }
         var answeredBy = Value(form, "AnsweredBy");
         var sip = TwilioStatusMap.ParseInt(Value(form, "SipResponseCode"));
-        CallOutcome? outcome = null;
-        if (kind == ProviderEventKind.Completed)
-        {
-            // Asynchronous AMD posts its verdict to /amd, not necessarily again with the final status.
-            var known = string.IsNullOrEmpty(answeredBy) && await calls.GetAttemptAsync(attemptId, ct) is { AnsweredBy: AnsweredBy.Machine }
-                ? "machine_start"
-                : answeredBy;
-            outcome = TwilioStatusMap.OutcomeOf(status!, known, sip);
-        }
+        // Asynchronous AMD posts its verdict to /amd, not necessarily again with the final status: CallProgress turns an
+        // answered end of an attempt a machine answered into voicemail.
+        CallOutcome? outcome = kind == ProviderEventKind.Completed ? TwilioStatusMap.OutcomeOf(status!, answeredBy, sip) : null;
         await sink.ApplyAsync(new ProviderEvent
         {
             Provider = Provider,
