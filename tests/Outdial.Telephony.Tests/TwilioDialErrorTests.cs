@@ -33,7 +33,7 @@ public sealed class TwilioDialErrorTests
     [InlineData(21211)]
     [InlineData(21214)]
     [InlineData(21217)]
-    [InlineData(21401)]
+    [InlineData(13223)]
     [InlineData(13224)]
     public async Task Dial_InvalidNumberError_RefusedInvalidNumber(int code)
     {
@@ -53,6 +53,8 @@ public sealed class TwilioDialErrorTests
     [InlineData(HttpStatusCode.BadRequest, 21210)]
     [InlineData(HttpStatusCode.BadRequest, 21212)]
     [InlineData(HttpStatusCode.BadRequest, 21215)]
+    [InlineData(HttpStatusCode.BadRequest, 21401)]
+    [InlineData(HttpStatusCode.BadRequest, 21219)]
     [InlineData(HttpStatusCode.Forbidden, 99999)]
     public async Task Dial_ConfigurationError_RefusedAsProviderConfigurationAndRecordedInHealth(HttpStatusCode status, int code)
     {

@@ -30,20 +30,22 @@ public sealed partial class TwilioProvider(
     public const string RejectedStatus = "provider_rejected";
 
     /// <summary>
-    /// Twilio error codes meaning the callee's number is not dialable (https://www.twilio.com/docs/api/errors):
-    /// 21211 invalid 'To' number, 21214 'To' cannot be reached, 21217 number does not appear valid, 21401 invalid phone
-    /// number, 13223 Dial: invalid phone number format, 13224 Dial: invalid phone number.
+    /// Twilio error codes meaning the callee's number is not dialable (Twilio's error dictionary,
+    /// https://www.twilio.com/docs/api/errors/{code}): 21211 invalid 'To' phone number, 21214 'To' phone number cannot be
+    /// reached, 21217 phone number does not appear to be valid, 13223 Dial: invalid phone number format, 13224 Dial: Twilio
+    /// does not support calling this number or the number is invalid.
     /// </summary>
-    public static readonly IReadOnlySet<int> InvalidNumberCodes = new HashSet<int> { 21211, 21214, 21217, 21401, 13223, 13224 };
+    public static readonly IReadOnlySet<int> InvalidNumberCodes = new HashSet<int> { 21211, 21214, 21217, 13223, 13224 };
 
     /// <summary>
-    /// Twilio error codes meaning the account or caller ID is misconfigured: 20003 authentication failed, 20005 account
-    /// not active, 20404 resource (the account) not found, 21210 'From' not verified, 21212 invalid caller ID, 21213
-    /// caller ID required, 21215 geo permissions do not allow the destination, 21219 'To' not verified (trial account),
-    /// 13227 no international authorization. HTTP 401, 403 and 404 (CreateCall's path names only the account) are
-    /// treated the same whatever the code.
+    /// Twilio error codes meaning the account or caller ID is misconfigured (same dictionary): 20003 authentication
+    /// failed, 20005 account not active, 20404 resource (the account) not found, 21210 'From' phone number not verified,
+    /// 21212 invalid caller phone number, 21213 caller ('From') phone number is required, 21401 invalid phone number (a
+    /// sender the account has not bought or ported), 21215 and 13227 blocked by the account's voice geo permissions, 21219
+    /// 'To' not verified (trial account). HTTP 401, 403 and 404 (CreateCall's path names only the account) are treated the
+    /// same whatever the code.
     /// </summary>
-    public static readonly IReadOnlySet<int> ConfigurationCodes = new HashSet<int> { 20003, 20005, 20404, 21210, 21212, 21213, 21215, 21219, 13227 };
+    public static readonly IReadOnlySet<int> ConfigurationCodes = new HashSet<int> { 20003, 20005, 20404, 21210, 21212, 21213, 21215, 21219, 21401, 13227 };
 
     /// <summary>Twilio's status callback events Outdial subscribes to (Twilio "Call resource", StatusCallbackEvent).</summary>
     public static readonly IReadOnlyList<string> StatusEvents = ["initiated", "ringing", "answered", "completed"];
