@@ -100,7 +100,9 @@ public sealed class WebhookOutageTests
         var recovered = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
         receiver.Respond = _ => 204;
 
-        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(5), Start.AddHours(30),
+        // The next retry is due within 10 h of recovery; the limit leaves room for a loaded machine on which simulated
+        // time runs ahead of the deliverer.
+        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(5), Start.AddHours(hours + 16),
             () => Task.FromResult(expected.All(id => receiver.Accepted.Any(r => r.Id == id))), "delivery of every event");
         AssertInOrderPerCall(receiver.Accepted);
         Assert.All(receiver.Accepted, r => Assert.True(long.Parse(r.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture) >= recovered.ToUnixTimeSeconds()));
@@ -135,7 +137,7 @@ public sealed class WebhookOutageTests
         Assert.Equal(6, expected.Count);
 
         // Each event gets eight attempts over ~28 h; a call's second event starts only after its first failed for good.
-        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(30), Start.AddHours(70),
+        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(30), Start.AddHours(100),
             async () => (await DeliveriesAsync(host.Client, "&status=pending")).Count == 0, "every delivery failing for good");
         var failed = await DeliveriesAsync(host.Client, "&status=failed");
         Assert.Equal(6, failed.Count);
@@ -173,7 +175,9 @@ public sealed class WebhookOutageTests
 
         await AdvanceToAsync(clock, Start.AddMinutes(90), TimeSpan.FromMinutes(5));
         Assert.True((bool)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/webhook-endpoints/{id}"))!["enabled"]!);
-        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(10), Start.AddHours(4),
+        // The first retry after the 2-hour mark is due 2 h 35 min after the first failure; the limit leaves room for a
+        // loaded machine on which simulated time runs ahead of the deliverer (the schedule is relative to each attempt).
+        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(10), Start.AddHours(12),
             async () => (bool)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/webhook-endpoints/{id}"))!["enabled"]! == false, "the endpoint being disabled");
         var disabled = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/webhook-endpoints/{id}"))!;
         Assert.Equal("failing", (string?)disabled["disabledReason"]);
