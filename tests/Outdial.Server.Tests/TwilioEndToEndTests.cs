@@ -315,6 +315,65 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     }
 
     [Fact]
+    public async Task RecordingCallbackLost_TheReconcilerFetchesTheRecording_AndAsksOnlyOnce_NeverForCallsWithoutRecording()
+    {
+        var front = await TwilioFront.StartAsync(mock.Url);
+        await using var _ = front;
+        var settings = Settings(front);
+        settings["Outdial:Reconciler:Interval"] = "00:00:00.200";
+        settings["Outdial:Reconciler:StaleAfter"] = "00:00:01";
+        await using var host = await OutdialHost.StartAsync(settings);
+        Assert.Equal(HttpStatusCode.Created, (await host.Client.PostAsJsonAsync("/v1/phone-numbers",
+            new JsonObject { ["number"] = TwilioNumber, ["provider"] = "twilio" })).StatusCode);
+        async Task<(string CallId, string AttemptId, string Sid)> EndedAsync(bool record, string to)
+        {
+            var created = await host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+            {
+                ["to"] = to,
+                ["from"] = TwilioNumber,
+                ["record"] = record,
+                ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+            });
+            Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+            var callId = (string)(await created.JsonAsync())["id"]!;
+            var (attemptId, sid) = await WaitForDialAsync(host, callId, front: front);
+            await DriveAsync(host, attemptId, sid, "completed", ("CallDuration", "41"));
+            await host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+            return (callId, attemptId, sid);
+        }
+        JsonObject? AttemptOf(JsonObject attempts, string attemptId) =>
+            attempts["data"]!.AsArray().OfType<JsonObject>().SingleOrDefault(a => (string?)a["id"] == attemptId);
+
+        // Recorded; Twilio's recording callback never arrives (Outdial was unreachable): the mock lists one completed recording.
+        var lost = await EndedAsync(true, Numbers.Next("0000"));
+        // Recorded, but Twilio has no finished recording (too short, or absent): asked once, then left alone.
+        var none = await EndedAsync(true, Numbers.Next("0000"));
+        front.SetRecordings(none.Sid, ("RE" + new string('2', 32), "absent"));
+        // Not recorded: never asked.
+        var plain = await EndedAsync(false, Numbers.Next("0000"));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string? url = null;
+        while (url is null && DateTime.UtcNow < deadline)
+        {
+            url = (string?)AttemptOf((await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{lost.CallId}/attempts"))!, lost.AttemptId)?["recordingUrl"];
+            await Task.Delay(50);
+        }
+        Assert.Equal($"{front.BaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{TwilioMock.AccountSid}/Recordings/RE{new string('a', 32)}", url);
+        while (front.Requests.All(r => !r.Path.EndsWith($"/Calls/{none.Sid}/Recordings.json", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        // Several more reconciler rounds: nobody is asked again.
+        await Task.Delay(1500);
+        List<TwilioRequest> Asked(string sid) => [.. front.Requests.Where(r => r.Path.EndsWith($"/Calls/{sid}/Recordings.json", StringComparison.Ordinal))];
+        Assert.Equal(200, Assert.Single(Asked(lost.Sid)).MockStatus); // a request the official spec accepts
+        Assert.Single(Asked(none.Sid));
+        Assert.Empty(Asked(plain.Sid));
+        Assert.Null(AttemptOf((await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{none.CallId}/attempts"))!, none.AttemptId)!["recordingUrl"]);
+    }
+
+    [Fact]
     public async Task CancelingADialingCall_HangsItUpThroughTwilio()
     {
         await using var rig = await StartAsync();

@@ -75,6 +75,14 @@ public sealed class TwilioFront : IAsyncDisposable
 
     private Failure? _failNext;
 
+    private readonly ConcurrentDictionary<string, (string Sid, string Status)[]> _recordings = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The recordings <c>GET .../Calls/{sid}/Recordings.json</c> lists for call <paramref name="sid"/> (each the spec's
+    /// example with this SID and status); without this, the mock's example (one completed recording) is answered.
+    /// </summary>
+    public void SetRecordings(string sid, params (string Sid, string Status)[] recordings) => _recordings[sid] = recordings;
+
     /// <summary>Sets fields of the simulated call (e.g. <c>status</c>, <c>answered_by</c>, <c>duration</c>, <c>end_time</c>).</summary>
     public void SetState(string sid, params (string Field, string? Value)[] fields)
     {
@@ -184,6 +192,19 @@ public sealed class TwilioFront : IAsyncDisposable
             }
             json["calls"] = page;
             json["next_page_uri"] = null;
+        }
+        else if (path.EndsWith("/Recordings.json", StringComparison.Ordinal) && path.Split('/')[^2] is var callSid
+            && _recordings.TryGetValue(callSid, out var recordings))
+        {
+            var example = ((JsonArray)json["recordings"]!)[0]!;
+            json["recordings"] = new JsonArray([.. recordings.Select(r =>
+            {
+                var item = (JsonObject)example.DeepClone();
+                item["sid"] = r.Sid;
+                item["call_sid"] = callSid;
+                item["status"] = r.Status;
+                return (JsonNode)item;
+            })]);
         }
         else if (path.Split('/')[^1] is var leaf && leaf.StartsWith("CA", StringComparison.Ordinal) && leaf.EndsWith(".json", StringComparison.Ordinal))
         {

@@ -227,6 +227,49 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task AttemptsAwaitingRecording_OnlyEndedConnectedRecordedWithoutUrlOrCheck_InTheWindow()
+    {
+        var t = await TenantAsync();
+        var n = 0;
+        async Task<Attempt> EndedAsync(bool requested, CallOutcome outcome, string? sid = "CA1")
+        {
+            var call = NewCall(t, to: $"+1555987000{++n}");
+            await Engine.Calls.CreateCallAsync(Write(call), Ct);
+            await Engine.Calls.TryApplyAsync(Dial(call, null) with { NewAttempt = NewAttempt(call) with { RecordingRequested = requested } }, Ct);
+            var attempt = (await Engine.Calls.ListAttemptsAsync(call.Id, Ct))[0];
+            var ended = attempt with
+            {
+                ProviderCallId = sid is null ? null : sid + call.Id,
+                Status = AttemptStatus.Completed,
+                Outcome = outcome,
+                UpdatedAt = T0.AddMinutes(1),
+                Version = 2,
+            };
+            Assert.True(await Engine.Calls.TryUpdateAttemptAsync(ended, Ct));
+            return ended;
+        }
+        var awaiting = await EndedAsync(true, CallOutcome.Answered);
+        var voicemail = await EndedAsync(true, CallOutcome.Voicemail);
+        await EndedAsync(false, CallOutcome.Answered);
+        await EndedAsync(true, CallOutcome.Busy);
+        await EndedAsync(true, CallOutcome.Answered, sid: null);
+        var open = NewCall(t, to: "+15559870009");
+        await Engine.Calls.CreateCallAsync(Write(open), Ct);
+        await Engine.Calls.TryApplyAsync(Dial(open, null) with { NewAttempt = NewAttempt(open) with { RecordingRequested = true } }, Ct);
+
+        Assert.Equal(new[] { awaiting.Id, voicemail.Id }.Order(), (await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0, T0.AddHours(1), 10, Ct)).Select(a => a.Id).Order());
+        Assert.Empty(await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0, T0.AddMinutes(1), 10, Ct));
+        Assert.Empty(await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0.AddMinutes(2), T0.AddHours(1), 10, Ct));
+        Assert.Single(await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0, T0.AddHours(1), 1, Ct));
+
+        // A recording learned, or a lookup that found none, takes the attempt off the list.
+        Assert.True(await Engine.Calls.TryUpdateAttemptAsync(awaiting with { RecordingUrl = "https://example.test/RE1", Version = 3 }, Ct));
+        Assert.True(await Engine.Calls.TryUpdateAttemptAsync(voicemail with { RecordingCheckedAt = T0.AddMinutes(5), Version = 3 }, Ct));
+        Assert.Empty(await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0, T0.AddHours(1), 10, Ct));
+        Assert.True((await Engine.Calls.GetAttemptAsync(awaiting.Id, Ct))!.RecordingRequested);
+    }
+
+    [Fact]
     public async Task ListCalls_FiltersAndPagesNewestFirst()
     {
         var t = await TenantAsync();
@@ -307,7 +350,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(4, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(4, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(5, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(5, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }

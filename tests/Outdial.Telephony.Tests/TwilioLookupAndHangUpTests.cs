@@ -81,6 +81,49 @@ public sealed class TwilioLookupAndHangUpTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => provider.LookupAsync(Attempts.New(Sid1, CreatedAt), CancellationToken.None));
     }
 
+    private static HttpResponseMessage Recordings(params (string Sid, string Status, DateTimeOffset Created)[] recordings) =>
+        StubHandler.Json(HttpStatusCode.OK, $$"""{"recordings": [{{string.Join(",", recordings.Select(r =>
+            $$"""{"sid": "{{r.Sid}}", "call_sid": "{{Sid1}}", "status": "{{r.Status}}", "duration": "12", "date_created": "{{Rfc2822(r.Created)}}"}"""))}}], "next_page_uri": null}""");
+
+    [Fact]
+    public async Task LookupRecording_NewestCompletedWins_AskedByCallSid()
+    {
+        var (provider, stub) = Setup(new InstantClock(CreatedAt), (_, _) => Recordings(
+            ("RE00000000000000000000000000000001", "completed", CreatedAt),
+            ("RE00000000000000000000000000000002", "completed", CreatedAt + TimeSpan.FromSeconds(30)),
+            ("RE00000000000000000000000000000003", "absent", CreatedAt + TimeSpan.FromSeconds(40))));
+
+        var url = await provider.LookupRecordingAsync(Attempts.New(Sid1, CreatedAt), CancellationToken.None);
+
+        Assert.Equal("https://api.twilio.test/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE00000000000000000000000000000002", url);
+        var request = stub.Requests.Single();
+        Assert.Equal(HttpMethod.Get, request.Method);
+        Assert.Equal($"/2010-04-01/Accounts/AC00000000000000000000000000000000/Calls/{Sid1}/Recordings.json", request.PathAndQuery);
+    }
+
+    [Theory]
+    [InlineData("processing")]
+    [InlineData("in-progress")]
+    public async Task LookupRecording_NotFinished_ThrowsToBeAskedAgain(string status)
+    {
+        var (provider, _) = Setup(new InstantClock(CreatedAt), (_, _) => Recordings(("RE00000000000000000000000000000001", status, CreatedAt)));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => provider.LookupRecordingAsync(Attempts.New(Sid1, CreatedAt), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task LookupRecording_NoneOrOnlyAbsent_Null_AndWithoutSidTwilioIsNotAsked()
+    {
+        var (provider, stub) = Setup(new InstantClock(CreatedAt), (r, _) => r.PathAndQuery.Contains(Sid1, StringComparison.Ordinal)
+            ? Recordings()
+            : Recordings(("RE00000000000000000000000000000001", "absent", CreatedAt)));
+
+        Assert.Null(await provider.LookupRecordingAsync(Attempts.New(Sid1, CreatedAt), CancellationToken.None));
+        Assert.Null(await provider.LookupRecordingAsync(Attempts.New(Sid2, CreatedAt), CancellationToken.None));
+        Assert.Null(await provider.LookupRecordingAsync(Attempts.New(null, CreatedAt), CancellationToken.None));
+        Assert.Equal(2, stub.Requests.Count);
+    }
+
     [Theory]
     [InlineData("busy", null, null, CallOutcome.Busy, new[] { ProviderEventKind.Initiated, ProviderEventKind.Completed })]
     [InlineData("no-answer", null, null, CallOutcome.NoAnswer, new[] { ProviderEventKind.Initiated, ProviderEventKind.Ringing, ProviderEventKind.Completed })]

@@ -122,6 +122,25 @@ public sealed class TwilioMockTests(TwilioMock mock)
     }
 
     [Fact]
+    public async Task LookupRecording_MockExample_CompletedRecordingGivesItsMediaUrl()
+    {
+        var provider = Twilio.Provider(Client(), Options, TimeProvider.System);
+
+        var url = await provider.LookupRecordingAsync(Attempts.New(ExampleSid, DateTimeOffset.UtcNow), CancellationToken.None);
+
+        // The spec's example lists one completed recording, REaaaa…; the URL has the recording callback's shape.
+        Assert.Equal($"{mock.Url.TrimEnd('/')}/2010-04-01/Accounts/{Options.AccountSid}/Recordings/REaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", url);
+    }
+
+    [Fact]
+    public async Task LookupRecording_MockAnswers404_NoRecording()
+    {
+        var provider = Twilio.Provider(Client(new PreferHandler("code=404")), Options, TimeProvider.System);
+
+        Assert.Null(await provider.LookupRecordingAsync(Attempts.New(ExampleSid, DateTimeOffset.UtcNow), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task HangUpAndVoicemail_AcceptedByMock()
     {
         var provider = Twilio.Provider(Client(), Options, TimeProvider.System);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Outdial.Core.Calls;
 
 /// <summary>Who picked up, as answering-machine detection (AMD) reports it.</summary>
@@ -41,6 +43,13 @@ public sealed record Attempt
     public string? Error { get; init; }
     /// <summary>URL of the provider's recording of this attempt, when one was made.</summary>
     public string? RecordingUrl { get; init; }
+    /// <summary>Whether the provider was asked to record this attempt (the call's <c>record</c> at dial time).</summary>
+    public bool RecordingRequested { get; init; }
+    /// <summary>
+    /// When (UTC) the reconciler asked the provider for a recording it had not reported and learned there is none;
+    /// set once, so such an attempt is asked about only once.
+    /// </summary>
+    public DateTimeOffset? RecordingCheckedAt { get; init; }
     /// <summary>The provider's raw values from its latest report (names as the provider sends them).</summary>
     public IReadOnlyDictionary<string, string>? ProviderRaw { get; init; }
     public required string To { get; init; }
@@ -53,4 +62,12 @@ public sealed record Attempt
     public int? DurationSec { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public int Version { get; init; }
+
+    /// <summary>
+    /// An ended, connected attempt (<c>answered</c> or <c>voicemail</c>) that was to be recorded, whose recording the
+    /// provider has not reported and the reconciler has not yet asked for: its recording callback may have been lost.
+    /// </summary>
+    [JsonIgnore]
+    public bool AwaitsRecording => Status == AttemptStatus.Completed && RecordingRequested && RecordingUrl is null
+        && RecordingCheckedAt is null && ProviderCallId is not null && Outcome is CallOutcome.Answered or CallOutcome.Voicemail;
 }

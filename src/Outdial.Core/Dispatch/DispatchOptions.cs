@@ -36,6 +36,12 @@ public sealed class ReconcilerOptions
     /// times at most, on top of the call's own attempt limit.
     /// </summary>
     public int MaxUnplacedRedials { get; set; } = 3;
+
+    /// <summary>
+    /// How long after an attempt ended the reconciler still asks its provider for a recording that was never reported
+    /// (asked once the attempt has been quiet for <see cref="StaleAfter"/>).
+    /// </summary>
+    public TimeSpan RecordingLookback { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>Defaults for new calls (configuration section <c>Outdial:Calls</c>). Seconds.</summary>

@@ -241,6 +241,7 @@ public sealed partial class Dispatcher(
             Status = AttemptStatus.Dialing,
             To = call.To,
             From = call.From,
+            RecordingRequested = call.Record,
             CreatedAt = now,
             UpdatedAt = now,
             Version = 1,

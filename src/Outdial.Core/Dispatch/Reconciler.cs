@@ -14,6 +14,9 @@ namespace Outdial.Core.Dispatch;
 /// <see cref="ReconcilerOptions.StaleAfter"/>. The provider's reports are applied through <see cref="IProviderEventSink"/>.
 /// An attempt the provider has never heard of was never dialed: it is closed as <c>not_placed</c> and the call is
 /// queued again; this is the only case in which a call is dialed again without a retry policy asking for it.
+/// Each round also asks for the recordings of ended attempts whose recording was never reported (a recording callback
+/// lost while the server was down), once the attempt has been quiet for <see cref="ReconcilerOptions.StaleAfter"/>
+/// and for at most <see cref="ReconcilerOptions.RecordingLookback"/> after it.
 /// </summary>
 public sealed partial class Reconciler(
     ICallStore calls,
@@ -36,7 +39,9 @@ public sealed partial class Reconciler(
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(options.Value.Interval, clock, stoppingToken);
-                await RunOnceAsync(clock.GetUtcNow() - options.Value.StaleAfter, stoppingToken);
+                var quietSince = clock.GetUtcNow() - options.Value.StaleAfter;
+                await RunOnceAsync(quietSince, stoppingToken);
+                await RecoverRecordingsAsync(quietSince, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -60,6 +65,57 @@ public sealed partial class Reconciler(
             }
         }
         return stale.Count;
+    }
+
+    /// <summary>
+    /// Asks the provider for the recording of every attempt that awaits one (<see cref="Attempt.AwaitsRecording"/>) and
+    /// was last written before <paramref name="updatedBefore"/> (UTC) but within <see cref="ReconcilerOptions.RecordingLookback"/>:
+    /// a recording found is stored on the attempt as its callback would have; none found is noted, so the attempt is
+    /// not asked about again; a provider that cannot tell yet is asked again next round. Returns how many were asked.
+    /// </summary>
+    public async Task<int> RecoverRecordingsAsync(DateTimeOffset updatedBefore, CancellationToken ct)
+    {
+        var awaiting = await calls.ListAttemptsAwaitingRecordingAsync(clock.GetUtcNow() - options.Value.RecordingLookback, updatedBefore, 100, ct);
+        foreach (var attempt in awaiting)
+        {
+            try
+            {
+                await RecoverRecordingAsync(attempt, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRecordingLookupFailed(log, ex, attempt.Id);
+            }
+        }
+        return awaiting.Count;
+    }
+
+    private async Task RecoverRecordingAsync(Attempt attempt, CancellationToken ct)
+    {
+        if (providers.Find(attempt.Provider) is not { } provider)
+        {
+            return;
+        }
+        if (await provider.LookupRecordingAsync(attempt, ct) is { Length: > 0 } url)
+        {
+            // The same report a recording callback makes: the lowest kind, so it only records the URL.
+            await progress.ApplyAsync(new ProviderEvent
+            {
+                Provider = attempt.Provider,
+                ProviderCallId = attempt.ProviderCallId!,
+                AttemptId = attempt.Id,
+                Kind = ProviderEventKind.Initiated,
+                Sequence = 0,
+                At = clock.GetUtcNow(),
+                RecordingUrl = url,
+            }, ct);
+            return;
+        }
+        if (await calls.GetAttemptAsync(attempt.Id, ct) is { AwaitsRecording: true } current)
+        {
+            var now = clock.GetUtcNow();
+            await calls.TryUpdateAttemptAsync(current with { RecordingCheckedAt = now, UpdatedAt = now, Version = current.Version + 1 }, ct);
+        }
     }
 
     private async Task ReconcileAsync(Attempt attempt, CancellationToken ct)
@@ -134,6 +190,9 @@ public sealed partial class Reconciler(
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Reconciling attempt {AttemptId} failed; will retry next round")]
     private static partial void LogLookupFailed(ILogger logger, Exception ex, string attemptId);
+
+    [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Looking up the recording of attempt {AttemptId} failed; will retry next round")]
+    private static partial void LogRecordingLookupFailed(ILogger logger, Exception ex, string attemptId);
 
     [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Provider no longer knows attempt {AttemptId}; left open for inspection")]
     private static partial void LogVanished(ILogger logger, string attemptId);

@@ -128,6 +128,12 @@ public interface ICallStore
     /// <summary>Attempts not yet completed whose last write is older than <paramref name="updatedBefore"/> (the reconciler's work list).</summary>
     Task<IReadOnlyList<Attempt>> ListStaleAttemptsAsync(DateTimeOffset updatedBefore, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// Attempts for which <see cref="Attempt.AwaitsRecording"/> holds, last written in [<paramref name="updatedAfter"/>,
+    /// <paramref name="updatedBefore"/>) (UTC), oldest first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<Attempt>> ListAttemptsAwaitingRecordingAsync(DateTimeOffset updatedAfter, DateTimeOffset updatedBefore, int limit, CancellationToken ct);
+
     /// <summary>Number of calls per account currently dialing, ringing or in progress.</summary>
     Task<IReadOnlyDictionary<string, int>> CountActiveCallsAsync(CancellationToken ct);
 

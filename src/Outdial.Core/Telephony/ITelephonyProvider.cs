@@ -104,6 +104,14 @@ public interface ITelephonyProvider
     /// cannot tell yet; the reconciler then asks again on its next round.
     /// </summary>
     Task<ProviderCallSnapshot?> LookupAsync(Attempt attempt, CancellationToken ct);
+
+    /// <summary>
+    /// URL of the finished recording of an ended attempt whose recording the provider never reported (its recording
+    /// callback was lost), or null when there is none (nothing was recorded, or the recording is absent or failed).
+    /// Throws when the provider cannot tell yet (e.g. the recording is still processing); the reconciler then asks
+    /// again on its next round. The default answers null: the provider reports recordings only with its events.
+    /// </summary>
+    Task<string?> LookupRecordingAsync(Attempt attempt, CancellationToken ct) => Task.FromResult<string?>(null);
 }
 
 /// <summary>Receives provider reports; implemented by <see cref="CallProgress"/>.</summary>

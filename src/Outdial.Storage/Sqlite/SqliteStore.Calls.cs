@@ -260,10 +260,11 @@ public sealed partial class SqliteStore
             if (change.NewAttempt is { } attempt)
             {
                 conn.Execute("""
-                    INSERT INTO call_attempts (id, call_id, number, provider, provider_call_id, status, updated_at, version, doc)
-                    VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc)
+                    INSERT INTO call_attempts (id, call_id, number, provider, provider_call_id, status, updated_at, version, doc, awaits_recording)
+                    VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc, @AwaitsRecording)
                     """, new
                 {
+                    attempt.AwaitsRecording,
                     attempt.Id,
                     attempt.CallId,
                     attempt.Number,
@@ -321,6 +322,12 @@ public sealed partial class SqliteStore
             """, new { before = Ms(updatedBefore), limit }, ct)).Select(FromDoc<Attempt>)];
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<Attempt>> ListAttemptsAwaitingRecordingAsync(DateTimeOffset updatedAfter, DateTimeOffset updatedBefore, int limit, CancellationToken ct) =>
+        [.. (await QueryAsync<string>("""
+            SELECT doc FROM call_attempts WHERE awaits_recording = 1 AND updated_at >= @after AND updated_at < @before ORDER BY updated_at LIMIT @limit
+            """, new { after = Ms(updatedAfter), before = Ms(updatedBefore), limit }, ct)).Select(FromDoc<Attempt>)];
+
+    /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, int>> CountActiveCallsAsync(CancellationToken ct) =>
         (await QueryAsync<(string AccountId, long Count)>(
             "SELECT account_id, COUNT(*) FROM calls WHERE status IN ('dialing', 'ringing', 'in_progress') GROUP BY account_id;", null, ct))
@@ -335,10 +342,12 @@ public sealed partial class SqliteStore
         writer.WriteAsync(conn => conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) }), ct);
 
     private static bool TryUpdateAttempt(SqliteConnection conn, Attempt attempt) => conn.Execute("""
-        UPDATE call_attempts SET provider_call_id = @ProviderCallId, status = @status, updated_at = @updated, version = @Version, doc = @doc
+        UPDATE call_attempts SET provider_call_id = @ProviderCallId, status = @status, updated_at = @updated, version = @Version, doc = @doc,
+            awaits_recording = @AwaitsRecording
         WHERE id = @Id AND version = @previous
         """, new
     {
+        attempt.AwaitsRecording,
         attempt.ProviderCallId,
         status = WireNames.Of(attempt.Status),
         updated = Ms(attempt.UpdatedAt),

@@ -217,6 +217,30 @@ public sealed partial class TwilioProvider(
         };
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Lists the call's recordings (<c>GET .../Calls/{Sid}/Recordings.json</c>): the newest <c>completed</c> one gives the
+    /// URL, in the form the recording status callback uses; one still <c>in-progress</c>, <c>paused</c>, <c>stopped</c>
+    /// or <c>processing</c> makes this throw (ask later); none, or only <c>absent</c> ones, answers null.
+    /// </remarks>
+    public async Task<string?> LookupRecordingAsync(Attempt attempt, CancellationToken ct)
+    {
+        if (attempt.ProviderCallId is not { } sid)
+        {
+            return null;
+        }
+        var recordings = await client.ListCallRecordingsAsync(sid, ct);
+        if (recordings.Where(r => r.Status == "completed" && r.Sid.Length > 0).MaxBy(r => r.DateCreated) is { } done)
+        {
+            return client.RecordingUrl(done.Sid);
+        }
+        if (recordings.Any(r => r.Status is "in-progress" or "paused" or "stopped" or "processing"))
+        {
+            throw new InvalidOperationException($"The recording of Twilio call {sid} is not finished yet. Ask again later.");
+        }
+        return null;
+    }
+
     /// <summary>
     /// The reports a Call resource implies, in order: initiated (at <c>date_created</c>); ringing and answered as the
     /// status implies; completed for an ended call (at <c>end_time</c>, outcome by <see cref="TwilioStatusMap"/>,

@@ -62,6 +62,32 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
     }
 
     /// <summary>
+    /// The recordings of call <paramref name="callSid"/> (first page, up to 50, as Twilio lists them), or an empty list
+    /// when Twilio answers 404 (no such call).
+    /// </summary>
+    /// <exception cref="TwilioApiException">Any other error status.</exception>
+    /// <exception cref="TimeoutException">No answer within RequestTimeout.</exception>
+    public async Task<IReadOnlyList<TwilioRecordingResource>> ListCallRecordingsAsync(string callSid, CancellationToken ct)
+    {
+        try
+        {
+            var page = Parse<TwilioRecordingPage>(await SendAsync(HttpMethod.Get, $"{CallsPath}/{Uri.EscapeDataString(callSid)}/Recordings.json", null, ct));
+            return page.Recordings ?? [];
+        }
+        catch (TwilioApiException e) when (e.HttpStatus == 404)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// The media URL of recording <paramref name="recordingSid"/>, as Twilio's recording status callback gives it in
+    /// <c>RecordingUrl</c>: <c>{BaseUrl}/2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}</c> (no extension).
+    /// </summary>
+    public string RecordingUrl(string recordingSid) =>
+        $"{Options.BaseUrl.TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(Options.AccountSid)}/Recordings/{Uri.EscapeDataString(recordingSid)}";
+
+    /// <summary>
     /// Calls from <paramref name="from"/> to <paramref name="to"/> (query <c>To</c>, <c>From</c>, <c>PageSize=1000</c>),
     /// newest first as Twilio lists them, every call of each page read. Pages are followed through <c>next_page_uri</c>
     /// (at most 5) only while the oldest call of the last page was created on or after <paramref name="createdOnOrAfter"/>

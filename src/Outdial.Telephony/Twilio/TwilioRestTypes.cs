@@ -71,6 +71,26 @@ internal sealed record TwilioCallPage(
     [property: JsonPropertyName("calls")] IReadOnlyList<TwilioCallResource>? Calls,
     [property: JsonPropertyName("next_page_uri")] string? NextPageUri);
 
+/// <summary>
+/// Twilio's Recording resource of a call (schema <c>api.v2010.account.call.call_recording</c>), the fields Outdial reads.
+/// </summary>
+public sealed record TwilioRecordingResource
+{
+    /// <summary>RE followed by 32 hex digits.</summary>
+    [JsonPropertyName("sid")] public string Sid { get; init; } = "";
+    [JsonPropertyName("account_sid")] public string? AccountSid { get; init; }
+    [JsonPropertyName("call_sid")] public string? CallSid { get; init; }
+    /// <summary>in-progress, paused, stopped, processing, completed or absent.</summary>
+    [JsonPropertyName("status")] public string? Status { get; init; }
+    /// <summary>Length of the recording in seconds, as text.</summary>
+    [JsonPropertyName("duration")] public string? Duration { get; init; }
+    [JsonPropertyName("date_created"), JsonConverter(typeof(Rfc2822Converter))] public DateTimeOffset? DateCreated { get; init; }
+}
+
+/// <summary>One page of Twilio's "Read multiple Recording resources" of a call (<c>GET .../Calls/{CallSid}/Recordings.json</c>).</summary>
+internal sealed record TwilioRecordingPage(
+    [property: JsonPropertyName("recordings")] IReadOnlyList<TwilioRecordingResource>? Recordings);
+
 /// <summary>Twilio's REST error body (Twilio "Twilio's response": <c>{code, message, more_info, status}</c>).</summary>
 internal sealed record TwilioErrorBody(
     [property: JsonPropertyName("code")] int? Code,
