@@ -53,18 +53,25 @@ public sealed partial class Reconciler(
     public async Task<int> RunOnceAsync(DateTimeOffset updatedBefore, CancellationToken ct)
     {
         var stale = await calls.ListStaleAttemptsAsync(updatedBefore, 500, ct);
-        foreach (var attempt in stale)
+        await EachAsync(stale, ReconcileAsync, (ex, id) => LogLookupFailed(log, ex, id), ct);
+        return stale.Count;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on each attempt; a failure is logged and left for the next round.</summary>
+    private static async Task EachAsync(IReadOnlyList<Attempt> attempts, Func<Attempt, CancellationToken, Task> work,
+        Action<Exception, string> logFailure, CancellationToken ct)
+    {
+        foreach (var attempt in attempts)
         {
             try
             {
-                await ReconcileAsync(attempt, ct);
+                await work(attempt, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogLookupFailed(log, ex, attempt.Id);
+                logFailure(ex, attempt.Id);
             }
         }
-        return stale.Count;
     }
 
     /// <summary>
@@ -76,17 +83,7 @@ public sealed partial class Reconciler(
     public async Task<int> RecoverRecordingsAsync(DateTimeOffset updatedBefore, CancellationToken ct)
     {
         var awaiting = await calls.ListAttemptsAwaitingRecordingAsync(clock.GetUtcNow() - options.Value.RecordingLookback, updatedBefore, 100, ct);
-        foreach (var attempt in awaiting)
-        {
-            try
-            {
-                await RecoverRecordingAsync(attempt, ct);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRecordingLookupFailed(log, ex, attempt.Id);
-            }
-        }
+        await EachAsync(awaiting, RecoverRecordingAsync, (ex, id) => LogRecordingLookupFailed(log, ex, id), ct);
         return awaiting.Count;
     }
 
