@@ -42,6 +42,39 @@ public sealed class TwilioLookupAndHangUpTests
             stub.Requests.Single().PathAndQuery);
     }
 
+    private const string NextPage = "/2010-04-01/Accounts/AC00000000000000000000000000000000/Calls.json?To=%2B15551234567&From=%2B15550000100&PageSize=1000&Page=1&PageToken=PA1";
+
+    [Fact]
+    public async Task LookupWithoutSid_FirstPageAllNewer_FollowsNextPageUri_AndFindsTheCallThere()
+    {
+        var clock = new InstantClock(CreatedAt + TimeSpan.FromMinutes(10));
+        var (provider, stub) = Setup(clock, (_, i) => i == 0
+            ? StubHandler.Json(HttpStatusCode.OK, $$"""{"calls": [{{StubHandler.Call(Sid2, "completed", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromMinutes(5)))}}], "next_page_uri": "{{NextPage}}"}""")
+            : Page(StubHandler.Call(Sid1, "busy", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(2))),
+                StubHandler.Call("CA00000000000000000000000000000003", "completed", dateCreated: Rfc2822(CreatedAt - TimeSpan.FromDays(2)))));
+
+        var snapshot = await provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None);
+
+        Assert.Equal(Sid1, snapshot!.ProviderCallId);
+        Assert.Equal([ProviderEventKind.Initiated, ProviderEventKind.Completed], snapshot.Events.Select(e => e.Kind));
+        Assert.Equal(NextPage, stub.Requests[1].PathAndQuery);
+        Assert.Equal(2, stub.Requests.Count);
+    }
+
+    [Fact]
+    public async Task LookupWithoutSid_FirstPageReachesBackBeforeTheAttemptsDay_NextPageNotRead()
+    {
+        var clock = new InstantClock(CreatedAt + TimeSpan.FromMinutes(10));
+        var (provider, stub) = Setup(clock, (_, _) => StubHandler.Json(HttpStatusCode.OK, $$"""{"calls": [{{string.Join(",",
+            StubHandler.Call(Sid1, "completed", duration: "12", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(1))),
+            StubHandler.Call(Sid2, "completed", dateCreated: Rfc2822(CreatedAt - TimeSpan.FromDays(1))))}}], "next_page_uri": "{{NextPage}}"}"""));
+
+        var snapshot = await provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None);
+
+        Assert.Equal(Sid1, snapshot!.ProviderCallId);
+        Assert.Single(stub.Requests);
+    }
+
     [Fact]
     public async Task LookupWithoutSid_NoCallAndAttemptOlderThanTwoMinutes_ReturnsNull()
     {
