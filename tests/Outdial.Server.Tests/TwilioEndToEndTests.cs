@@ -131,7 +131,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
             new("Direction", "outbound-api"),
             new("From", TwilioNumber),
             new("SequenceNumber", sequence.ToString(CultureInfo.InvariantCulture)),
-            new("Timestamp", TwilioFront.Rfc2822(DateTimeOffset.UtcNow)),
+            new("Timestamp", TwilioMock.Rfc2822(DateTimeOffset.UtcNow)),
             new("To", "+15551230000"),
         };
         form.AddRange(extra.Select(e => new KeyValuePair<string, string>(e.Item1, e.Item2)));
@@ -315,7 +315,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         await host.StopKeepingDataAsync();
         var end = DateTimeOffset.UtcNow;
         front.SetState(sid, ("status", "completed"), ("answered_by", "human"), ("duration", "31"),
-            ("start_time", TwilioFront.Rfc2822(end.AddSeconds(-31))), ("end_time", TwilioFront.Rfc2822(end)));
+            ("start_time", TwilioMock.Rfc2822(end.AddSeconds(-31))), ("end_time", TwilioMock.Rfc2822(end)));
 
         // On start, the reconciler looks up every attempt left open by the earlier process.
         await using var restarted = await OutdialHost.StartAsync(Settings(front, dataDir));

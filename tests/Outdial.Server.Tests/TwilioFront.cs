@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Outdial.Tests.Shared;
 
 namespace Outdial.Server.Tests;
 
@@ -158,7 +159,7 @@ public sealed class TwilioFront : IAsyncDisposable
             var sid = "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             SetState(sid, ("sid", sid), ("status", "queued"), ("to", seen["To"]), ("from", seen["From"]), ("direction", "outbound-api"),
                 ("answered_by", null), ("duration", null), ("start_time", null), ("end_time", null),
-                ("date_created", Rfc2822(DateTimeOffset.UtcNow)));
+                ("date_created", TwilioMock.Rfc2822(DateTimeOffset.UtcNow)));
             Created.Enqueue((sid, seen));
             if (Interlocked.Exchange(ref _loseNext, 0) is > 0 and var lost)
             {
@@ -217,16 +218,12 @@ public sealed class TwilioFront : IAsyncDisposable
             }
             if (HttpMethods.IsPost(request.Method) && seen["Status"] is { } status)
             {
-                SetState(sid, ("status", status), ("end_time", Rfc2822(DateTimeOffset.UtcNow)));
+                SetState(sid, ("status", status), ("end_time", TwilioMock.Rfc2822(DateTimeOffset.UtcNow)));
             }
             Overlay(json, sid);
         }
         await context.Response.WriteAsync(json.ToJsonString());
     }
-
-    /// <summary>Twilio's timestamp format (RFC 2822 with a numeric zone): <c>Sat, 21 Nov 2026 11:53:29 +0000</c>.</summary>
-    public static string Rfc2822(DateTimeOffset at) =>
-        at.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", System.Globalization.CultureInfo.InvariantCulture);
 
     private void Overlay(JsonObject json, string sid)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using Outdial.Core.Calls;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Twilio;
+using Outdial.Tests.Shared;
 
 namespace Outdial.Telephony.Tests;
 
@@ -22,15 +23,13 @@ public sealed class TwilioLookupAndHangUpTests
     private static HttpResponseMessage Page(params string[] calls) =>
         StubHandler.Json(HttpStatusCode.OK, $$"""{"calls": [{{string.Join(",", calls)}}], "next_page_uri": null, "page": 0, "page_size": 1000}""");
 
-    private static string Rfc2822(DateTimeOffset at) => at.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", System.Globalization.CultureInfo.InvariantCulture);
-
     [Fact]
     public async Task LookupWithoutSid_ExactlyOneCallInWindow_ReturnsItsSnapshot()
     {
         var clock = new InstantClock(CreatedAt + TimeSpan.FromSeconds(30));
         var (provider, stub) = Setup(clock, (_, _) => Page(
-            StubHandler.Call(Sid1, "ringing", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(2)), startTime: Rfc2822(CreatedAt + TimeSpan.FromSeconds(3))),
-            StubHandler.Call(Sid2, "completed", duration: "40", dateCreated: Rfc2822(CreatedAt - TimeSpan.FromHours(3)))));
+            StubHandler.Call(Sid1, "ringing", dateCreated: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(2)), startTime: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(3))),
+            StubHandler.Call(Sid2, "completed", duration: "40", dateCreated: TwilioMock.Rfc2822(CreatedAt - TimeSpan.FromHours(3)))));
 
         var snapshot = await provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None);
 
@@ -49,9 +48,9 @@ public sealed class TwilioLookupAndHangUpTests
     {
         var clock = new InstantClock(CreatedAt + TimeSpan.FromMinutes(10));
         var (provider, stub) = Setup(clock, (_, i) => i == 0
-            ? StubHandler.Json(HttpStatusCode.OK, $$"""{"calls": [{{StubHandler.Call(Sid2, "completed", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromMinutes(5)))}}], "next_page_uri": "{{NextPage}}"}""")
-            : Page(StubHandler.Call(Sid1, "busy", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(2))),
-                StubHandler.Call("CA00000000000000000000000000000003", "completed", dateCreated: Rfc2822(CreatedAt - TimeSpan.FromDays(2)))));
+            ? StubHandler.Json(HttpStatusCode.OK, $$"""{"calls": [{{StubHandler.Call(Sid2, "completed", dateCreated: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromMinutes(5)))}}], "next_page_uri": "{{NextPage}}"}""")
+            : Page(StubHandler.Call(Sid1, "busy", dateCreated: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(2))),
+                StubHandler.Call("CA00000000000000000000000000000003", "completed", dateCreated: TwilioMock.Rfc2822(CreatedAt - TimeSpan.FromDays(2)))));
 
         var snapshot = await provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None);
 
@@ -66,8 +65,8 @@ public sealed class TwilioLookupAndHangUpTests
     {
         var clock = new InstantClock(CreatedAt + TimeSpan.FromMinutes(10));
         var (provider, stub) = Setup(clock, (_, _) => StubHandler.Json(HttpStatusCode.OK, $$"""{"calls": [{{string.Join(",",
-            StubHandler.Call(Sid1, "completed", duration: "12", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(1))),
-            StubHandler.Call(Sid2, "completed", dateCreated: Rfc2822(CreatedAt - TimeSpan.FromDays(1))))}}], "next_page_uri": "{{NextPage}}"}"""));
+            StubHandler.Call(Sid1, "completed", duration: "12", dateCreated: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(1))),
+            StubHandler.Call(Sid2, "completed", dateCreated: TwilioMock.Rfc2822(CreatedAt - TimeSpan.FromDays(1))))}}], "next_page_uri": "{{NextPage}}"}"""));
 
         var snapshot = await provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None);
 
@@ -79,7 +78,7 @@ public sealed class TwilioLookupAndHangUpTests
     public async Task LookupWithoutSid_NoCallAndAttemptOlderThanTwoMinutes_ReturnsNull()
     {
         var clock = new InstantClock(CreatedAt + TimeSpan.FromMinutes(10));
-        var (provider, _) = Setup(clock, (_, _) => Page(StubHandler.Call(Sid2, "completed", dateCreated: Rfc2822(CreatedAt - TimeSpan.FromHours(3)))));
+        var (provider, _) = Setup(clock, (_, _) => Page(StubHandler.Call(Sid2, "completed", dateCreated: TwilioMock.Rfc2822(CreatedAt - TimeSpan.FromHours(3)))));
 
         Assert.Null(await provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None));
     }
@@ -98,8 +97,8 @@ public sealed class TwilioLookupAndHangUpTests
     {
         var clock = new InstantClock(CreatedAt + TimeSpan.FromMinutes(10));
         var (provider, _) = Setup(clock, (_, _) => Page(
-            StubHandler.Call(Sid1, "completed", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(1))),
-            StubHandler.Call(Sid2, "completed", dateCreated: Rfc2822(CreatedAt + TimeSpan.FromSeconds(5)))));
+            StubHandler.Call(Sid1, "completed", dateCreated: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(1))),
+            StubHandler.Call(Sid2, "completed", dateCreated: TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(5)))));
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => provider.LookupAsync(Attempts.New(null, CreatedAt), CancellationToken.None));
 
@@ -116,7 +115,7 @@ public sealed class TwilioLookupAndHangUpTests
 
     private static HttpResponseMessage Recordings(params (string Sid, string Status, DateTimeOffset Created)[] recordings) =>
         StubHandler.Json(HttpStatusCode.OK, $$"""{"recordings": [{{string.Join(",", recordings.Select(r =>
-            $$"""{"sid": "{{r.Sid}}", "call_sid": "{{Sid1}}", "status": "{{r.Status}}", "duration": "12", "date_created": "{{Rfc2822(r.Created)}}"}"""))}}], "next_page_uri": null}""");
+            $$"""{"sid": "{{r.Sid}}", "call_sid": "{{Sid1}}", "status": "{{r.Status}}", "duration": "12", "date_created": "{{TwilioMock.Rfc2822(r.Created)}}"}"""))}}], "next_page_uri": null}""");
 
     [Fact]
     public async Task LookupRecording_NewestCompletedWins_AskedByCallSid()
@@ -167,7 +166,7 @@ public sealed class TwilioLookupAndHangUpTests
     {
         var end = CreatedAt + TimeSpan.FromMinutes(1);
         var call = System.Text.Json.JsonSerializer.Deserialize<TwilioCallResource>(StubHandler.Call(Sid1, status, answeredBy, duration,
-            Rfc2822(CreatedAt), Rfc2822(CreatedAt + TimeSpan.FromSeconds(1)), Rfc2822(end)))!;
+            TwilioMock.Rfc2822(CreatedAt), TwilioMock.Rfc2822(CreatedAt + TimeSpan.FromSeconds(1)), TwilioMock.Rfc2822(end)))!;
 
         var snapshot = TwilioProvider.Snapshot(call, "att_1", end);
 

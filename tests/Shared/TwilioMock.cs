@@ -31,6 +31,10 @@ public sealed class TwilioMock : Xunit.IAsyncLifetime
     /// <summary>Any token: Prism does not check Basic credentials.</summary>
     public const string AuthToken = "mock-auth-token";
 
+    /// <summary>Twilio's timestamp format (RFC 2822 with a numeric zone), in UTC: <c>Sat, 21 Nov 2026 11:53:29 +0000</c>.</summary>
+    public static string Rfc2822(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", System.Globalization.CultureInfo.InvariantCulture);
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private int? _pid;
 
