@@ -71,6 +71,19 @@ public static class DialectSupport
         http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return true;
     }
+
+    /// <summary>
+    /// Declares <typeparamref name="TError"/>, the dialect's own error envelope, as the body of each of the HTTP
+    /// <paramref name="statuses"/> (OpenAPI metadata only; the handler decides what it answers).
+    /// </summary>
+    public static RouteHandlerBuilder ProducesErrors<TError>(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<TError>(status);
+        }
+        return builder;
+    }
 }
 
 /// <summary>Maps every enabled seed dialect. Each dialect is a thin translation into <c>CallIntake</c> and back; no business rule lives in one.</summary>

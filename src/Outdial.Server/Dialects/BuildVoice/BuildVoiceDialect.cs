@@ -33,12 +33,8 @@ public static class BuildVoiceDialect
             .AllowAnonymous()
             .DisableRateLimiting()
             .Produces<BuildVoiceTriggered>()
-            .Produces<BuildVoiceError>(StatusCodes.Status400BadRequest)
-            .Produces<BuildVoiceError>(StatusCodes.Status401Unauthorized)
-            .Produces<BuildVoiceError>(StatusCodes.Status403Forbidden)
-            .Produces<BuildVoiceError>(StatusCodes.Status409Conflict)
-            .Produces<BuildVoiceError>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<BuildVoiceError>(StatusCodes.Status429TooManyRequests);
+            .ProducesErrors<BuildVoiceError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
     }
 
     /// <summary>Order of checks: key (401) → rate limit (429) → API access switch (403) → body (400) → intake.</summary>

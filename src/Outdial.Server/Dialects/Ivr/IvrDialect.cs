@@ -65,12 +65,8 @@ public static class IvrDialect
             .AllowAnonymous()
             .DisableRateLimiting()
             .Produces<IvrCallCreated>()
-            .Produces<IvrError>(StatusCodes.Status400BadRequest)
-            .Produces<IvrError>(StatusCodes.Status401Unauthorized)
-            .Produces<IvrError>(StatusCodes.Status403Forbidden)
-            .Produces<IvrError>(StatusCodes.Status409Conflict)
-            .Produces<IvrError>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<IvrError>(StatusCodes.Status429TooManyRequests);
+            .ProducesErrors<IvrError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
         app.MapPost(ResultPath, (HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, ICallStore calls,
                     IOptions<RateLimiterOptions> limits, CancellationToken ct) =>
                 CallResultAsync(http, verifier, accounts, calls, limits.Value, ct))
@@ -78,10 +74,8 @@ public static class IvrDialect
             .AllowAnonymous()
             .DisableRateLimiting()
             .Produces<IvrCallResults>()
-            .Produces<IvrError>(StatusCodes.Status400BadRequest)
-            .Produces<IvrError>(StatusCodes.Status401Unauthorized)
-            .Produces<IvrError>(StatusCodes.Status403Forbidden)
-            .Produces<IvrError>(StatusCodes.Status429TooManyRequests);
+            .ProducesErrors<IvrError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status429TooManyRequests);
     }
 
     /// <summary>

@@ -41,10 +41,8 @@ public static class VodexDialect
             .WithTags("Dialects")
             .WithName("VodexTriggerCall")
             .Produces<VodexResponse>()
-            .Produces<VodexResponse>(StatusCodes.Status400BadRequest)
-            .Produces<VodexResponse>(StatusCodes.Status401Unauthorized)
-            .Produces<VodexResponse>(StatusCodes.Status403Forbidden)
-            .Produces<VodexResponse>(StatusCodes.Status429TooManyRequests);
+            .ProducesErrors<VodexResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status429TooManyRequests);
 
     /// <summary>
     /// Order of checks: key (401) → rate limit (429) → dburl (403) → API access switch (403) → body (400) → consent (400) →
