@@ -97,7 +97,7 @@ public class CallProgressAdvanceTests
         var answered = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Answered, 6) with { AnsweredBy = AnsweredBy.Human }, Now)!;
         var completed = Report(ProviderEventKind.Completed, 40) with
         {
-            Outcome = CallOutcome.Answered,
+            EndStatus = CallEndStatus.Completed,
             SipCode = 200,
             Q850Code = 16,
             DurationSec = 34,
@@ -251,7 +251,7 @@ public class CallProgressAdvanceTests
     [Fact]
     public void Advance_RecordingUrlAfterCompletion_IsKept_AndNothingElseChanges()
     {
-        var completed = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Completed, 40) with { Outcome = CallOutcome.Answered }, Now)!;
+        var completed = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Completed, 40) with { EndStatus = CallEndStatus.Completed }, Now)!;
         var recorded = CallProgress.Advance(completed, Report(ProviderEventKind.Initiated, 45) with { RecordingUrl = "https://example.test/RE1" }, Now.AddSeconds(1));
         Assert.NotNull(recorded);
         Assert.Equal("https://example.test/RE1", recorded.RecordingUrl);
@@ -264,12 +264,12 @@ public class CallProgressAdvanceTests
     public void Advance_AnsweredEnd_OfAnAttemptAMachineAnswered_IsVoicemail()
     {
         var answered = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Answered, 5) with { AnsweredBy = AnsweredBy.Machine }, Now)!;
-        var ended = CallProgress.Advance(answered, Report(ProviderEventKind.Completed, 20) with { Outcome = CallOutcome.Answered }, Now.AddSeconds(15))!;
+        var ended = CallProgress.Advance(answered, Report(ProviderEventKind.Completed, 20) with { EndStatus = CallEndStatus.Completed }, Now.AddSeconds(15))!;
         Assert.Equal(CallOutcome.Voicemail, ended.Outcome);
         Assert.Equal(AnsweredBy.Machine, ended.AnsweredBy);
 
         var human = CallProgress.Advance(Dialing(), Report(ProviderEventKind.Answered, 5) with { AnsweredBy = AnsweredBy.Human }, Now)!;
         Assert.Equal(CallOutcome.Answered,
-            CallProgress.Advance(human, Report(ProviderEventKind.Completed, 20) with { Outcome = CallOutcome.Answered }, Now.AddSeconds(15))!.Outcome);
+            CallProgress.Advance(human, Report(ProviderEventKind.Completed, 20) with { EndStatus = CallEndStatus.Completed }, Now.AddSeconds(15))!.Outcome);
     }
 }

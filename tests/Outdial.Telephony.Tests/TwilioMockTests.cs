@@ -105,7 +105,7 @@ public sealed class TwilioMockTests(TwilioMock mock)
         Assert.Equal([ProviderEventKind.Initiated, ProviderEventKind.Ringing, ProviderEventKind.Answered, ProviderEventKind.Completed],
             snapshot.Events.Select(e => e.Kind));
         var completed = snapshot.Events[^1];
-        Assert.Equal((CallOutcome?)CallOutcome.Voicemail, completed.Outcome);
+        Assert.Equal(CallOutcome.Voicemail, OutcomeMapper.Map(completed.EndStatus!.Value, completed.AnsweredBy, completed.SipCode, completed.Q850Code));
         Assert.Equal((AnsweredBy?)AnsweredBy.Machine, completed.AnsweredBy);
         Assert.Equal(4, completed.DurationSec);
         Assert.Equal(new DateTimeOffset(2019, 10, 18, 17, 3, 0, TimeSpan.Zero), completed.At);

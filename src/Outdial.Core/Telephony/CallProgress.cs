@@ -105,11 +105,10 @@ public sealed partial class CallProgress(
             ProviderEventKind.Completed => next with
             {
                 Status = AttemptStatus.Completed,
-                // A provider may report "answered" at the end without repeating an AMD verdict it gave earlier
-                // (Twilio's async AMD): a call a machine answered ends as voicemail (ARCHITECTURE §4).
-                Outcome = report.Outcome == CallOutcome.Answered && (report.AnsweredBy ?? attempt.AnsweredBy) == AnsweredBy.Machine
-                    ? CallOutcome.Voicemail
-                    : report.Outcome ?? CallOutcome.Error,
+                // A provider may report the end without repeating an AMD verdict it gave earlier (Twilio's async AMD):
+                // the attempt's verdict then decides between answered and voicemail.
+                Outcome = report.Outcome ?? OutcomeMapper.Map(report.EndStatus ?? CallEndStatus.Failed,
+                    report.AnsweredBy ?? attempt.AnsweredBy, report.SipCode, report.Q850Code),
                 AnsweredBy = report.AnsweredBy ?? attempt.AnsweredBy,
                 SipCode = report.SipCode,
                 Q850Code = report.Q850Code,

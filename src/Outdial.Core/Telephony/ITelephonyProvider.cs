@@ -52,7 +52,17 @@ public sealed record ProviderEvent
     public required DateTimeOffset At { get; init; }
     /// <summary>For <see cref="ProviderEventKind.Answered"/> (and completed answered calls): AMD's verdict.</summary>
     public AnsweredBy? AnsweredBy { get; init; }
-    /// <summary>For <see cref="ProviderEventKind.Completed"/>: the mapped outcome.</summary>
+    /// <summary>
+    /// For <see cref="ProviderEventKind.Completed"/>: how the provider says the attempt ended. <see cref="CallProgress"/>
+    /// maps it, with the SIP and Q.850 codes and who answered (this report's verdict, else the attempt's earlier one),
+    /// through <see cref="OutcomeMapper"/>, the one outcome mapping. Null is read as <see cref="CallEndStatus.Failed"/>.
+    /// </summary>
+    public CallEndStatus? EndStatus { get; init; }
+    /// <summary>
+    /// For <see cref="ProviderEventKind.Completed"/>: set only when the provider names the outcome itself rather than a
+    /// status and codes — a refusal at dial time mapped from its error code (e.g. Twilio 21211 → <c>invalid_number</c>).
+    /// Otherwise null, and the outcome comes from <see cref="EndStatus"/> through <see cref="OutcomeMapper"/>.
+    /// </summary>
     public CallOutcome? Outcome { get; init; }
     public string? ProviderStatus { get; init; }
     public int? SipCode { get; init; }

@@ -212,7 +212,7 @@ public sealed partial class SandboxProvider(
         Sequence = index,
         At = DateTimeOffset.FromUnixTimeMilliseconds(dial.DialedAtMs + (long)(step.AtSec / Speed * 1000)),
         AnsweredBy = step.AnsweredBy,
-        Outcome = step.Outcome,
+        EndStatus = step.EndStatus,
         ProviderStatus = step.Status,
         SipCode = step.SipCode,
         Q850Code = step.Q850Code,

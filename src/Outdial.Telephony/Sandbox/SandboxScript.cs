@@ -3,9 +3,18 @@ using Outdial.Core.Telephony;
 
 namespace Outdial.Telephony.Sandbox;
 
-/// <summary>One scripted report: <see cref="AtSec"/> simulated seconds after the dial.</summary>
-public sealed record SandboxStep(double AtSec, ProviderEventKind Kind, string Status, CallOutcome? Outcome = null,
-    AnsweredBy? AnsweredBy = null, int? SipCode = null, int? Q850Code = null, int? DurationSec = null);
+/// <summary>
+/// One scripted report: <see cref="AtSec"/> simulated seconds after the dial. A completion carries the end status and
+/// carrier codes a real provider would report; its <see cref="Outcome"/> is what <see cref="OutcomeMapper"/> makes of them.
+/// </summary>
+public sealed record SandboxStep(double AtSec, ProviderEventKind Kind, string Status, CallEndStatus? EndStatus = null,
+    AnsweredBy? AnsweredBy = null, int? SipCode = null, int? Q850Code = null, int? DurationSec = null)
+{
+    /// <summary>The outcome the one mapping gives this completion; null for other steps.</summary>
+    public CallOutcome? Outcome => Kind == ProviderEventKind.Completed
+        ? OutcomeMapper.Map(EndStatus ?? CallEndStatus.Failed, AnsweredBy, SipCode, Q850Code)
+        : null;
+}
 
 /// <summary>
 /// The sandbox's deterministic behaviour, chosen by the destination's last four digits (documented in the README):
@@ -29,13 +38,13 @@ public static class SandboxScript
         var suffix = to.Length >= 4 ? to[^4..] : to;
         return suffix switch
         {
-            "0001" => [initiated, new(2, ProviderEventKind.Completed, "busy", CallOutcome.Busy, SipCode: 486, Q850Code: 17)],
-            "0002" => [initiated, ringing, new(1 + ringTimeoutSec, ProviderEventKind.Completed, "no-answer", CallOutcome.NoAnswer, SipCode: 487, Q850Code: 19)],
-            "0003" => [initiated, ringing, new(4, ProviderEventKind.Completed, "rejected", CallOutcome.Rejected, SipCode: 603, Q850Code: 21)],
-            "0004" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallOutcome.InvalidNumber, SipCode: 404, Q850Code: 1)],
-            "0005" => [initiated, new(1.5, ProviderEventKind.Completed, "failed", CallOutcome.Unreachable, SipCode: 480, Q850Code: 20)],
+            "0001" => [initiated, new(2, ProviderEventKind.Completed, "busy", CallEndStatus.Busy, SipCode: 486, Q850Code: 17)],
+            "0002" => [initiated, ringing, new(1 + ringTimeoutSec, ProviderEventKind.Completed, "no-answer", CallEndStatus.NoAnswer, SipCode: 487, Q850Code: 19)],
+            "0003" => [initiated, ringing, new(4, ProviderEventKind.Completed, "rejected", CallEndStatus.Failed, SipCode: 603, Q850Code: 21)],
+            "0004" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallEndStatus.Failed, SipCode: 404, Q850Code: 1)],
+            "0005" => [initiated, new(1.5, ProviderEventKind.Completed, "failed", CallEndStatus.Failed, SipCode: 480, Q850Code: 20)],
             "0006" => Answered(initiated, ringing, AnsweredBy.Machine, Math.Min(VoicemailSec, maxDurationSec)),
-            "0007" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallOutcome.Error, SipCode: 500, Q850Code: 41)],
+            "0007" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallEndStatus.Failed, SipCode: 500, Q850Code: 41)],
             _ => Answered(initiated, ringing, AnsweredBy.Human, Math.Min(ConversationSec, maxDurationSec)),
         };
     }
@@ -53,9 +62,8 @@ public static class SandboxScript
         }
         var answered = done.FirstOrDefault(s => s.Kind == ProviderEventKind.Answered);
         done.Add(answered is null
-            ? new SandboxStep(hangUpSec, ProviderEventKind.Completed, "canceled", CallOutcome.NoAnswer, SipCode: 487, Q850Code: 16)
-            : new SandboxStep(hangUpSec, ProviderEventKind.Completed, "completed",
-                answered.AnsweredBy == AnsweredBy.Machine ? CallOutcome.Voicemail : CallOutcome.Answered,
+            ? new SandboxStep(hangUpSec, ProviderEventKind.Completed, "canceled", CallEndStatus.Canceled, SipCode: 487, Q850Code: 16)
+            : new SandboxStep(hangUpSec, ProviderEventKind.Completed, "completed", CallEndStatus.Completed,
                 answered.AnsweredBy, 200, 16, (int)Math.Round(hangUpSec - answered.AtSec, MidpointRounding.AwayFromZero)));
         return done;
     }
@@ -68,8 +76,7 @@ public static class SandboxScript
             initiated,
             ringing,
             new(answerAt, ProviderEventKind.Answered, "in-progress", AnsweredBy: by),
-            new(answerAt + talkSec, ProviderEventKind.Completed, "completed",
-                by == AnsweredBy.Machine ? CallOutcome.Voicemail : CallOutcome.Answered, by, 200, 16, talkSec),
+            new(answerAt + talkSec, ProviderEventKind.Completed, "completed", CallEndStatus.Completed, by, 200, 16, talkSec),
         ];
     }
 }

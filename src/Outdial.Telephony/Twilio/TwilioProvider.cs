@@ -243,7 +243,7 @@ public sealed partial class TwilioProvider(
 
     /// <summary>
     /// The reports a Call resource implies, in order: initiated (at <c>date_created</c>); ringing and answered as the
-    /// status implies; completed for an ended call (at <c>end_time</c>, outcome by <see cref="TwilioStatusMap"/>,
+    /// status implies; completed for an ended call (at <c>end_time</c>, end status by <see cref="TwilioStatusMap.EndStatusOf"/>,
     /// duration from <c>duration</c>). Raw values use the callback names <c>CallStatus</c>, <c>AnsweredBy</c>,
     /// <c>CallDuration</c>. Sequence is 1 (initiated) to 4 (completed) whatever the subset.
     /// </summary>
@@ -292,7 +292,7 @@ public sealed partial class TwilioProvider(
         {
             events.Add(Event(ProviderEventKind.Completed, 4, ended) with
             {
-                Outcome = TwilioStatusMap.OutcomeOf(status, call.AnsweredBy, null),
+                EndStatus = TwilioStatusMap.EndStatusOf(status),
                 DurationSec = duration,
             });
         }

@@ -33,25 +33,17 @@ public static class TwilioStatusMap
     };
 
     /// <summary>
-    /// The outcome of an ended Twilio call: <c>completed</c> → answered, or voicemail when AMD said machine or fax;
-    /// <c>busy</c> → busy; <c>no-answer</c> and <c>canceled</c> (never answered) → no_answer; <c>failed</c> by its SIP
-    /// response code (404, 410, 484, 604 → invalid_number; 486, 600 → busy; 603 → rejected; 480 → unreachable;
-    /// 408, 487 → no_answer; anything else → error).
+    /// How an ended Twilio call ended, in the neutral words of <see cref="OutcomeMapper"/> (which decides the outcome with
+    /// the SIP code and AMD verdict): <c>completed</c> → completed; <c>busy</c> → busy; <c>no-answer</c> → no answer;
+    /// <c>canceled</c> → canceled; <c>failed</c> and anything else → failed.
     /// </summary>
-    public static CallOutcome OutcomeOf(string callStatus, string? answeredBy, int? sipResponseCode) => callStatus switch
+    public static CallEndStatus EndStatusOf(string callStatus) => callStatus switch
     {
-        "completed" => AnsweredByOf(answeredBy) == AnsweredBy.Machine ? CallOutcome.Voicemail : CallOutcome.Answered,
-        "busy" => CallOutcome.Busy,
-        "no-answer" or "canceled" => CallOutcome.NoAnswer,
-        _ => sipResponseCode switch
-        {
-            404 or 410 or 484 or 604 => CallOutcome.InvalidNumber,
-            486 or 600 => CallOutcome.Busy,
-            603 => CallOutcome.Rejected,
-            480 => CallOutcome.Unreachable,
-            408 or 487 => CallOutcome.NoAnswer,
-            _ => CallOutcome.Error,
-        },
+        "completed" => CallEndStatus.Completed,
+        "busy" => CallEndStatus.Busy,
+        "no-answer" => CallEndStatus.NoAnswer,
+        "canceled" => CallEndStatus.Canceled,
+        _ => CallEndStatus.Failed,
     };
 
     /// <summary>Parses an integer field Twilio sends as a string (e.g. <c>SipResponseCode</c>, <c>CallDuration</c>); null when absent or not a number.</summary>

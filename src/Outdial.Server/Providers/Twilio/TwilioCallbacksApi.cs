@@ -62,8 +62,9 @@ public static partial class TwilioCallbacksApi
     /// <summary>
     /// 204. A status callback (<c>CallSid</c>, <c>CallStatus</c>, <c>SequenceNumber</c>, <c>Timestamp</c> RFC 1123 —
     /// the receipt time when absent or unreadable —, <c>AnsweredBy</c>, <c>SipResponseCode</c>, <c>CallDuration</c>
-    /// seconds) becomes one report: kind by <see cref="TwilioStatusMap.KindOf"/>, outcome on completion by
-    /// <see cref="TwilioStatusMap.OutcomeOf"/> (with the attempt's earlier AMD verdict when this callback carries none),
+    /// seconds) becomes one report: kind by <see cref="TwilioStatusMap.KindOf"/>, end status on completion by
+    /// <see cref="TwilioStatusMap.EndStatusOf"/> (mapped to the outcome by <see cref="OutcomeMapper"/>, with the attempt's
+    /// earlier AMD verdict when this callback carries none),
     /// <c>Sequence</c> = <c>SequenceNumber</c>, provider status = <c>CallStatus</c> verbatim, and those raw values that
     /// were present kept as <see cref="ProviderEvent.Raw"/>. A status Twilio does not document, or no <c>CallSid</c>, is
     /// ignored (still 204: Twilio does not retry status callbacks, so an error would only fill its debugger).
@@ -80,9 +81,8 @@ public static partial class TwilioCallbacksApi
         }
         var answeredBy = Value(form, "AnsweredBy");
         var sip = TwilioStatusMap.ParseInt(Value(form, "SipResponseCode"));
-        // Asynchronous AMD posts its verdict to /amd, not necessarily again with the final status: CallProgress turns an
-        // answered end of an attempt a machine answered into voicemail.
-        CallOutcome? outcome = kind == ProviderEventKind.Completed ? TwilioStatusMap.OutcomeOf(status!, answeredBy, sip) : null;
+        // Asynchronous AMD posts its verdict to /amd, not necessarily again with the final status: CallProgress maps the
+        // end with the attempt's earlier verdict (OutcomeMapper), so a machine's completed call is voicemail.
         await sink.ApplyAsync(new ProviderEvent
         {
             Provider = Provider,
@@ -92,7 +92,7 @@ public static partial class TwilioCallbacksApi
             Sequence = long.TryParse(Value(form, "SequenceNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : 0,
             At = ParseTimestamp(Value(form, "Timestamp")) ?? clock.GetUtcNow(),
             AnsweredBy = TwilioStatusMap.AnsweredByOf(answeredBy),
-            Outcome = outcome,
+            EndStatus = kind == ProviderEventKind.Completed ? TwilioStatusMap.EndStatusOf(status!) : null,
             ProviderStatus = status,
             SipCode = sip,
             DurationSec = TwilioStatusMap.ParseInt(Value(form, "CallDuration")),
