@@ -1,4 +1,5 @@
 using Outdial.Core.Calls;
+using Outdial.Core.Insights;
 
 namespace Outdial.Core.Agents;
 
@@ -26,6 +27,34 @@ public enum AnsweringMachineDetection
     DetectMessageEnd,
 }
 
+/// <summary>
+/// Wording of the disclosures in one language; a null field keeps the built-in wording. Templates may use
+/// <c>{businessName}</c>, <c>{callbackNumber}</c> and the call's variables.
+/// </summary>
+/// <param name="Identity">Said first: who is calling and that the voice is an AI (47 CFR 64.1200(b)(1); FCC 24-17).</param>
+/// <param name="Recording">Said next when the call is recorded.</param>
+/// <param name="CallbackNumber">Said before the call ends: where the business can be reached (47 CFR 64.1200(b)(2)).</param>
+public sealed record DisclosureTexts(string? Identity = null, string? Recording = null, string? CallbackNumber = null);
+
+/// <summary>
+/// Whether an agent's calls make the disclosures (on by default) and their wording per language, keyed by BCP-47 tag or
+/// its primary language (<c>en-US</c>, then <c>en</c>).
+/// </summary>
+public sealed record AgentDisclosures(bool Enabled, IReadOnlyDictionary<string, DisclosureTexts>? Texts = null)
+{
+    /// <summary>Disclosures on, built-in wording.</summary>
+    public static AgentDisclosures On { get; } = new(true);
+}
+
+/// <summary>What an agent does when a person answers.</summary>
+public enum AgentMode
+{
+    /// <summary>Holds a conversation through the conversation engine (a configured model, else the scripted agent).</summary>
+    Conversation,
+    /// <summary>Says the first message and hangs up (a message drop).</summary>
+    Message,
+}
+
 /// <summary>A variable the agent's prompt uses; a required one without default must be supplied by every call.</summary>
 public sealed record AgentVariable(string Name, bool Required, string? Default);
 
@@ -41,6 +70,9 @@ public sealed record Agent
     public required string AccountId { get; init; }
     public required string Key { get; init; }
     public required string Name { get; init; }
+    /// <summary>What the agent does when a person answers; default <see cref="AgentMode.Conversation"/>.</summary>
+    public AgentMode Mode { get; init; } = AgentMode.Conversation;
+    /// <summary>The system prompt: what the agent is for and how it behaves, with <c>{name}</c> placeholders.</summary>
     public string Prompt { get; init; } = "";
     public string FirstMessage { get; init; } = "";
     /// <summary>BCP-47 language tag, e.g. <c>en-US</c>.</summary>
@@ -48,7 +80,8 @@ public sealed record Agent
     /// <summary>Provider voice name, e.g. <c>alice</c> or <c>Polly.Joanna</c>.</summary>
     public string Voice { get; init; } = "alice";
     public IReadOnlyList<AgentVariable> Variables { get; init; } = [];
-    public IReadOnlyList<string> InsightQuestions { get; init; } = [];
+    /// <summary>Questions answered from every call's transcript after it ends (before the call's own questions).</summary>
+    public IReadOnlyList<InsightQuestion> InsightQuestions { get; init; } = [];
     public CallingWindow? CallingWindow { get; init; }
     public OutsideWindowPolicy OutsideWindow { get; init; } = OutsideWindowPolicy.Queue;
     /// <summary>AMD the agent asks the provider for; default off.</summary>
@@ -62,6 +95,27 @@ public sealed record Agent
     public string? PhoneNumberId { get; init; }
     /// <summary>Retry policy for calls of this agent that do not give their own.</summary>
     public RetryPolicy? Retry { get; init; }
+    /// <summary>
+    /// The business the agent calls for, stated at the start of every call (47 CFR 64.1200(b)(1)) as <c>{businessName}</c> in
+    /// the disclosures; empty means the account's name.
+    /// </summary>
+    public string BusinessName { get; init; } = "";
+    /// <summary>E.164 number a call is handed to when the callee asks for a person (tool <c>transfer_call</c>); null: no transfers.</summary>
+    public string? TransferNumber { get; init; }
+    /// <summary>E.164 number stated before the call ends (47 CFR 64.1200(b)(2)) as <c>{callbackNumber}</c>; null: the call's caller ID.</summary>
+    public string? CallbackNumber { get; init; }
+    /// <summary>Model id for this agent's conversations (e.g. <c>gpt-4o-mini</c>, <c>llama3.1</c>); null: <c>Outdial:Llm:Model</c>.</summary>
+    public string? Model { get; init; }
+    /// <summary>Sampling temperature, 0–2; null: the model's default.</summary>
+    public double? Temperature { get; init; }
+    /// <summary>What makes a call a success, judged from the transcript after the call (insights <c>success</c>); empty: not judged.</summary>
+    public string SuccessCriteria { get; init; } = "";
+    /// <summary>Callee turns after which the agent closes politely; null: <c>Outdial:Conversation:MaxTurns</c>.</summary>
+    public int? MaxTurns { get; init; }
+    /// <summary>Whether the callee's speech interrupts the agent's (ConversationRelay <c>interruptible</c>); default true.</summary>
+    public bool Interruptible { get; init; } = true;
+    /// <summary>The disclosures made in this agent's calls and their wording per language.</summary>
+    public AgentDisclosures Disclosures { get; init; } = AgentDisclosures.On;
     public bool IsDefault { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }

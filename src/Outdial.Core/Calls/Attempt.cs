@@ -50,6 +50,8 @@ public sealed record Attempt
     /// set once, so such an attempt is asked about only once.
     /// </summary>
     public DateTimeOffset? RecordingCheckedAt { get; init; }
+    /// <summary>What happened in this attempt's conversation (set by the conversation engine); null when none ran.</summary>
+    public Conversation.ConversationSummary? Conversation { get; init; }
     /// <summary>The provider's raw values from its latest report (names as the provider sends them).</summary>
     public IReadOnlyDictionary<string, string>? ProviderRaw { get; init; }
     public required string To { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Outdial.Core.Compliance;
+using Outdial.Core.Insights;
 
 namespace Outdial.Core.Calls;
 
@@ -40,6 +41,21 @@ public enum CallWebhookFormat
     Standard,
     /// <summary>Seed 002's <c>{"CallResults": [...]}</c> when the call reaches its final state.</summary>
     IvrResult,
+}
+
+/// <summary>One thing the sandbox's simulated callee does in turn: say <see cref="Text"/>, press <see cref="Dtmf"/>, or both.</summary>
+/// <param name="Interrupt">Speak over the agent's next utterance instead of waiting for it to finish.</param>
+public sealed record SimulatedReply(string? Text, string? Dtmf = null, bool Interrupt = false);
+
+/// <summary>
+/// The sandbox's simulated callee for one call: <see cref="Replies"/> in order, one after each agent utterance, then — when a
+/// model is configured and <see cref="Persona"/> is given — replies from the model in that persona, else the default
+/// persona's short answers until it says goodbye.
+/// </summary>
+public sealed record SimulatedCallee(IReadOnlyList<SimulatedReply> Replies, string? Persona = null)
+{
+    /// <summary>At most this many scripted replies per call.</summary>
+    public const int MaxReplies = 50;
 }
 
 /// <summary>Raw detail behind a call's <see cref="CallOutcome"/>: provider name and status, SIP and Q.850 codes, who answered.</summary>
@@ -98,7 +114,11 @@ public sealed record Call
     /// <summary>Per-call webhook destinations, besides the account's endpoints (ARCHITECTURE: the aicaller seed's <c>phoneCallWebhooks</c>).</summary>
     public IReadOnlyList<CallWebhook> Webhooks { get; init; } = [];
     /// <summary>Questions answered from this call's transcript after it ends: the agent's, then the request's own.</summary>
-    public IReadOnlyList<string> InsightQuestions { get; init; } = [];
+    public IReadOnlyList<InsightQuestion> InsightQuestions { get; init; } = [];
+    /// <summary>The call during which the callee asked for this one (tool <c>schedule_callback</c>).</summary>
+    public string? CallbackOf { get; init; }
+    /// <summary>How the sandbox's simulated callee behaves on this call (native API <c>sandbox</c>); ignored by real providers.</summary>
+    public SimulatedCallee? Sandbox { get; init; }
     /// <summary>The agent's prompt with the call's variables substituted.</summary>
     public string RenderedPrompt { get; init; } = "";
     /// <summary>The agent's first message with the call's variables substituted.</summary>

@@ -68,7 +68,11 @@ public sealed record CallResource(
     /// <summary>Audit trail: every eligibility decision (intake, dial-time re-checks, retries), oldest first.</summary>
     public IReadOnlyList<Compliance.CallDecision> Decisions { get; init; } = [];
     /// <summary>Questions answered from the transcript after the call (the agent's, then the request's); absent when none.</summary>
-    public IReadOnlyList<string>? InsightQuestions { get; init; }
+    public IReadOnlyList<Insights.InsightQuestion>? InsightQuestions { get; init; }
+    /// <summary>The call during which the callee asked for this one (a callback); absent otherwise.</summary>
+    public string? CallbackOf { get; init; }
+    /// <summary>The sandbox's simulated callee, as the request gave it; absent otherwise.</summary>
+    public SimulatedCallee? Sandbox { get; init; }
 
     /// <summary>Maps the stored call to its API shape.</summary>
     public static CallResource Of(Call c) => new(
@@ -120,6 +124,8 @@ public sealed record CallResource(
         IsTest = c.IsTest,
         Decisions = c.Decisions,
         InsightQuestions = c.InsightQuestions.Count == 0 ? null : c.InsightQuestions,
+        CallbackOf = c.CallbackOf,
+        Sandbox = c.Sandbox,
     };
 }
 
@@ -135,6 +141,9 @@ public sealed record AttemptResource(
     /// <summary>The provider's raw values from its latest status report, names as the provider sends them (e.g. Twilio's <c>CallStatus</c>, <c>SipResponseCode</c>); absent when none.</summary>
     public IReadOnlyDictionary<string, string>? ProviderRaw { get; init; }
 
+    /// <summary>The attempt's conversation: method, model, end reason, turns, token usage, failures, transfer, opt-out, callbacks, disclosures; absent when none ran.</summary>
+    public Conversation.ConversationSummary? Conversation { get; init; }
+
     public static AttemptResource Of(Attempt a) => new(
         a.Id, a.Number, a.Provider, a.ProviderCallId,
         WireNames.Of(a.Status),
@@ -143,6 +152,7 @@ public sealed record AttemptResource(
     {
         RecordingUrl = a.RecordingUrl,
         ProviderRaw = a.ProviderRaw,
+        Conversation = a.Conversation,
     };
 }
 

@@ -277,12 +277,36 @@ public sealed class CallIntake(
             {
                 error("insightQuestions", $"must hold at most {MaxInsightQuestions} questions");
             }
-            for (var i = 0; i < questions.Count; i++)
+            foreach (var (field, message) in Insights.InsightQuestion.Validate(questions))
             {
-                if (string.IsNullOrWhiteSpace(questions[i]) || questions[i].Length > 500)
+                error("insightQuestions" + field, message);
+            }
+        }
+        if (cmd.Sandbox is { } sandbox)
+        {
+            if (sandbox.Replies.Count > SimulatedCallee.MaxReplies)
+            {
+                error("sandbox.replies", $"must hold at most {SimulatedCallee.MaxReplies} replies");
+            }
+            for (var i = 0; i < sandbox.Replies.Count; i++)
+            {
+                var reply = sandbox.Replies[i];
+                if (string.IsNullOrWhiteSpace(reply.Text) && string.IsNullOrEmpty(reply.Dtmf))
                 {
-                    error($"insightQuestions[{i}]", "must be a question of 1–500 characters");
+                    error($"sandbox.replies[{i}]", "needs text, dtmf or both");
                 }
+                if (reply.Text is { Length: > 2000 })
+                {
+                    error($"sandbox.replies[{i}].text", "must be at most 2000 characters");
+                }
+                if (reply.Dtmf is { } digits && (digits.Length is 0 or > 32 || digits.Any(c => !char.IsAsciiDigit(c) && c is not ('*' or '#'))))
+                {
+                    error($"sandbox.replies[{i}].dtmf", "must be 1–32 of 0-9, * and #");
+                }
+            }
+            if (sandbox.Persona is { Length: > 2000 })
+            {
+                error("sandbox.persona", "must be at most 2000 characters");
             }
         }
         if (cmd.Metadata is { } meta && Encoding.UTF8.GetByteCount(meta.ToJsonString()) > MaxMetadataBytes)
@@ -460,7 +484,9 @@ public sealed class CallIntake(
             Retry = retry,
             AllowDuplicates = cmd.AllowDuplicates,
             Webhooks = cmd.Webhooks ?? [],
-            InsightQuestions = [.. agent.InsightQuestions.Concat((cmd.InsightQuestions ?? []).Select(q => q.Trim())).Distinct(StringComparer.Ordinal)],
+            InsightQuestions = Insights.InsightQuestion.Merge(agent.InsightQuestions, cmd.InsightQuestions),
+            CallbackOf = cmd.CallbackOf,
+            Sandbox = cmd.Sandbox,
             RenderedPrompt = PromptTemplate.Render(agent.Prompt, values),
             RenderedFirstMessage = PromptTemplate.Render(agent.FirstMessage, values),
             Decision = decision,

@@ -38,9 +38,13 @@ public sealed record TriggerCommand
     public IReadOnlyList<CallWebhook>? Webhooks { get; init; }
     /// <summary>
     /// Insight questions for this call, answered from its transcript after it ends, added to the agent's own: at most
-    /// <see cref="CallIntake.MaxInsightQuestions"/>, each 1–500 characters.
+    /// <see cref="CallIntake.MaxInsightQuestions"/>, each valid by <see cref="Insights.InsightQuestion.Validate"/>.
     /// </summary>
-    public IReadOnlyList<string>? InsightQuestions { get; init; }
+    public IReadOnlyList<Insights.InsightQuestion>? InsightQuestions { get; init; }
+    /// <summary>The call during which the callee asked for this one (set by the conversation engine's <c>schedule_callback</c>).</summary>
+    public string? CallbackOf { get; init; }
+    /// <summary>The sandbox's simulated callee (native API <c>sandbox</c>); ignored by real providers.</summary>
+    public SimulatedCallee? Sandbox { get; init; }
     /// <summary>The Idempotency-Key header, if any, with the hash of the request it came with.</summary>
     public IdempotencyInput? Idempotency { get; init; }
 }

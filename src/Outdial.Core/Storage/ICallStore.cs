@@ -33,7 +33,8 @@ public abstract record CreateCallResult
 /// <summary>
 /// A conditional change of one call: applied only while the call's status is one of
 /// <see cref="Expected"/> (and, when <see cref="LeaseToken"/> is set, while the call holds that lease).
-/// Events are appended with the next sequence numbers, in the same transaction.
+/// Events are appended with the next sequence numbers, in the same transaction. A change into a terminal status sets the
+/// call's <c>endedAt</c> only when it has none (a terminal call keeps its end time).
 /// </summary>
 public sealed record CallChange
 {
@@ -61,6 +62,8 @@ public sealed record CallChange
     public CallDecision? Decision { get; init; }
     /// <summary>A DNC entry added in the same transaction (a campaign's auto-DNC outcome); an existing entry is kept.</summary>
     public DncEntry? AddDnc { get; init; }
+    /// <summary>An insight analysis to create in the same transaction (the call's end), so no ended call is left unanalysed.</summary>
+    public Insights.InsightAnalysis? NewAnalysis { get; init; }
 }
 
 /// <summary>Filters for <see cref="ICallStore.ListCallsAsync"/>; times are UTC; <see cref="Cursor"/> is the last id of the previous page.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Outdial.Core.Insights;
 
 namespace Outdial.Server.Agents;
 
@@ -30,7 +31,8 @@ public sealed record AgentRequest
     public string? Language { get; init; }
     public string? Voice { get; init; }
     public List<AgentVariableRequest>? Variables { get; init; }
-    public List<string>? InsightQuestions { get; init; }
+    /// <summary>Questions answered from every call's transcript: strings, or <c>{key, question, type, choices?}</c>.</summary>
+    public List<InsightQuestion>? InsightQuestions { get; init; }
     public CallingWindowRequest? CallingWindow { get; init; }
     /// <summary><c>queue</c> (default) or <c>reject</c>.</summary>
     public string? OutsideWindow { get; init; }
@@ -53,7 +55,7 @@ public sealed record AgentResource(
     string Language,
     string Voice,
     IReadOnlyList<AgentVariableRequest> Variables,
-    IReadOnlyList<string> InsightQuestions,
+    IReadOnlyList<InsightQuestion> InsightQuestions,
     CallingWindowRequest? CallingWindow,
     string OutsideWindow,
     string? PhoneNumberId,

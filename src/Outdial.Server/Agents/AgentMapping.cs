@@ -4,6 +4,7 @@ using NodaTime.Text;
 using Outdial.Core.Agents;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
+using Outdial.Core.Insights;
 
 namespace Outdial.Server.Agents;
 
@@ -101,6 +102,10 @@ public static partial class AgentMapping
         if (req.AnsweringMachineDetection is { } amdName && !WireNames.TryParse(amdName, out amd))
         {
             Error("answeringMachineDetection", "must be 'off', 'enable' or 'detect_message_end'");
+        }
+        foreach (var (field, message) in InsightQuestion.Validate(req.InsightQuestions ?? []))
+        {
+            Error("insightQuestions" + field, message);
         }
         if (req.VoicemailMessage is { Length: > 4000 })
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Outdial.Core.Calls;
+using Outdial.Core.Insights;
 
 namespace Outdial.Server.Calls;
 
@@ -32,8 +33,13 @@ public sealed record CreateCallRequest
     public Dictionary<string, JsonElement>? Variables { get; init; }
     /// <summary>Echoed wherever the call is reported; at most 16 KB.</summary>
     public JsonObject? Metadata { get; init; }
-    /// <summary>Insight questions for this call, added to the agent's: at most 20, each 1–500 characters.</summary>
-    public List<string>? InsightQuestions { get; init; }
+    /// <summary>
+    /// Insight questions for this call, added to the agent's: at most 20, each a string or
+    /// <c>{"key", "question", "type": "text|boolean|number|choice|date", "choices"?}</c>.
+    /// </summary>
+    public List<InsightQuestion>? InsightQuestions { get; init; }
+    /// <summary>The sandbox's simulated callee (ignored by real providers): scripted replies and an optional persona.</summary>
+    public SandboxRequest? Sandbox { get; init; }
     public string? NotBefore { get; init; }
     public string? ExpiresAt { get; init; }
     public bool? Record { get; init; }
@@ -55,6 +61,37 @@ public sealed record CreateCallRequest
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CallWebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Secret);
+
+/// <summary>
+/// How the sandbox's simulated callee behaves: <c>replies</c> in order, one after each thing the agent says (a string, or
+/// <c>{"text"?, "dtmf"?, "interrupt"?}</c>, where <c>interrupt: true</c> speaks over the agent's next utterance), then the
+/// <c>persona</c> answering through the configured model (when there is one), else the default persona's short answers.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SandboxRequest(List<SandboxReplyRequest>? Replies, string? Persona);
+
+/// <summary>One reply of the simulated callee: a string (text), or an object.</summary>
+[JsonConverter(typeof(SandboxReplyConverter))]
+public sealed record SandboxReplyRequest(string? Text, string? Dtmf, bool Interrupt);
+
+/// <summary>Reads a sandbox reply from a string or <c>{"text"?, "dtmf"?, "interrupt"?}</c>.</summary>
+public sealed class SandboxReplyConverter : JsonConverter<SandboxReplyRequest>
+{
+    private sealed record Shape(string? Text, string? Dtmf, bool Interrupt);
+
+    public override SandboxReplyRequest Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return new SandboxReplyRequest(reader.GetString(), null, false);
+        }
+        var shape = JsonSerializer.Deserialize<Shape>(ref reader, options) ?? throw new JsonException("a sandbox reply is a string or an object");
+        return new SandboxReplyRequest(shape.Text, shape.Dtmf, shape.Interrupt);
+    }
+
+    public override void Write(Utf8JsonWriter writer, SandboxReplyRequest value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, new Shape(value.Text, value.Dtmf, value.Interrupt), options);
+}
 
 /// <summary>One page of calls; pass <c>nextCursor</c> as <c>cursor</c> for the next page (null on the last page).</summary>
 public sealed record CallPage(IReadOnlyList<CallResource> Data, string? NextCursor);

@@ -280,6 +280,9 @@ public static class CallsApi
             RetryCooldownSec = cooldowns,
             Webhooks = body.Webhooks?.Select(w => new CallWebhook(w.Url ?? "", w.Events, w.Secret)).ToList(),
             InsightQuestions = body.InsightQuestions,
+            Sandbox = body.Sandbox is { } sandbox
+                ? new SimulatedCallee([.. (sandbox.Replies ?? []).Select(r => new SimulatedReply(r.Text, r.Dtmf, r.Interrupt))], sandbox.Persona)
+                : null,
         };
     }
 

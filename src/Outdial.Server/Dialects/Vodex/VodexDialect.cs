@@ -177,7 +177,7 @@ public static class VodexDialect
                 Contact = (JsonObject)entry.DeepClone(),
                 // ...and, so that the stored call shows them, as the call's variables too (scalars as text).
                 Variables = Variables(entry),
-                InsightQuestions = insights?.Select(q => q!.GetValue<string>()).ToList(),
+                InsightQuestions = insights?.Select(q => Core.Insights.InsightQuestion.Of(q!.GetValue<string>())).ToList(),
                 Consent = new ConsentEvidence(true, ConsentSource, now, null),
             };
             switch (await intake.TriggerAsync(cmd, ct))
