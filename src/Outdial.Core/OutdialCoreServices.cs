@@ -4,6 +4,7 @@ using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
 using Outdial.Core.Campaigns;
 using Outdial.Core.Compliance;
+using Outdial.Core.Conversation;
 using Outdial.Core.Dispatch;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
@@ -54,6 +55,20 @@ public static class OutdialCoreServices
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.MinFeedAhead > 0 && o.ImportBatchSize is > 0 and <= 10_000,
                 "Outdial:Campaigns: PollInterval must be positive, MinFeedAhead > 0, ImportBatchSize 1..10000")
             .ValidateOnStart();
+        services.AddOptions<LlmOptions>().Bind(config.GetSection("Outdial:Llm"))
+            .Validate(o => !o.Configured || Uri.TryCreate(o.Endpoint, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps),
+                "Outdial:Llm:Endpoint must be an absolute http(s) URL, e.g. https://api.openai.com/v1")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Model), "Outdial:Llm:Model must not be empty")
+            .Validate(o => o.TurnTimeout > TimeSpan.Zero && o.AnalysisTimeout > TimeSpan.Zero, "Outdial:Llm timeouts must be positive")
+            .ValidateOnStart();
+        services.AddOptions<ConversationOptions>().Bind(config.GetSection("Outdial:Conversation"))
+            .Validate(o => o.MaxTurns is > 0 and <= 500, "Outdial:Conversation:MaxTurns must be 1..500")
+            .Validate(o => o.ClosingMargin >= TimeSpan.Zero, "Outdial:Conversation:ClosingMargin must not be negative")
+            .ValidateOnStart();
+        services.AddSingleton<LanguageModels>();
+        services.AddSingleton(sp => new OptOutPhrases(sp.GetRequiredService<IOptions<ConversationOptions>>().Value.OptOutPhrases));
+        services.AddSingleton<CallAnswering>();
+        services.AddSingleton<ConversationEngine>();
         services.AddSingleton(sp => LegalFloor.Load(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value));
         services.AddSingleton<ComplianceChecker>();
         services.AddSingleton<CallerIdSelector>();

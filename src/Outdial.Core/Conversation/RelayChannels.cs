@@ -20,6 +20,12 @@ public interface IRelayChannel
 
     /// <summary>Closes the session from Outdial's side (after an <see cref="RelayEnd"/>, or on a fatal error).</summary>
     ValueTask CloseAsync(CancellationToken ct);
+
+    /// <summary>
+    /// True when the relay finishes speaking what it was sent before it acts on <see cref="RelayEnd"/> (the sandbox). False for a
+    /// real relay, where the engine waits for the estimated end of the agent's speech before ending the session.
+    /// </summary>
+    bool FinishesSpeechBeforeEnd => false;
 }
 
 /// <summary>
@@ -150,6 +156,8 @@ public sealed class InProcessRelay
 
     private sealed class EngineEnd(Channel<RelayInbound> inbox, Channel<RelayOutbound> outbox) : IRelayChannel
     {
+        public bool FinishesSpeechBeforeEnd => true;
+
         public async ValueTask<RelayInbound?> ReceiveAsync(CancellationToken ct) =>
             await inbox.Reader.WaitToReadAsync(ct) && inbox.Reader.TryRead(out var frame) ? frame : null;
 
