@@ -37,6 +37,7 @@ public static class StorageServices
         services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IComplianceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ITranscriptStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IInsightStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

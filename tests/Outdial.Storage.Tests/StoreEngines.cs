@@ -23,6 +23,8 @@ public interface IStoreEngine : IAsyncDisposable
 
     ITranscriptStore Transcripts { get; }
 
+    IInsightStore Insights { get; }
+
     /// <summary>Closes and reopens the store on the same database (durability checks).</summary>
     Task ReopenAsync();
 }
@@ -51,6 +53,8 @@ public sealed class SqliteEngine : IStoreEngine
     public IComplianceStore Compliance => _store!;
 
     public ITranscriptStore Transcripts => _store!;
+
+    public IInsightStore Insights => _store!;
 
     public async Task InitializeAsync()
     {

@@ -284,6 +284,10 @@ public sealed partial class SqliteStore
             {
                 AddDnc(conn, dnc);
             }
+            if (change.NewAnalysis is { } analysis)
+            {
+                InsertAnalysis(conn, analysis);
+            }
             queued = InsertEvents(conn, call, next, call.EventSequence, change.Events, change.At,
                 () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null),
                 () => change.NewAttempt is { } added ? LatestAttempt(conn, next.Id, added.Number) : change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null));
