@@ -108,6 +108,15 @@ public sealed class CampaignWeekTests(ITestOutputHelper output)
             }
         }
 
+        // This test is about when calls are dialed: the campaign's (default) agent hangs up as soon as a person answers, so a
+        // week of calls costs no conversations (those are tested in SandboxConversationTests and ModelConversationTests).
+        var agentId = (string)(await client.GetFromJsonAsync<JsonObject>("/v1/agents"))!["data"]!.AsArray().Single(a => (bool)a!["isDefault"]!)!["id"]!;
+        var quiet = await client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/v1/agents/{agentId}")
+        {
+            Content = JsonContent.Create(new JsonObject { ["mode"] = "message", ["firstMessage"] = "", ["disclosures"] = new JsonObject { ["enabled"] = false } }),
+        });
+        Assert.True(quiet.IsSuccessStatusCode, await quiet.Content.ReadAsStringAsync());
+
         // ---- Campaign. -------------------------------------------------------------------------------------------
         var created = await client.PostAsJsonAsync("/v1/campaigns", new JsonObject
         {

@@ -119,21 +119,19 @@ public sealed class OutdialHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the call has ended and, when a person answered, its insights were analysed (the analysis appends a
+    /// Waits until the call has ended and, when it is analysed, its insights were analysed (the analysis appends a
     /// <c>call.insights_ready</c> event after the end): from then on its event list is final. Returns the call.
     /// </summary>
     public async Task<JsonObject> WaitForSettledAsync(string id, TimeSpan? timeout = null, HttpClient? client = null, Action? pump = null)
     {
         var call = await WaitForCallAsync(id, c => (string?)c["status"] == "ended", timeout, client, pump);
-        if ((string?)call["outcome"] != "answered")
-        {
-            return call;
-        }
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (DateTime.UtcNow < deadline)
         {
+            // An analysis is created with the end, in the same transaction: none now means none at all.
             using var response = await (client ?? Client).GetAsync($"/v1/calls/{id}/insights");
-            if (response.IsSuccessStatusCode && (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["status"] is "completed" or "failed")
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound
+                || (response.IsSuccessStatusCode && (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["status"] is "completed" or "failed"))
             {
                 return call;
             }

@@ -35,11 +35,11 @@ public static class InsightJobs
 {
     /// <summary>
     /// The analysis to create with a call's end (<see cref="Storage.CallChange.NewAnalysis"/>), due <paramref name="settle"/>
-    /// after <paramref name="now"/>: when the call has questions, its agent has success criteria, or a person answered (a
-    /// summary is worth having). Null otherwise.
+    /// after <paramref name="now"/>: when the call has questions or its agent has success criteria, or — with a model to write a
+    /// summary (<paramref name="summarize"/>) — when a person answered. Null otherwise (nothing to analyse).
     /// </summary>
-    public static InsightAnalysis? ForEndedCall(Call call, Agent? agent, CallOutcome outcome, DateTimeOffset now, TimeSpan settle) =>
-        call.InsightQuestions.Count > 0 || agent is { SuccessCriteria.Length: > 0 } || outcome == CallOutcome.Answered
+    public static InsightAnalysis? ForEndedCall(Call call, Agent? agent, CallOutcome outcome, DateTimeOffset now, TimeSpan settle, bool summarize) =>
+        call.InsightQuestions.Count > 0 || agent is { SuccessCriteria.Length: > 0 } || (summarize && outcome == CallOutcome.Answered)
             ? New(call, agent, "call_ended", call.InsightQuestions, now, now + settle)
             : null;
 

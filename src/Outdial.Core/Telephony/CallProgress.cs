@@ -22,6 +22,7 @@ public sealed partial class CallProgress(
     ICampaignStore campaigns,
     ComplianceChecker compliance,
     IOptions<InsightOptions> insights,
+    IOptions<Conversation.LlmOptions> llm,
     TimeProvider clock,
     ILogger<CallProgress> log) : IProviderEventSink
 {
@@ -198,7 +199,7 @@ public sealed partial class CallProgress(
             Outcome = outcome,
             OutcomeDetail = detail,
             AddDnc = autoDnc,
-            NewAnalysis = InsightJobs.ForEndedCall(call, callAgent, outcome, now, insights.Value.SettleDelay),
+            NewAnalysis = InsightJobs.ForEndedCall(call, callAgent, outcome, now, insights.Value.SettleDelay, llm.Value.Configured),
         };
     }
 
