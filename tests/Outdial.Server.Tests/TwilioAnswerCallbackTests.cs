@@ -57,8 +57,8 @@ public sealed class TwilioAnswerCallbackTests
 
         var twiml = await TwimlAsync(host, attemptId);
 
-        Assert.Equal(Twiml.MessageDrop(call.RenderedFirstMessage, "Polly.Joanna", "en-GB"), twiml);
-        Assert.Contains("<Say voice=\"Polly.Joanna\" language=\"en-GB\">Hello Ada &amp; welcome to &lt;Outdial&gt; — grüß dich 📞</Say><Hangup/>", twiml, StringComparison.Ordinal);
+        Assert.Equal(Twiml.Say(call.RenderedFirstMessage, "Polly.Joanna", "en-GB"), twiml);
+        Assert.Contains("<Say voice=\"Polly.Joanna\" language=\"en-GB\">Hello Ada &amp; welcome to &lt;Outdial&gt; — grüß dich 📞</Say><Hangup></Hangup>", twiml, StringComparison.Ordinal);
         // Reading TwiML reports nothing: the status callbacks do.
         Assert.Equal("dialing", (string?)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!["status"]);
     }
@@ -74,7 +74,7 @@ public sealed class TwilioAnswerCallbackTests
 
         var twiml = await TwimlAsync(host, attemptId, new KeyValuePair<string, string>("AnsweredBy", answeredBy));
 
-        Assert.Equal(Twiml.MessageDrop("Sorry we missed you, Ada. Call us back & soon.", "Polly.Joanna", "en-GB"), twiml);
+        Assert.Equal(Twiml.Say("Sorry we missed you, Ada. Call us back & soon.", "Polly.Joanna", "en-GB"), twiml);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class TwilioAnswerCallbackTests
         Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, silentAttempt, new KeyValuePair<string, string>("AnsweredBy", "machine_end_silence")));
         Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, talkingAttempt, new KeyValuePair<string, string>("AnsweredBy", "fax")));
         Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, "att_does_not_exist"));
-        Assert.Equal("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>", Twiml.HangUp());
+        Assert.Equal("<?xml version=\"1.0\" encoding=\"utf-8\"?><Response><Hangup></Hangup></Response>", Twiml.HangUp());
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class TwilioAnswerCallbackTests
 
         var update = Assert.Single(twilio.Requests);
         Assert.Equal($"/2010-04-01/Accounts/{FakeTwilio.AccountSid}/Calls/{sid}.json", update.Path);
-        Assert.Equal(Twiml.MessageDrop("Sorry we missed you, Ada.", "Polly.Joanna", "en-GB"), update.Form["Twiml"]);
+        Assert.Equal(Twiml.Say("Sorry we missed you, Ada.", "Polly.Joanna", "en-GB"), update.Form["Twiml"]);
         var attempts = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]!.AsArray();
         Assert.Equal("machine", (string?)attempts[0]!["answeredBy"]);
 

@@ -112,7 +112,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, path)) { Content = new FormUrlEncodedContent(form) };
         if (sign)
         {
-            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(TwilioMock.AuthToken, signUrl ?? PublicBase + path, form));
+            request.Headers.Add(TwilioSignature.Header, await TwilioNode.SignatureAsync(TwilioMock.AuthToken, signUrl ?? PublicBase + path, form));
         }
         using var client = host.NewClient(null);
         return await client.SendAsync(request);
@@ -272,7 +272,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         {
             Content = new FormUrlEncodedContent(completed.Select(kv => kv.Key == "CallStatus" ? new KeyValuePair<string, string>(kv.Key, "busy") : kv)),
         };
-        tampered.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(TwilioMock.AuthToken, PublicBase + path, completed));
+        tampered.Headers.Add(TwilioSignature.Header, await TwilioNode.SignatureAsync(TwilioMock.AuthToken, PublicBase + path, completed));
         using (var client = rig.Host.NewClient(null))
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(tampered)).StatusCode);

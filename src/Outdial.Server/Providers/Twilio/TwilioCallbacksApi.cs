@@ -55,7 +55,7 @@ public static partial class TwilioCallbacksApi
         var answeredBy = TwilioStatusMap.AnsweredByOf(Value(http.Request.Form, "AnsweredBy"));
         var twiml = answeredBy == AnsweredBy.Machine
             ? VoicemailTwiml(agent, call, Value(http.Request.Form, "AnsweredBy")) ?? Twiml.HangUp()
-            : Twiml.MessageDrop(call.RenderedFirstMessage, agent.Voice, agent.Language);
+            : Twiml.Say(call.RenderedFirstMessage, agent.Voice, agent.Language);
         return Xml(twiml);
     }
 
@@ -137,7 +137,7 @@ public static partial class TwilioCallbacksApi
             return null;
         }
         var text = PromptTemplate.Render(agent.VoicemailMessage, PromptTemplate.Values(call.Contact, agent.Variables, call.Variables));
-        return string.IsNullOrWhiteSpace(text) ? null : Twiml.MessageDrop(text, agent.Voice, agent.Language);
+        return string.IsNullOrWhiteSpace(text) ? null : Twiml.Say(text, agent.Voice, agent.Language);
     }
 
     private static async Task<(Attempt Attempt, Call Call, Agent Agent)?> TargetAsync(string attemptId, ICallStore calls, IAgentStore agents, CancellationToken ct)
