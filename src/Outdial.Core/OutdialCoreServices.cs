@@ -5,6 +5,7 @@ using Outdial.Core.Calls;
 using Outdial.Core.Campaigns;
 using Outdial.Core.Compliance;
 using Outdial.Core.Conversation;
+using Outdial.Core.Insights;
 using Outdial.Core.Dispatch;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
@@ -65,7 +66,15 @@ public static class OutdialCoreServices
             .Validate(o => o.MaxTurns is > 0 and <= 500, "Outdial:Conversation:MaxTurns must be 1..500")
             .Validate(o => o.ClosingMargin >= TimeSpan.Zero, "Outdial:Conversation:ClosingMargin must not be negative")
             .ValidateOnStart();
+        services.AddOptions<InsightOptions>().Bind(config.GetSection("Outdial:Insights"))
+            .Validate(o => o.SettleDelay >= TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.LeaseDuration > TimeSpan.Zero,
+                "Outdial:Insights: SettleDelay must not be negative, PollInterval and LeaseDuration must be positive")
+            .Validate(o => o.MaxConcurrency is > 0 and <= 64 && o.RetryDelays.All(s => s >= 0), "Outdial:Insights: MaxConcurrency 1..64, RetryDelaysSec not negative")
+            .ValidateOnStart();
         services.AddSingleton<LanguageModels>();
+        services.AddSingleton<InsightAnalyzer>();
+        services.AddSingleton<InsightWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<InsightWorker>());
         services.AddSingleton(sp => new OptOutPhrases(sp.GetRequiredService<IOptions<ConversationOptions>>().Value.OptOutPhrases));
         services.AddSingleton<CallAnswering>();
         services.AddSingleton<ConversationEngine>();

@@ -63,6 +63,7 @@ public static partial class OutdialServer
         app.MapGet("/health", (IServiceProvider sp) => TypedResults.Ok(Health(sp))).WithTags("Health").AllowAnonymous();
         app.MapAccount();
         app.MapCalls();
+        app.MapCallConversation();
         app.MapAgents();
         app.MapPhoneNumbers();
         app.MapApiKeys();

@@ -36,6 +36,8 @@ public static class StorageServices
         services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IComplianceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ITranscriptStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IInsightStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

@@ -17,6 +17,7 @@ public static class TelephonyServices
             .ValidateOnStart();
         services.AddSingleton(sp => new SandboxLedger(sp.GetRequiredService<IOptions<SandboxOptions>>().Value.LedgerPath
             ?? Path.Combine(sp.GetRequiredService<IOptions<OutdialOptions>>().Value.DataDirectory, "sandbox-ledger.jsonl")));
+        services.AddSingleton<SandboxRelay>();
         services.AddSingleton<SandboxProvider>();
         services.AddSingleton<ITelephonyProvider>(sp => sp.GetRequiredService<SandboxProvider>());
         services.AddHostedService(sp => sp.GetRequiredService<SandboxProvider>());

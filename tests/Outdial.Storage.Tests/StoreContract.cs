@@ -212,6 +212,26 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task TerminalChange_SetsEndedAtOnce_ALaterTerminalWriteKeepsIt()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        Assert.True(await Engine.Calls.TryApplyAsync(Dial(call, null), Ct));
+        Assert.Null((await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EndedAt);
+        var end = Change(call, CallStatus.Dialing, CallStatus.Ended, CallEventTypes.Ended) with { Outcome = CallOutcome.NoAnswer };
+        Assert.True(await Engine.Calls.TryApplyAsync(end, Ct));
+        Assert.Equal(end.At, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EndedAt);
+
+        // A late write on the ended call (e.g. the provider's final report) refines it but does not move its end.
+        Assert.True(await Engine.Calls.TryApplyAsync(end with { Expected = [CallStatus.Ended], At = end.At.AddMinutes(1), StatusReason = "late_report" }, Ct));
+        var ended = (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!;
+        Assert.Equal(end.At, ended.EndedAt);
+        Assert.Equal(end.At.AddMinutes(1), ended.UpdatedAt);
+        Assert.Equal("late_report", ended.StatusReason);
+    }
+
+    [Fact]
     public async Task StaleAttempts_ListsOnlyOpenAttemptsLastWrittenBeforeCutoff()
     {
         var t = await TenantAsync();
@@ -350,7 +370,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(5, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(5, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(6, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(6, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }

@@ -21,6 +21,10 @@ public interface IStoreEngine : IAsyncDisposable
 
     IComplianceStore Compliance { get; }
 
+    ITranscriptStore Transcripts { get; }
+
+    IInsightStore Insights { get; }
+
     /// <summary>Closes and reopens the store on the same database (durability checks).</summary>
     Task ReopenAsync();
 }
@@ -47,6 +51,10 @@ public sealed class SqliteEngine : IStoreEngine
     public ICampaignStore Campaigns => _store!;
 
     public IComplianceStore Compliance => _store!;
+
+    public ITranscriptStore Transcripts => _store!;
+
+    public IInsightStore Insights => _store!;
 
     public async Task InitializeAsync()
     {

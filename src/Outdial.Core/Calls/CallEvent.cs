@@ -24,4 +24,8 @@ public static class CallEventTypes
     public const string Canceled = "call.canceled";
     public const string Expired = "call.expired";
     public const string Blocked = "call.blocked";
+    /// <summary>An analysis of the ended call completed; data <c>{"analysisId", "insights"}</c>.</summary>
+    public const string InsightsReady = "call.insights_ready";
+    /// <summary>An analysis gave up after its retries; data <c>{"analysisId", "insights"}</c> with <c>error</c>.</summary>
+    public const string InsightsFailed = "call.insights_failed";
 }

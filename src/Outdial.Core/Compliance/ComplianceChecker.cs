@@ -31,6 +31,8 @@ public sealed record ComplianceSubject
     public string? Purpose { get; init; }
     /// <summary>A pending or active call this one would duplicate (dry run).</summary>
     public string? DuplicateOfCallId { get; init; }
+    /// <summary>The telephony provider the call goes through (its caller ID's); <c>sandbox</c> lets fictional numbers skip quiet hours.</summary>
+    public string? Provider { get; init; }
 
     /// <summary>A stored call as its dispatcher and retry policy see it: its number, zone and expiry, with the current account, agent and campaign.</summary>
     public static ComplianceSubject ForCall(Call call, Account account, Agent? agent, Campaign? campaign) => new()
@@ -41,6 +43,7 @@ public sealed record ComplianceSubject
         Agent = agent,
         Campaign = campaign,
         ExpiresAt = call.ExpiresAt,
+        Provider = call.Provider,
     };
 }
 
@@ -61,7 +64,9 @@ public sealed class ComplianceChecker(IComplianceStore store, LegalFloor floor, 
     public async Task<ComplianceCheck> CheckAsync(ComplianceSubject s, DateTimeOffset now, CancellationToken ct)
     {
         var callee = CalleeZones.Resolve(s.To, s.TimeZone);
-        var rules = floor.RulesFor(callee);
+        // A fictional number on the simulated network reaches nobody: the legal floor (quiet hours, legal caps) does not apply.
+        var fictional = s.Provider == SandboxProviderName && FictionalNumbers.IsFictional(s.To);
+        IReadOnlyList<LegalRule> rules = fictional ? [] : floor.RulesFor(callee);
         var accountCap = AccountCap(s.Account);
         var longest = rules.Where(r => r.Frequency is not null).Select(r => r.Frequency!.WindowSec)
             .Append(accountCap?.WindowSec ?? 0).Max();
@@ -102,8 +107,19 @@ public sealed class ComplianceChecker(IComplianceStore store, LegalFloor floor, 
             AccountCap = accountCap,
             DialTimes = dials,
         });
+        if (fictional)
+        {
+            verdict = verdict with
+            {
+                Reasons = [.. verdict.Reasons, new EligibilityReason(FictionalNumbers.ReasonCode,
+                    "a fictional test number on the sandbox: no person can answer it, so the legal floor's quiet hours were not applied", "callee.number")],
+            };
+        }
         return new ComplianceCheck(verdict, record, callee);
     }
+
+    /// <summary>Name of the simulated provider, on which fictional numbers skip the legal floor.</summary>
+    public const string SandboxProviderName = "sandbox";
 
     /// <summary>The account's cap, else the server default; null when switched off (max ≤ 0).</summary>
     public FrequencyLimit? AccountCap(Account account)

@@ -147,6 +147,9 @@ public sealed class InProcessRelay
         public async ValueTask<RelayOutbound?> ReceiveAsync(CancellationToken ct) =>
             await inbox.Reader.WaitToReadAsync(ct) && inbox.Reader.TryRead(out var frame) ? frame : null;
 
+        /// <summary>The next frame the engine sent, if one is waiting, without taking it.</summary>
+        public RelayOutbound? Peek() => inbox.Reader.TryPeek(out var frame) ? frame : null;
+
         /// <summary>Sends a frame to the engine; dropped after the session closed.</summary>
         public void Send(RelayInbound frame) => outbox.Writer.TryWrite(frame);
 

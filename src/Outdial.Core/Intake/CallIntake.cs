@@ -164,6 +164,7 @@ public sealed class CallIntake(
             ConsentFlag = cmd.Consent,
             CheckConsentFlag = true,
             DuplicateOfCallId = duplicateOf,
+            Provider = p.Number.Provider,
         };
     }
 

@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
 using Outdial.Core.Compliance;
+using Outdial.Core.Insights;
 using Outdial.Core.Storage;
 
 namespace Outdial.Core.Telephony;
@@ -19,6 +21,7 @@ public sealed partial class CallProgress(
     IAccountStore accounts,
     ICampaignStore campaigns,
     ComplianceChecker compliance,
+    IOptions<InsightOptions> insights,
     TimeProvider clock,
     ILogger<CallProgress> log) : IProviderEventSink
 {
@@ -188,11 +191,14 @@ public sealed partial class CallProgress(
             }
             data["retryRefused"] = check.Verdict.Reasons.Count > 0 ? check.Verdict.Reasons[0].Code : null;
         }
+        // The analysis is created with the end, in one transaction: no ended call is left unanalysed.
+        var callAgent = await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true);
         return Change(call, attempt, now, CallStatus.Ended, CallEventTypes.Ended, data) with
         {
             Outcome = outcome,
             OutcomeDetail = detail,
             AddDnc = autoDnc,
+            NewAnalysis = InsightJobs.ForEndedCall(call, callAgent, outcome, now, insights.Value.SettleDelay),
         };
     }
 

@@ -10,6 +10,7 @@ public static class WebhookEventTypes
     [
         CallEventTypes.Queued, CallEventTypes.Scheduled, CallEventTypes.Dialing, CallEventTypes.Ringing, CallEventTypes.Answered,
         CallEventTypes.Voicemail, CallEventTypes.Ended, CallEventTypes.Canceled, CallEventTypes.Expired, CallEventTypes.Blocked,
+        CallEventTypes.InsightsReady, CallEventTypes.InsightsFailed,
     ];
 
     /// <summary>True when <paramref name="type"/> is a known event type.</summary>

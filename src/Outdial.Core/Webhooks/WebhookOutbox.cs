@@ -85,7 +85,8 @@ public static class WebhookOutbox
 
     /// <summary>
     /// The webhook body: <c>{"id": event id, "type", "timestamp": event time (UTC, ISO-8601), "data": call resource +
-    /// "attempt" (latest attempt or absent) + "sequence"}</c>, in the native API's JSON conventions (camelCase, nulls omitted).
+    /// "attempt" (latest attempt or absent) + "sequence" + "insights" (the analysis, on <c>call.insights_ready</c> and
+    /// <c>call.insights_failed</c>)}</c>, in the native API's JSON conventions (camelCase, nulls omitted).
     /// <c>data</c> is a snapshot taken when the event happened; retries send the same bytes.
     /// </summary>
     public static string Payload(CallEvent e, Call call, Attempt? attempt)
@@ -96,6 +97,10 @@ public static class WebhookOutbox
             data["attempt"] = JsonSerializer.SerializeToNode(AttemptResource.Of(attempt), Json.Options);
         }
         data["sequence"] = e.Sequence;
+        if (e.Data["insights"] is { } insights)
+        {
+            data["insights"] = insights.DeepClone();
+        }
         var payload = new JsonObject
         {
             ["id"] = e.Id,

@@ -43,7 +43,39 @@ public sealed record AgentRequest
     public string? AnsweringMachineDetection { get; init; }
     /// <summary>Said when a machine answers (with <c>{name}</c> placeholders), then hang up; empty: hang up at once.</summary>
     public string? VoicemailMessage { get; init; }
+    /// <summary><c>conversation</c> (default: the agent talks through the model, or the scripted agent) or <c>message</c> (say the first message and hang up).</summary>
+    public string? Mode { get; init; }
+    /// <summary>The business the agent calls for, stated in the identity disclosure; empty: the account's name.</summary>
+    public string? BusinessName { get; init; }
+    /// <summary>E.164 number the agent transfers to when the callee asks for a person (tool <c>transfer_call</c>); null: no transfers.</summary>
+    public string? TransferNumber { get; init; }
+    /// <summary>E.164 number stated before the call ends (callback-number disclosure); null: the call's caller ID.</summary>
+    public string? CallbackNumber { get; init; }
+    /// <summary>Model id for this agent's conversations; null: the server's <c>Outdial:Llm:Model</c>.</summary>
+    public string? Model { get; init; }
+    /// <summary>Sampling temperature 0–2; null: the model's default.</summary>
+    public double? Temperature { get; init; }
+    /// <summary>What makes a call a success (judged by the model after the call); empty: not judged.</summary>
+    public string? SuccessCriteria { get; init; }
+    /// <summary>Callee turns after which the agent closes politely (1–500); null: the server's <c>Outdial:Conversation:MaxTurns</c>.</summary>
+    public int? MaxTurns { get; init; }
+    /// <summary>Whether the callee can interrupt the agent's speech; default true.</summary>
+    public bool? Interruptible { get; init; }
+    /// <summary>The disclosures (on by default) and their wording per language.</summary>
+    public DisclosuresRequest? Disclosures { get; init; }
 }
+
+/// <summary>
+/// Disclosures: <c>enabled</c> (default true) and, per language (<c>en-US</c> or <c>en</c>), wording that replaces the built-in one:
+/// <c>identity</c> (who calls and that it is an AI voice), <c>recording</c> (when recorded), <c>callbackNumber</c> (before the end).
+/// Templates may use <c>{businessName}</c>, <c>{callbackNumber}</c> and the call's variables.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DisclosuresRequest(bool? Enabled, Dictionary<string, DisclosureTextsRequest>? Texts);
+
+/// <summary>The wording of the disclosures in one language; a null field keeps the built-in wording.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DisclosureTextsRequest(string? Identity, string? Recording, string? CallbackNumber);
 
 /// <summary>The agent resource. Times UTC.</summary>
 public sealed record AgentResource(
@@ -64,4 +96,16 @@ public sealed record AgentResource(
     string AnsweringMachineDetection,
     string VoicemailMessage,
     DateTime CreatedAt,
-    DateTime UpdatedAt);
+    DateTime UpdatedAt)
+{
+    public string Mode { get; init; } = "conversation";
+    public string BusinessName { get; init; } = "";
+    public string? TransferNumber { get; init; }
+    public string? CallbackNumber { get; init; }
+    public string? Model { get; init; }
+    public double? Temperature { get; init; }
+    public string SuccessCriteria { get; init; } = "";
+    public int? MaxTurns { get; init; }
+    public bool Interruptible { get; init; } = true;
+    public DisclosuresRequest? Disclosures { get; init; }
+}

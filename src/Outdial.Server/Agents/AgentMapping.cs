@@ -40,6 +40,17 @@ public static partial class AgentMapping
         Retry = a.Retry is { } r ? new RetryRequest(r.MaxAttempts, r.CooldownSec.ToDictionary(kv => kv.Key.ToWire(), kv => kv.Value, StringComparer.Ordinal)) : null,
         AnsweringMachineDetection = WireNames.Of(a.AnsweringMachineDetection),
         VoicemailMessage = a.VoicemailMessage,
+        Mode = WireNames.Of(a.Mode),
+        BusinessName = a.BusinessName,
+        TransferNumber = a.TransferNumber,
+        CallbackNumber = a.CallbackNumber,
+        Model = a.Model,
+        Temperature = a.Temperature,
+        SuccessCriteria = a.SuccessCriteria,
+        MaxTurns = a.MaxTurns,
+        Interruptible = a.Interruptible,
+        Disclosures = new DisclosuresRequest(a.Disclosures.Enabled, a.Disclosures.Texts?.ToDictionary(kv => kv.Key,
+            kv => new DisclosureTextsRequest(kv.Value.Identity, kv.Value.Recording, kv.Value.CallbackNumber), StringComparer.Ordinal)),
     };
 
     public static AgentResource ToResource(Agent a)
@@ -47,7 +58,19 @@ public static partial class AgentMapping
         var r = ToRequest(a);
         return new AgentResource(a.Id, a.Key, a.Name, a.Prompt, a.FirstMessage, a.Language, a.Voice, r.Variables!, a.InsightQuestions,
             r.CallingWindow, r.OutsideWindow!, a.PhoneNumberId, a.IsDefault, r.Retry, r.AnsweringMachineDetection!, a.VoicemailMessage,
-            a.CreatedAt.UtcDateTime, a.UpdatedAt.UtcDateTime);
+            a.CreatedAt.UtcDateTime, a.UpdatedAt.UtcDateTime)
+        {
+            Mode = r.Mode!,
+            BusinessName = a.BusinessName,
+            TransferNumber = a.TransferNumber,
+            CallbackNumber = a.CallbackNumber,
+            Model = a.Model,
+            Temperature = a.Temperature,
+            SuccessCriteria = a.SuccessCriteria,
+            MaxTurns = a.MaxTurns,
+            Interruptible = a.Interruptible,
+            Disclosures = r.Disclosures,
+        };
     }
 
     /// <summary>
@@ -111,6 +134,45 @@ public static partial class AgentMapping
         {
             Error("voicemailMessage", "must be at most 4000 characters");
         }
+        var mode = AgentMode.Conversation;
+        if (req.Mode is { } modeName && !WireNames.TryParse(modeName, out mode))
+        {
+            Error("mode", "must be 'conversation' or 'message'");
+        }
+        foreach (var (field, number) in new[] { ("transferNumber", req.TransferNumber), ("callbackNumber", req.CallbackNumber) })
+        {
+            if (number is not null && !E164.IsValid(number))
+            {
+                Error(field, E164.Rule);
+            }
+        }
+        if (req.Temperature is { } temperature && (temperature is < 0 or > 2 || !double.IsFinite(temperature)))
+        {
+            Error("temperature", "must be between 0 and 2");
+        }
+        if (req.MaxTurns is { } maxTurns && maxTurns is < 1 or > 500)
+        {
+            Error("maxTurns", "must be between 1 and 500");
+        }
+        if (req.Model is { } model && (model.Length is 0 or > 200 || model.Any(char.IsWhiteSpace)))
+        {
+            Error("model", "must be a model id of 1–200 characters without spaces");
+        }
+        foreach (var (field, text, max) in new[] { ("businessName", req.BusinessName, 200), ("successCriteria", req.SuccessCriteria, 4000) })
+        {
+            if (text is { } t && t.Length > max)
+            {
+                Error(field, $"must be at most {max} characters");
+            }
+        }
+        foreach (var (language, texts) in req.Disclosures?.Texts ?? [])
+        {
+            if (language.Length is 0 or > 35 || texts is null
+                || new[] { texts.Identity, texts.Recording, texts.CallbackNumber }.Any(t => t is { Length: 0 or > 1000 }))
+            {
+                Error($"disclosures.texts.{language}", "needs a language tag and texts of 1–1000 characters");
+            }
+        }
         if (errors.Count > 0)
         {
             return null;
@@ -134,6 +196,17 @@ public static partial class AgentMapping
             Retry = retry,
             AnsweringMachineDetection = amd,
             VoicemailMessage = req.VoicemailMessage ?? "",
+            Mode = mode,
+            BusinessName = req.BusinessName ?? "",
+            TransferNumber = req.TransferNumber,
+            CallbackNumber = req.CallbackNumber,
+            Model = req.Model,
+            Temperature = req.Temperature,
+            SuccessCriteria = req.SuccessCriteria ?? "",
+            MaxTurns = req.MaxTurns,
+            Interruptible = req.Interruptible ?? true,
+            Disclosures = new AgentDisclosures(req.Disclosures?.Enabled ?? true, req.Disclosures?.Texts?.ToDictionary(kv => kv.Key,
+                kv => new DisclosureTexts(kv.Value.Identity, kv.Value.Recording, kv.Value.CallbackNumber), StringComparer.OrdinalIgnoreCase)),
             CreatedAt = createdAt,
             UpdatedAt = now,
         };

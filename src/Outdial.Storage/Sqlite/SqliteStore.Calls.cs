@@ -231,7 +231,8 @@ public sealed partial class SqliteStore
                 OutcomeDetail = change.OutcomeDetail ?? call.OutcomeDetail,
                 StatusReason = change.StatusReason ?? call.StatusReason,
                 AttemptCount = call.AttemptCount + (change.NewAttempt is null ? 0 : 1),
-                EndedAt = change.Next.IsTerminal() ? change.At : call.EndedAt,
+                // A terminal call keeps its end time (a later terminal write, e.g. a late status report, does not move it).
+                EndedAt = call.EndedAt ?? (change.Next.IsTerminal() ? change.At : null),
                 EventSequence = call.EventSequence + change.Events.Count,
                 Decisions = change.Decision is { } decision ? AppendDecision(call.Decisions, decision) : call.Decisions,
             };
@@ -282,6 +283,10 @@ public sealed partial class SqliteStore
             if (change.AddDnc is { } dnc)
             {
                 AddDnc(conn, dnc);
+            }
+            if (change.NewAnalysis is { } analysis)
+            {
+                InsertAnalysis(conn, analysis);
             }
             queued = InsertEvents(conn, call, next, call.EventSequence, change.Events, change.At,
                 () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null),

@@ -26,11 +26,14 @@ public sealed class SandboxOptions
 public sealed partial class SandboxProvider(
     SandboxLedger ledger,
     IProviderEventSink sink,
+    SandboxRelay relay,
     IOptions<SandboxOptions> options,
     TimeProvider clock,
-    ILogger<SandboxProvider> log) : ITelephonyProvider, IHostedService
+    ILogger<SandboxProvider> log) : ITelephonyProvider, IHostedService, IDisposable
 {
     private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <inheritdoc />
     public string Name => "sandbox";
@@ -73,23 +76,35 @@ public sealed partial class SandboxProvider(
         return Task.FromResult<ProviderCallSnapshot?>(new ProviderCallSnapshot(dial.CallSid, events));
     }
 
-    /// <summary>On start, re-arms the timers of calls that are still "live" on the simulated network (they kept going while Outdial was down).</summary>
+    /// <summary>
+    /// On start, re-arms the timers of calls that are still "live" on the simulated network (they kept going while Outdial was
+    /// down). A call that was answered before the restart has lost its conversation with the process: the simulated callee hangs
+    /// up now, so it completes instead of waiting for its time limit.
+    /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         foreach (var dial in ledger.All())
         {
-            if (Elapsed(dial, now) < Timeline(dial)[^1].AtSec)
+            var timeline = Timeline(dial);
+            var elapsed = Elapsed(dial, now);
+            if (elapsed >= timeline[^1].AtSec)
             {
-                Arm(dial);
+                continue;
             }
+            if (dial.HungUpAtMs is null && timeline.Any(s => s.Kind == ProviderEventKind.Answered && s.AtSec <= elapsed))
+            {
+                ledger.RecordHangUp(dial.CallSid, now.ToUnixTimeMilliseconds());
+            }
+            Arm(dial);
         }
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         lock (_feeds)
         {
             foreach (var feed in _feeds.Values)
@@ -98,7 +113,6 @@ public sealed partial class SandboxProvider(
             }
             _feeds.Clear();
         }
-        return Task.CompletedTask;
     }
 
     private IReadOnlyList<SandboxStep> Timeline(SandboxDial dial)
@@ -154,8 +168,13 @@ public sealed partial class SandboxProvider(
         {
             while (feed.Delivered < upTo && !feed.Disposed)
             {
-                await sink.ApplyAsync(feed.Events[feed.Delivered + 1], CancellationToken.None);
+                var report = feed.Events[feed.Delivered + 1];
+                await sink.ApplyAsync(report, CancellationToken.None);
                 feed.Delivered++;
+                if (report is { Kind: ProviderEventKind.Answered, AnsweredBy: { } by })
+                {
+                    OnAnswered(callSid, by);
+                }
             }
         }
         catch (Exception ex)
@@ -169,6 +188,10 @@ public sealed partial class SandboxProvider(
         }
         if (feed.Delivered == feed.Events.Count - 1)
         {
+            lock (_answered)
+            {
+                _answered.Remove(callSid);
+            }
             lock (_feeds)
             {
                 if (_feeds.TryGetValue(callSid, out var current) && current == feed)
@@ -179,6 +202,26 @@ public sealed partial class SandboxProvider(
             }
         }
     });
+
+    /// <summary>
+    /// Hands an answered call to the relay (conversation, voicemail or message) once per process, unless it was hung up
+    /// meanwhile; the relay hangs the call up when it is over, which cuts the timeline short of its time limit.
+    /// </summary>
+    private void OnAnswered(string callSid, AnsweredBy by)
+    {
+        var dial = ledger.Find("", callSid);
+        lock (_answered)
+        {
+            if (dial is null || dial.HungUpAtMs is not null || !_answered.Add(callSid))
+            {
+                return;
+            }
+        }
+        _ = Task.Run(() => relay.OnAnsweredAsync(dial, by, () => HangUpAsync(callSid, CancellationToken.None), _stopping.Token));
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _stopping.Dispose();
 
     /// <summary>One armed call: its reports, the index of the last one delivered, its timers.</summary>
     private sealed class Feed(IReadOnlyList<ProviderEvent> events) : IDisposable

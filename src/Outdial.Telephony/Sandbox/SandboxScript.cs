@@ -1,4 +1,5 @@
 using Outdial.Core.Calls;
+using Outdial.Core.Compliance;
 using Outdial.Core.Telephony;
 
 namespace Outdial.Telephony.Sandbox;
@@ -18,24 +19,21 @@ public sealed record SandboxStep(double AtSec, ProviderEventKind Kind, string St
 
 /// <summary>
 /// The sandbox's deterministic behaviour, chosen by the destination's last four digits (documented in the README):
-/// 0001 busy, 0002 no answer, 0003 rejected, 0004 invalid number, 0005 unreachable, 0006 voicemail, 0007 provider
-/// error; anything else is answered by a human. Times are simulated seconds (divided by the speed factor in real
-/// time); SIP and Q.850 codes are the ones a real carrier would send for each case (RFC 3261 §21, ITU-T Q.850 Table 1).
+/// 0001 busy, 0002 no answer, 0003 rejected, 0004 invalid number, 0005 unreachable, 0006 voicemail (a machine answers), 0007
+/// provider error; anything else is answered by a person. In the fictional NANP range <c>NXX-555-0100…0199</c> the last two
+/// digits choose the same way (<c>555-0101</c> is busy like <c>…0001</c>). Times are simulated seconds (divided by the speed factor
+/// in real time); SIP and Q.850 codes are the ones a real carrier would send for each case (RFC 3261 §21, ITU-T Q.850 Table 1).
+/// An answered call lasts until it is hung up — at the end of its conversation or message (<see cref="SandboxRelay"/>) — or at
+/// most its maximum duration, the sandbox's time limit.
 /// </summary>
 public static class SandboxScript
 {
-    /// <summary>Seconds a human conversation lasts (capped by the call's maximum duration).</summary>
-    public const int ConversationSec = 30;
-
-    /// <summary>Seconds a voicemail greeting plus message lasts.</summary>
-    public const int VoicemailSec = 20;
-
     /// <summary>The full timeline of a call to <paramref name="to"/>, ending in one <see cref="ProviderEventKind.Completed"/> step.</summary>
     public static IReadOnlyList<SandboxStep> For(string to, int ringTimeoutSec, int maxDurationSec)
     {
         var initiated = new SandboxStep(0, ProviderEventKind.Initiated, "queued");
         var ringing = new SandboxStep(1, ProviderEventKind.Ringing, "ringing");
-        var suffix = to.Length >= 4 ? to[^4..] : to;
+        var suffix = FictionalNumbers.IsFictionalNanp(to) ? "00" + to[^2..] : to.Length >= 4 ? to[^4..] : to;
         return suffix switch
         {
             "0001" => [initiated, new(2, ProviderEventKind.Completed, "busy", CallEndStatus.Busy, SipCode: 486, Q850Code: 17)],
@@ -43,9 +41,9 @@ public static class SandboxScript
             "0003" => [initiated, ringing, new(4, ProviderEventKind.Completed, "rejected", CallEndStatus.Failed, SipCode: 603, Q850Code: 21)],
             "0004" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallEndStatus.Failed, SipCode: 404, Q850Code: 1)],
             "0005" => [initiated, new(1.5, ProviderEventKind.Completed, "failed", CallEndStatus.Failed, SipCode: 480, Q850Code: 20)],
-            "0006" => Answered(initiated, ringing, AnsweredBy.Machine, Math.Min(VoicemailSec, maxDurationSec)),
+            "0006" => Answered(initiated, ringing, AnsweredBy.Machine, maxDurationSec),
             "0007" => [initiated, new(0.5, ProviderEventKind.Completed, "failed", CallEndStatus.Failed, SipCode: 500, Q850Code: 41)],
-            _ => Answered(initiated, ringing, AnsweredBy.Human, Math.Min(ConversationSec, maxDurationSec)),
+            _ => Answered(initiated, ringing, AnsweredBy.Human, maxDurationSec),
         };
     }
 

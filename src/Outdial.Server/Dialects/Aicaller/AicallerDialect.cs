@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
+using Outdial.Core.Insights;
 using Outdial.Core.Intake;
 using Outdial.Core.Storage;
 using Outdial.Core.Telephony;
@@ -172,9 +173,13 @@ public static class AicallerDialect
         return (number.Id, null);
     }
 
-    /// <summary>200 <c>{data}</c>, the same shape as POST's; 404 for an unknown id or another account's call.</summary>
+    /// <summary>
+    /// 200 <c>{data}</c>, the same shape as POST's, plus — once the call's insights are analysed — <c>summary</c> and
+    /// <c>insights</c> (the native analysis: typed answers with status, confidence and evidence); 404 for an unknown id or
+    /// another account's call.
+    /// </summary>
     public static async Task<IResult> GetAsync(string id, HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, ICallStore calls,
-        IOptions<RateLimiterOptions> rateLimits, IOptions<ApiOptions> api, CancellationToken ct)
+        IInsightStore insights, IOptions<RateLimiterOptions> rateLimits, IOptions<ApiOptions> api, CancellationToken ct)
     {
         var (account, failure) = await AuthenticateAsync(http, verifier, accounts, rateLimits.Value, api.Value, ct);
         if (account is null)
@@ -182,9 +187,17 @@ public static class AicallerDialect
             return failure!;
         }
         var call = await calls.GetCallAsync(account.Id, id, ct);
-        return call is null
-            ? Error(StatusCodes.Status404NotFound, "not_found", $"Phone call '{id}' not found.")
-            : Results.Json(new JsonObject { ["data"] = Render(call) });
+        if (call is null)
+        {
+            return Error(StatusCodes.Status404NotFound, "not_found", $"Phone call '{id}' not found.");
+        }
+        var data = Render(call);
+        if ((await insights.ListAnalysesAsync(call.Id, ct)).FirstOrDefault(a => a.Status == AnalysisStatus.Completed) is { } analysis)
+        {
+            data["summary"] = analysis.Summary;
+            data["insights"] = InsightResource.Of(analysis).ToNode();
+        }
+        return Results.Json(new JsonObject { ["data"] = data });
     }
 
     /// <summary>

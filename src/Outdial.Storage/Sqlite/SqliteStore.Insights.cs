@@ -1,0 +1,120 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Outdial.Core.Calls;
+using Outdial.Core.Common;
+using Outdial.Core.Insights;
+using Outdial.Core.Storage;
+
+namespace Outdial.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IInsightStore
+{
+    private sealed record AnalysisLeaseRow(string call_id, string account_id, long created_at, string? lease_token);
+
+    /// <inheritdoc />
+    public Task CreateAnalysisAsync(InsightAnalysis analysis, CancellationToken ct) =>
+        writer.WriteAsync(conn => InsertAnalysis(conn, analysis), ct);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<InsightAnalysis>> ListAnalysesAsync(string callId, CancellationToken ct) =>
+        [.. (await QueryAsync<string>("SELECT doc FROM insight_analyses WHERE call_id = @callId ORDER BY created_at DESC, id DESC;", new { callId }, ct))
+            .Select(FromDoc<InsightAnalysis>)];
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<InsightAnalysis>> ClaimDueAnalysesAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
+        writer.WriteAsync<IReadOnlyList<InsightAnalysis>>(conn =>
+        {
+            // status IN (...) repeats the due index's condition, so the claim reads only unfinished rows, in due order.
+            var docs = conn.Query<string>("""
+                SELECT doc FROM insight_analyses
+                WHERE status IN ('pending', 'running') AND next_attempt_at <= @now
+                  AND (status = 'pending' OR lease_until <= @now)
+                ORDER BY next_attempt_at
+                LIMIT @limit
+                """, new { now = Ms(now), limit }).AsList();
+            var claimed = docs.Select(FromDoc<InsightAnalysis>)
+                .Select(a => a with { Status = AnalysisStatus.Running, Attempts = a.Attempts + 1, UpdatedAt = now })
+                .ToList();
+            foreach (var a in claimed)
+            {
+                conn.Execute("""
+                    UPDATE insight_analyses SET status = 'running', lease_token = @leaseToken, lease_until = @until, doc = @doc WHERE id = @Id
+                    """, new { leaseToken, until = Ms(now + leaseFor), doc = ToDoc(a), a.Id });
+            }
+            return claimed;
+        }, ct);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The event is stamped with <see cref="InsightAnalysis.UpdatedAt"/> (the time the worker finished). The analysis keeps
+    /// its stored call, account and creation time whatever <paramref name="analysis"/> says.
+    /// </remarks>
+    public async Task<bool> FinishAnalysisAsync(InsightAnalysis analysis, string leaseToken, NewCallEvent? callEvent, CancellationToken ct)
+    {
+        if (analysis.Status == AnalysisStatus.Running)
+        {
+            throw new ArgumentException("a finished analysis is completed, failed, or pending again", nameof(analysis));
+        }
+        var queued = 0;
+        var finished = await writer.WriteAsync(conn =>
+        {
+            var row = conn.QuerySingleOrDefault<AnalysisLeaseRow>(
+                "SELECT call_id, account_id, created_at, lease_token FROM insight_analyses WHERE id = @Id;", new { analysis.Id });
+            if (row is null || row.lease_token != leaseToken)
+            {
+                return false;
+            }
+            var stored = analysis with { CallId = row.call_id, AccountId = row.account_id, CreatedAt = At(row.created_at) };
+            var rows = conn.Execute("""
+                UPDATE insight_analyses SET status = @status, next_attempt_at = @next, lease_token = NULL, lease_until = NULL, doc = @doc
+                WHERE id = @Id AND lease_token = @leaseToken
+                """, new { status = WireNames.Of(stored.Status), next = Ms(stored.NextAttemptAt), doc = ToDoc(stored), stored.Id, leaseToken });
+            if (rows != 1)
+            {
+                return false;
+            }
+            if (callEvent is not null)
+            {
+                queued = AppendCallEvent(conn, row.call_id, callEvent, stored.UpdatedAt);
+            }
+            return true;
+        }, ct);
+        NotifyOutbox(queued);
+        return finished;
+    }
+
+    /// <summary>Inserts a new analysis (inside the caller's writer transaction: a rerun, or the change that ends the call).</summary>
+    private static int InsertAnalysis(SqliteConnection conn, InsightAnalysis analysis) => conn.Execute("""
+        INSERT INTO insight_analyses (id, call_id, account_id, status, next_attempt_at, lease_token, lease_until, created_at, doc)
+        VALUES (@Id, @CallId, @AccountId, @status, @next, NULL, NULL, @created, @doc)
+        """, new
+    {
+        analysis.Id,
+        analysis.CallId,
+        analysis.AccountId,
+        status = WireNames.Of(analysis.Status),
+        next = Ms(analysis.NextAttemptAt),
+        created = Ms(analysis.CreatedAt),
+        doc = ToDoc(analysis),
+    });
+
+    /// <summary>
+    /// Appends one event to a call whatever its status, which stays as it is (as do its end time and columns): the next
+    /// sequence number, the sequence on the call's document, and the event's webhook deliveries, as
+    /// <see cref="TryApplyAsync"/> writes them. Returns how many deliveries were written.
+    /// </summary>
+    private static int AppendCallEvent(SqliteConnection conn, string callId, NewCallEvent callEvent, DateTimeOffset at)
+    {
+        var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM calls WHERE id = @callId;", new { callId })
+            ?? throw new InvalidOperationException($"call {callId} of an analysis does not exist");
+        var call = FromDoc<Call>(doc);
+        var next = call with { EventSequence = call.EventSequence + 1 };
+        if (conn.Execute("UPDATE calls SET doc = @doc WHERE id = @Id AND status = @status;",
+            new { doc = ToDoc(next), next.Id, status = call.Status.ToWire() }) != 1)
+        {
+            throw new InvalidOperationException("call changed inside the writer transaction");
+        }
+        return InsertEvents(conn, call, next, call.EventSequence, [callEvent], at,
+            () => LatestAttempt(conn, callId, null), () => LatestAttempt(conn, callId, null));
+    }
+}
