@@ -16,6 +16,8 @@ public class SandboxScriptTests
     [InlineData("+15551230004", CallOutcome.InvalidNumber, "failed", 404, 1, 0.5)]
     [InlineData("+15551230005", CallOutcome.Unreachable, "failed", 480, 20, 1.5)]
     [InlineData("+15551230007", CallOutcome.Error, "failed", 500, 41, 0.5)]
+    [InlineData("+12125550101", CallOutcome.Busy, "busy", 486, 17, 2.0)] // fictional NANP 555-01XX: the last two digits choose
+    [InlineData("+12125550105", CallOutcome.Unreachable, "failed", 480, 20, 1.5)]
     public void For_FailureSuffix_EndsWithThatOutcomeAndCarrierCodes(
         string to, CallOutcome outcome, string status, int sip, int q850, double atSec)
     {
@@ -41,9 +43,9 @@ public class SandboxScriptTests
     }
 
     [Theory]
-    [InlineData(MaxDuration, 20)]
+    [InlineData(MaxDuration, MaxDuration)]
     [InlineData(12, 12)]
-    public void For_Voicemail_AnsweredByMachineForMinOfTwentyAndMaxDuration(int maxDuration, int expectedDuration)
+    public void For_Voicemail_AnsweredByMachineUntilHungUpOrTheMaxDuration(int maxDuration, int expectedDuration)
     {
         var script = SandboxScript.For("+15551230006", RingTimeout, maxDuration);
         var answered = Assert.Single(script, s => s.Kind == ProviderEventKind.Answered);
@@ -60,12 +62,13 @@ public class SandboxScriptTests
     }
 
     [Theory]
-    [InlineData("+15551234567", MaxDuration, 30)]
+    [InlineData("+15551234567", MaxDuration, MaxDuration)]
     [InlineData("+15551234567", 10, 10)]
-    [InlineData("+15551230008", MaxDuration, 30)]
-    [InlineData("+15551230000", MaxDuration, 30)]
-    [InlineData("+15550001000", MaxDuration, 30)] // contains 0001 but does not end with it
-    public void For_OtherNumbers_AnsweredByHumanForMinOfThirtyAndMaxDuration(string to, int maxDuration, int expectedDuration)
+    [InlineData("+15551230008", MaxDuration, MaxDuration)]
+    [InlineData("+15551230000", MaxDuration, MaxDuration)]
+    [InlineData("+15550001000", MaxDuration, MaxDuration)] // contains 0001 but does not end with it
+    [InlineData("+12125550123", MaxDuration, MaxDuration)] // fictional NANP, last two digits 23: a person
+    public void For_OtherNumbers_AnsweredByHumanUntilHungUpOrTheMaxDuration(string to, int maxDuration, int expectedDuration)
     {
         var script = SandboxScript.For(to, RingTimeout, maxDuration);
         var answered = Assert.Single(script, s => s.Kind == ProviderEventKind.Answered);
@@ -158,7 +161,7 @@ public class SandboxScriptTests
     [Fact]
     public void HungUp_AfterTheCallAlreadyCompleted_LeavesTheScriptUnchanged()
     {
-        var script = SandboxScript.For("+15551234567", RingTimeout, MaxDuration); // completes at 35 s
+        var script = SandboxScript.For("+15551234567", RingTimeout, 30); // the time limit ends it at 35 s
         Assert.Equal(script, SandboxScript.HungUp(script, 100));
     }
 }

@@ -34,7 +34,7 @@ public sealed class ComplianceTests
     {
         var clock = new ManualClock(NightInNewYork);
         await using var host = await StartAsync(clock);
-        var check = await CheckAsync(host.Client, Calls.Body("+12125550123"));
+        var check = await CheckAsync(host.Client, Calls.Body("+12125550223"));
         Assert.False((bool)check["eligible"]!);
         Assert.Equal("defer", (string?)check["action"]);
         Assert.Contains("legal_quiet_hours", Codes(check));
@@ -43,7 +43,7 @@ public sealed class ComplianceTests
         Assert.Equal(new DateTime(2026, 11, 23, 13, 0, 0, DateTimeKind.Utc), (DateTime)check["nextEligibleAt"]!);
 
         // Evaluated at notBefore when given: 10:00 New York is fine.
-        var later = await CheckAsync(host.Client, Calls.Body("+12125550123", b => b["notBefore"] = "2026-11-23T15:00:00Z"));
+        var later = await CheckAsync(host.Client, Calls.Body("+12125550223", b => b["notBefore"] = "2026-11-23T15:00:00Z"));
         Assert.True((bool)later["eligible"]!);
         Assert.Empty(later["reasons"]!.AsArray());
     }
@@ -53,7 +53,7 @@ public sealed class ComplianceTests
     {
         var clock = new ManualClock(NightInNewYork);
         await using var host = await StartAsync(clock);
-        var call = await (await host.Client.PostCallAsync(Calls.Body("+12125550124"))).JsonAsync();
+        var call = await (await host.Client.PostCallAsync(Calls.Body("+12125550224"))).JsonAsync();
         Assert.Equal("scheduled", (string?)call["status"]);
         Assert.Equal("legal_quiet_hours", (string?)call["decision"]!["reason"]);
         var decision = call["decisions"]!.AsArray().Single()!;
@@ -77,7 +77,7 @@ public sealed class ComplianceTests
     {
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 23, 16, 0, 0, TimeSpan.Zero)); // 11:00 New York
         await using var host = await StartAsync(clock);
-        var listed = "+12125550125";
+        var listed = "+12125550225";
         await host.Client.PostAsJsonAsync("/v1/dnc", new JsonObject { ["number"] = listed, ["optOut"] = true });
         Assert.Contains("dnc_listed", Codes(await CheckAsync(host.Client, Calls.Body(listed))));
         var refused = await host.Client.PostCallAsync(Calls.Body(listed));
@@ -85,7 +85,7 @@ public sealed class ComplianceTests
         Assert.Equal("urn:outdial:problem:number_on_dnc", (string?)(await refused.JsonAsync())["type"]);
 
         // Accepted for later, then listed before its time: blocked at dial time with the reason recorded.
-        var later = "+12125550126";
+        var later = "+12125550226";
         var call = await (await host.Client.PostCallAsync(Calls.Body(later, b => b["notBefore"] = "2026-11-23T17:00:00Z"))).JsonAsync();
         await host.Client.PostAsJsonAsync("/v1/dnc", new JsonObject { ["number"] = later });
         clock.Advance(TimeSpan.FromHours(1));
@@ -100,7 +100,7 @@ public sealed class ComplianceTests
         var start = new DateTimeOffset(2026, 11, 23, 16, 0, 0, TimeSpan.Zero);
         var clock = new ManualClock(start);
         await using var host = await StartAsync(clock);
-        var to = "+12125550127";
+        var to = "+12125550227";
         // A call scheduled for an hour later; by then the three calls below have used the cap.
         var waiting = (string)(await (await host.Client.PostCallAsync(Calls.Body(to, b => b["notBefore"] = "2026-11-23T17:00:00Z"))).JsonAsync())["id"]!;
         for (var i = 0; i < 3; i++)
@@ -142,7 +142,7 @@ public sealed class ComplianceTests
         {
             Content = JsonContent.Create(new JsonObject { ["requireConsentRecord"] = true }),
         });
-        var to = "+12125550128";
+        var to = "+12125550228";
         Assert.Contains("no_consent", Codes(await CheckAsync(host.Client, Calls.Body(to))));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await host.Client.PostCallAsync(Calls.Body(to))).StatusCode);
 

@@ -32,7 +32,7 @@ public sealed class IntakeValidationTests(HostFixture fixture) : IClassFixture<H
         { "agent-unknown", "agentId" },
         { "variable-object", "variables.x" },
         { "insight-questions-too-many", "insightQuestions" },
-        { "insight-question-blank", "insightQuestions[1]" },
+        { "insight-question-blank", "insightQuestions[1].question" },
     };
 
     [Theory]

@@ -118,6 +118,31 @@ public sealed class OutdialHost : IAsyncDisposable
         throw new TimeoutException($"call {id} never reached the expected state; last: {last?.ToJsonString()}");
     }
 
+    /// <summary>
+    /// Waits until the call has ended and, when a person answered, its insights were analysed (the analysis appends a
+    /// <c>call.insights_ready</c> event after the end): from then on its event list is final. Returns the call.
+    /// </summary>
+    public async Task<JsonObject> WaitForSettledAsync(string id, TimeSpan? timeout = null, HttpClient? client = null, Action? pump = null)
+    {
+        var call = await WaitForCallAsync(id, c => (string?)c["status"] == "ended", timeout, client, pump);
+        if ((string?)call["outcome"] != "answered")
+        {
+            return call;
+        }
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await (client ?? Client).GetAsync($"/v1/calls/{id}/insights");
+            if (response.IsSuccessStatusCode && (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["status"] is "completed" or "failed")
+            {
+                return call;
+            }
+            pump?.Invoke();
+            await Task.Delay(25);
+        }
+        throw new TimeoutException($"the insights of call {id} were never analysed");
+    }
+
     public static Task<JsonObject> WaitForStatusAsync(OutdialHost host, string id, string status, TimeSpan? timeout = null) =>
         host.WaitForCallAsync(id, c => (string?)c["status"] == status, timeout);
 

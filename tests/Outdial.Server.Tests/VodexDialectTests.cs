@@ -119,7 +119,7 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
         Assert.Equal("Acme", (string?)call["variables"]!["company"]);
         Assert.Equal("Jane", (string?)call["variables"]!["firstName"]);
         Assert.Equal(["Is the customer interested?", "Best time to call back?"],
-            call["insightQuestions"]!.AsArray().Select(q => (string)q!));
+            call["insightQuestions"]!.AsArray().Select(q => (string)q!["question"]!));
         var campaignId = (string)call["campaignId"]!;
         var campaign = await t.Client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{campaignId}");
         Assert.Equal("Spring outreach", (string?)campaign!["name"]);

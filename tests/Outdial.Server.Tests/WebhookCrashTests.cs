@@ -53,9 +53,16 @@ public sealed class WebhookCrashTests
         {
             // Wait for each call to end so that its whole event list is known.
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((string?)(await again.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!["status"] != "ended")
+            JsonObject call;
+            while ((string?)(call = (await again.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!)["status"] != "ended")
             {
                 Assert.True(DateTime.UtcNow < deadline, $"call {id} did not end");
+                await Task.Delay(50);
+            }
+            // An answered call's insights are analysed after its end and announced by one more event.
+            while ((string?)call["outcome"] == "answered" && !await AnalysedAsync(again, id))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the insights of call {id} were never analysed");
                 await Task.Delay(50);
             }
             expected.AddRange((await again.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}/events"))!["data"]!.AsArray().Select(e => (string)e!["id"]!));
@@ -70,5 +77,11 @@ public sealed class WebhookCrashTests
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(dataDir, recursive: true);
+    }
+
+    private static async Task<bool> AnalysedAsync(HttpClient client, string id)
+    {
+        using var response = await client.GetAsync($"/v1/calls/{id}/insights");
+        return response.IsSuccessStatusCode && (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["status"] is "completed" or "failed";
     }
 }

@@ -103,7 +103,7 @@ public sealed class WebhookOutageTests
         }
         foreach (var id in calls)
         {
-            await host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", TimeSpan.FromSeconds(30), pump: () => clock.Advance(TimeSpan.FromMilliseconds(200)));
+            await host.WaitForSettledAsync(id, TimeSpan.FromSeconds(30), pump: () => clock.Advance(TimeSpan.FromMilliseconds(200)));
         }
         var expected = await EventIdsAsync(host.Client, calls);
 

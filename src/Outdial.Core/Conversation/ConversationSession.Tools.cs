@@ -96,13 +96,14 @@ internal sealed partial class ConversationSession
     }
 
     /// <summary>
-    /// Closes the call: the callback-number disclosure (unless already said) and <paramref name="line"/> (null when the agent
-    /// already said goodbye itself), then <c>end</c>.
+    /// Closes the call: the callback-number disclosure (unless already said), then <paramref name="line"/> — or, when the agent
+    /// already said its goodbye (<paramref name="line"/> null), a last "Goodbye." after the disclosure — then <c>end</c>.
     /// </summary>
     private async Task CloseAsync(string? line, ConversationEndReason reason, CancellationToken ct)
     {
         var disclosure = ClosingDisclosure();
-        await SayAsync(string.Join(" ", new[] { disclosure, line }.Where(t => !string.IsNullOrWhiteSpace(t))),
+        var last = line ?? (disclosure.Length > 0 ? _plan.Lines.Bye : null);
+        await SayAsync(string.Join(" ", new[] { disclosure, last }.Where(t => !string.IsNullOrWhiteSpace(t))),
             disclosure.Length > 0 ? [Disclosure.CallbackNumber] : null);
         await EndAsync(reason, null, ct);
     }

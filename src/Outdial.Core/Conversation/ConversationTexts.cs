@@ -22,6 +22,8 @@ public sealed class ConversationLines
     public string? MaxTurnsClose { get; set; }
     /// <summary>Said before a transfer.</summary>
     public string? Transfer { get; set; }
+    /// <summary>The last word after the closing disclosure, when the agent's own goodbye came before it.</summary>
+    public string? Bye { get; set; }
     /// <summary>The scripted agent's acknowledgement before its next question.</summary>
     public string? Acknowledge { get; set; }
     /// <summary>The scripted agent's closing once every question is asked.</summary>
@@ -36,6 +38,7 @@ public sealed class ConversationLines
         MaxDurationClose = "I'm sorry, we're out of time for this call. Thank you, and goodbye.",
         MaxTurnsClose = "Thank you for your time. I'll let you go now. Goodbye.",
         Transfer = "Please hold while I transfer you.",
+        Bye = "Goodbye.",
         Acknowledge = "Thank you.",
         ScriptedClose = "Thank you, that's everything I needed.",
     };
@@ -49,6 +52,7 @@ public sealed class ConversationLines
         MaxDurationClose = "Lo siento, se nos acabó el tiempo de esta llamada. Gracias y adiós.",
         MaxTurnsClose = "Gracias por su tiempo. Lo dejo ir ahora. Adiós.",
         Transfer = "Por favor, espere mientras le transfiero.",
+        Bye = "Adiós.",
         Acknowledge = "Gracias.",
         ScriptedClose = "Gracias, eso es todo lo que necesitaba.",
     };
@@ -68,6 +72,7 @@ public sealed class ConversationLines
             MaxDurationClose = custom?.MaxDurationClose ?? builtIn.MaxDurationClose,
             MaxTurnsClose = custom?.MaxTurnsClose ?? builtIn.MaxTurnsClose,
             Transfer = custom?.Transfer ?? builtIn.Transfer,
+            Bye = custom?.Bye ?? builtIn.Bye,
             Acknowledge = custom?.Acknowledge ?? builtIn.Acknowledge,
             ScriptedClose = custom?.ScriptedClose ?? builtIn.ScriptedClose,
         };
