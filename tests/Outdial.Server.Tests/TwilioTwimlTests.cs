@@ -95,11 +95,15 @@ public sealed class TwilioTwimlTests
         Assert.Equal(plan.WelcomeGreeting, (string?)element.Attribute("welcomeGreeting"));
     }
 
-    [Fact]
-    public async Task ConversationRelay_WithoutGreetingOrVoice_LeavesThoseAttributesOut()
+    [Theory]
+    [InlineData("")]
+    [InlineData("alice")]
+    [InlineData("Man")]
+    public async Task ConversationRelay_WithoutGreetingOrARelayVoice_LeavesThoseAttributesOut(string voice)
     {
+        // alice, man and woman are <Say>'s basic voices (the agents' default is alice): ConversationRelay's providers have none of them.
         var ours = Twiml.ConversationRelay("ws://127.0.0.1:5080/providers/twilio/relay/a", "http://127.0.0.1:5080/providers/twilio/calls/a/relay-ended",
-            Plan("", true) with { Voice = "" });
+            Plan("", true) with { Voice = voice });
         var expected = await TwilioNode.TwimlAsync([[new TwimlInstruction("connectConversationRelay",
             Attributes: [new("url", "ws://127.0.0.1:5080/providers/twilio/relay/a"), new("language", "en-GB"), new("dtmfDetection", "true"), new("interruptible", "any")],
             Connect: [new("action", "http://127.0.0.1:5080/providers/twilio/calls/a/relay-ended")])]]);

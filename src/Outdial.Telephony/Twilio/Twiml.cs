@@ -22,6 +22,9 @@ public static class Twiml
     /// <summary>Content type of a TwiML answer.</summary>
     public const string ContentType = "text/xml; charset=utf-8";
 
+    /// <summary>The voices of Twilio's basic text-to-speech, which only <c>&lt;Say&gt;</c> speaks (https://www.twilio.com/docs/voice/twiml/say/text-speech).</summary>
+    private static readonly HashSet<string> BasicSayVoices = new(["alice", "man", "woman"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// Says <paramref name="text"/> once in <paramref name="voice"/> (e.g. <c>alice</c>, <c>Polly.Joanna</c>) and
     /// <paramref name="language"/> (BCP-47, e.g. <c>en-US</c>), then hangs up:
@@ -52,15 +55,18 @@ public static class Twiml
     /// welcomeGreeting language voice dtmfDetection="true" interruptible="any|none"/&gt;&lt;/Connect&gt;</c>. Twilio opens a
     /// WebSocket to <paramref name="relayUrl"/> (<c>wss://</c> or <c>ws://</c>), speaks the plan's greeting itself, and requests
     /// <paramref name="actionUrl"/> when the session ends (with <c>HandoffData</c> from the <c>end</c> frame). Empty plan
-    /// values (greeting, language, voice) leave their attribute out; <see cref="ConversationPlan.Interruptible"/> false →
-    /// <c>none</c> (the callee's speech never cuts the agent off), true → <c>any</c>.
+    /// values (greeting, language, voice) leave their attribute out, and so does a voice of Twilio's basic <c>&lt;Say&gt;</c>
+    /// text-to-speech (<c>alice</c>, <c>man</c>, <c>woman</c>, the agents' default), which no ConversationRelay text-to-speech
+    /// provider knows (https://www.twilio.com/docs/voice/conversationrelay/voice-configuration): Twilio then speaks in its
+    /// default voice for the language. <see cref="ConversationPlan.Interruptible"/> false → <c>none</c> (the callee's speech
+    /// never cuts the agent off), true → <c>any</c>.
     /// </summary>
     public static string ConversationRelay(string relayUrl, string actionUrl, ConversationPlan plan)
     {
         var relay = new RelayVerb(
             url: relayUrl,
             language: OrNull(plan.Language),
-            voice: OrNull(plan.Voice),
+            voice: OrNull(plan.Voice) is { } voice && !BasicSayVoices.Contains(voice) ? voice : null,
             dtmfDetection: true,
             welcomeGreeting: OrNull(plan.WelcomeGreeting),
             interruptible: plan.Interruptible ? "any" : "none");
