@@ -54,6 +54,8 @@ public static partial class OutdialServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Twilio's ConversationRelay connects over a WebSocket (/providers/twilio/relay/{attemptId}).
+        app.UseWebSockets();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseRateLimiter();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,23 +10,29 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Outdial.Core.Storage;
 using Outdial.Telephony.Twilio;
+using Outdial.Tests.Shared;
 using Xunit;
 using static Outdial.Server.Tests.TwilioCallbackTests;
 
 namespace Outdial.Server.Tests;
 
 /// <summary>
-/// What Outdial answers when a Twilio call connects (the TwiML callback) and when asynchronous AMD reports a machine
-/// (the AMD callback, which redirects the live call through Twilio's REST API — here a loopback stand-in that records
-/// the UpdateCall requests).
+/// What Outdial answers when a Twilio call connects (the TwiML callback: a ConversationRelay session for a conversation
+/// agent, a message drop for a message agent, the voicemail message for a machine, or a hang-up) and when asynchronous AMD
+/// reports a machine (the AMD callback, which redirects the live call through Twilio's REST API — here a loopback stand-in
+/// that records the UpdateCall requests). The spoken texts carry the agent's disclosures (identity and AI voice first, the
+/// callback number last).
 /// </summary>
 public sealed class TwilioAnswerCallbackTests
 {
-    private static async Task<string> NewAgentAsync(OutdialHost host, string voicemail)
+    private const string Greeting = "This is an automated call from Acme Dental, and I'm an AI voice assistant.";
+    private const string Closing = "You can reach Acme Dental at 415-555-0123.";
+
+    /// <summary>An agent with a business name and callback number (so the disclosures are known text); <paramref name="extra"/> adds fields.</summary>
+    private static async Task<string> NewAgentAsync(OutdialHost host, string voicemail, params (string Key, JsonNode? Value)[] extra)
     {
-        var response = await host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        var body = new JsonObject
         {
             ["name"] = "Twilio agent " + Guid.NewGuid().ToString("N")[..6],
             ["firstMessage"] = "Hello {firstName} & welcome to <Outdial> — grüß dich 📞",
@@ -33,7 +40,14 @@ public sealed class TwilioAnswerCallbackTests
             ["language"] = "en-GB",
             ["voicemailMessage"] = voicemail,
             ["answeringMachineDetection"] = "detect_message_end",
-        });
+            ["businessName"] = "Acme Dental",
+            ["callbackNumber"] = "+14155550123",
+        };
+        foreach (var (key, value) in extra)
+        {
+            body[key] = value;
+        }
+        var response = await host.Client.PostAsJsonAsync("/v1/agents", body);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (string)(await response.JsonAsync())["id"]!;
     }
@@ -46,35 +60,89 @@ public sealed class TwilioAnswerCallbackTests
         return await response.Content.ReadAsStringAsync();
     }
 
-    [Fact]
-    public async Task Twiml_SaysTheRenderedFirstMessageInTheAgentsVoice_ThenHangsUp()
+    private static async Task<JsonArray> TurnsAsync(OutdialHost host, string callId) =>
+        (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/transcript"))!["turns"]!.AsArray();
+
+    [Theory]
+    [InlineData(true, "any")]
+    [InlineData(false, "none")]
+    public async Task Twiml_ConversationAgent_ConnectsTheAttemptsConversationRelay(bool interruptible, string expectedInterruptible)
     {
         await using var host = await OutdialHost.StartAsync(Settings());
-        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}. Call us back & soon.");
+        var agentId = await NewAgentAsync(host, "Sorry we missed you.", ("interruptible", interruptible), ("voice", "en-GB-Journey-D"));
         var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
-        var call = (await host.Services.GetRequiredService<ICallStore>().GetCallByIdAsync(callId, CancellationToken.None))!;
-        Assert.Equal("Hello Ada & welcome to <Outdial> — grüß dich 📞", call.RenderedFirstMessage);
+
+        var twiml = await TwimlAsync(host, attemptId, new KeyValuePair<string, string>("AnsweredBy", "human"));
+
+        var welcome = $"{Greeting} Hello Ada & welcome to <Outdial> — grüß dich 📞";
+        var expected = await TwilioNode.TwimlAsync([[new TwimlInstruction("connectConversationRelay",
+            Attributes:
+            [
+                new("url", $"wss://outdial.example.test/providers/twilio/relay/{attemptId}"),
+                new("welcomeGreeting", welcome),
+                new("language", "en-GB"),
+                new("voice", "en-GB-Journey-D"),
+                new("dtmfDetection", "true"),
+                new("interruptible", expectedInterruptible),
+            ],
+            Connect: [new("action", $"{PublicBase}/providers/twilio/calls/{attemptId}/relay-ended")])]]);
+        TwimlAssert.SameDocument(expected[0], twiml);
+        // The engine records the greeting once the relay connects; answering the TwiML writes nothing, and reports nothing.
+        Assert.Empty(await TurnsAsync(host, callId));
+        Assert.Equal("dialing", (string?)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!["status"]);
+    }
+
+    [Fact]
+    public async Task Twiml_HttpPublicBaseUrl_ConnectsTheRelayOverWs()
+    {
+        await using var host = await OutdialHost.StartAsync(Settings(("Outdial:PublicBaseUrl", "http://tunnel.example.test:8080/outdial/")));
+        var agentId = await NewAgentAsync(host, "");
+        var (_, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+        using var response = await PostAsync(host, attemptId, "twiml", [new("CallSid", "CA1")],
+            signedUrl: $"http://tunnel.example.test:8080/outdial/providers/twilio/calls/{attemptId}/twiml");
+
+        var connect = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Element("Connect")!;
+
+        Assert.Equal($"http://tunnel.example.test:8080/outdial/providers/twilio/calls/{attemptId}/relay-ended", (string?)connect.Attribute("action"));
+        Assert.Equal($"ws://tunnel.example.test:8080/outdial/providers/twilio/relay/{attemptId}", (string?)connect.Element("ConversationRelay")!.Attribute("url"));
+    }
+
+    [Fact]
+    public async Task Twiml_MessageModeAgent_SaysTheGreetingWithItsDisclosures_ThenHangsUp_AndRecordsItOnce()
+    {
+        await using var host = await OutdialHost.StartAsync(Settings());
+        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}.", ("mode", "message"));
+        var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
 
         var twiml = await TwimlAsync(host, attemptId);
+        var again = await TwimlAsync(host, attemptId);
 
-        Assert.Equal(Twiml.MessageDrop(call.RenderedFirstMessage, "Polly.Joanna", "en-GB"), twiml);
-        Assert.Contains("<Say voice=\"Polly.Joanna\" language=\"en-GB\">Hello Ada &amp; welcome to &lt;Outdial&gt; — grüß dich 📞</Say><Hangup/>", twiml, StringComparison.Ordinal);
-        // Reading TwiML reports nothing: the status callbacks do.
+        var text = $"{Greeting} Hello Ada & welcome to <Outdial> — grüß dich 📞 {Closing}";
+        Assert.Equal(Twiml.Say(text, "Polly.Joanna", "en-GB"), twiml);
+        Assert.Equal(twiml, again);
+        var expected = await TwilioNode.TwimlAsync([[new TwimlInstruction("say", text, [new("voice", "Polly.Joanna"), new("language", "en-GB")]), new TwimlInstruction("hangup")]]);
+        TwimlAssert.SameDocument(expected[0], twiml);
+        // What the callee heard is the agent's one turn, however often Twilio asked.
+        var turn = Assert.Single(await TurnsAsync(host, callId));
+        Assert.Equal("agent", (string?)turn!["speaker"]);
+        Assert.Equal(text, (string?)turn["text"]);
         Assert.Equal("dialing", (string?)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!["status"]);
     }
 
     [Theory]
     [InlineData("machine_end_beep")]
     [InlineData("machine_start")]
-    public async Task Twiml_WhenSyncAmdSaysMachine_SaysTheRenderedVoicemailMessage(string answeredBy)
+    public async Task Twiml_WhenSyncAmdSaysMachine_SaysTheRenderedVoicemailMessageWithDisclosures(string answeredBy)
     {
         await using var host = await OutdialHost.StartAsync(Settings());
         var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}. Call us back & soon.");
-        var (_, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+        var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
 
         var twiml = await TwimlAsync(host, attemptId, new KeyValuePair<string, string>("AnsweredBy", answeredBy));
 
-        Assert.Equal(Twiml.MessageDrop("Sorry we missed you, Ada. Call us back & soon.", "Polly.Joanna", "en-GB"), twiml);
+        var text = $"{Greeting} Sorry we missed you, Ada. Call us back & soon. {Closing}";
+        Assert.Equal(Twiml.Say(text, "Polly.Joanna", "en-GB"), twiml);
+        Assert.Equal(text, (string?)Assert.Single(await TurnsAsync(host, callId))!["text"]);
     }
 
     [Fact]
@@ -82,14 +150,17 @@ public sealed class TwilioAnswerCallbackTests
     {
         await using var host = await OutdialHost.StartAsync(Settings());
         var silent = await NewAgentAsync(host, "");
-        var (_, silentAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = silent);
+        var (silentCall, silentAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = silent);
         var talking = await NewAgentAsync(host, "Please call back.");
-        var (_, talkingAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = talking);
+        var (talkingCall, talkingAttempt) = await NewTwilioAttemptAsync(host, b => b["agentId"] = talking);
 
         Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, silentAttempt, new KeyValuePair<string, string>("AnsweredBy", "machine_end_silence")));
         Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, talkingAttempt, new KeyValuePair<string, string>("AnsweredBy", "fax")));
         Assert.Equal(Twiml.HangUp(), await TwimlAsync(host, "att_does_not_exist"));
-        Assert.Equal("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>", Twiml.HangUp());
+        TwimlAssert.SameDocument((await TwilioNode.TwimlAsync([[new TwimlInstruction("hangup")]]))[0], Twiml.HangUp());
+        // Nothing was said.
+        Assert.Empty(await TurnsAsync(host, silentCall));
+        Assert.Empty(await TurnsAsync(host, talkingCall));
     }
 
     [Fact]
@@ -111,7 +182,7 @@ public sealed class TwilioAnswerCallbackTests
 
         var update = Assert.Single(twilio.Requests);
         Assert.Equal($"/2010-04-01/Accounts/{FakeTwilio.AccountSid}/Calls/{sid}.json", update.Path);
-        Assert.Equal(Twiml.MessageDrop("Sorry we missed you, Ada.", "Polly.Joanna", "en-GB"), update.Form["Twiml"]);
+        Assert.Equal(Twiml.Say($"{Greeting} Sorry we missed you, Ada. {Closing}", "Polly.Joanna", "en-GB"), update.Form["Twiml"]);
         var attempts = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/attempts"))!["data"]!.AsArray();
         Assert.Equal("machine", (string?)attempts[0]!["answeredBy"]);
 
@@ -145,6 +216,56 @@ public sealed class TwilioAnswerCallbackTests
         var hangUp = Assert.Single(twilio.Requests);
         Assert.Equal("completed", hangUp.Form["Status"]);
         Assert.False(hangUp.Form.ContainsKey("Twiml"));
+    }
+
+    /// <summary>
+    /// Regression guard for a Core bug (reported to the lead, <c>src/Outdial.Core/Conversation/</c> is theirs): with async AMD a
+    /// conversation agent's relay session is already live when the machine verdict comes; <c>CallAnswering.PlanAsync</c> writes
+    /// the voicemail turn at index <c>ListTurnsAsync().Count</c> while the session still holds an agent turn it numbered but has
+    /// not written yet (written when the utterance finishes: here when the relay closes), and <c>SaveTurnAsync</c> replaces a
+    /// turn with the same index — the voicemail message, disclosures included, is overwritten by the session's partial reply.
+    /// </summary>
+    [Fact(Skip = "Core bug, reported to the lead: CallAnswering's voicemail turn and a live session's pending agent turn get the same transcript index; remove the Skip with the fix")]
+    public async Task AsyncAmdMachine_DuringALiveRelaySession_KeepsTheVoicemailTurnInTheTranscript()
+    {
+        await using var twilio = await FakeTwilio.StartAsync();
+        await using var model = await FakeOpenAi.StartAsync();
+        await using var host = await OutdialHost.StartAsync(Settings(
+            ("Outdial:Twilio:AccountSid", FakeTwilio.AccountSid),
+            ("Outdial:Twilio:BaseUrl", twilio.BaseUrl),
+            ("Outdial:Llm:Endpoint", model.Endpoint),
+            ("Outdial:Llm:ApiKey", "sk-test")));
+        var agentId = await NewAgentAsync(host, "Sorry we missed you, {firstName}.");
+        var (callId, attemptId) = await NewTwilioAttemptAsync(host, b => b["agentId"] = agentId);
+        const string sid = "CA79797979797979797979797979797979";
+        await AssertNoContentAsync(PostAsync(host, attemptId, "status", Status(sid, "in-progress", 2)));
+        Assert.NotNull(XDocument.Parse(await TwimlAsync(host, attemptId)).Root!.Element("Connect"));
+        await using var relay = await RelayClient.ConnectAsync(host, PublicBase, attemptId, Token);
+        await relay.SendSetupAsync(sid, "+15005550006", "+15551230000");
+        var release = new TaskCompletionSource();
+        model.Enqueue(FakeReply.TextWithPause("Hello, how can I help you today?", 1, release.Task));
+        await relay.SendPromptAsync("Hi, you have reached Ada. Please leave a message after the tone.");
+        await relay.ExpectAsync("text"); // the agent is mid-reply: its turn is numbered, not yet written
+        while ((await TurnsAsync(host, callId)).Count < 2)
+        {
+            await Task.Delay(25);
+        }
+
+        await AssertNoContentAsync(PostAsync(host, attemptId, "amd", [new("CallSid", sid), new("AnsweredBy", "machine_end_beep")]));
+        await relay.CloseAsync(); // the new TwiML ended the relay session
+        release.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}/transcript"))!["conversations"]![0]!["conversation"]!["endedAt"] is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the relay session never ended");
+            await Task.Delay(25);
+        }
+
+        var voicemail = $"{Greeting} Sorry we missed you, Ada. {Closing}";
+        Assert.Equal(Twiml.Say(voicemail, "Polly.Joanna", "en-GB"), Assert.Single(twilio.Requests).Form["Twiml"]);
+        var texts = (await TurnsAsync(host, callId)).Select(t => (string?)t!["text"]).ToList();
+        Assert.Contains(voicemail, texts);
+        Assert.Equal(4, texts.Count);
     }
 
     [Fact]

@@ -76,7 +76,10 @@ public sealed class TwilioCallbackTests
         return (id, attempt.Id);
     }
 
-    /// <summary>POSTs <paramref name="form"/> as Twilio would; signs it over <paramref name="signedUrl"/> (default: the public URL) unless <paramref name="sign"/> is false.</summary>
+    /// <summary>
+    /// POSTs <paramref name="form"/> as Twilio would; signs it (the npm library's signature) over <paramref name="signedUrl"/>
+    /// (default: the public URL) unless <paramref name="sign"/> is false.
+    /// </summary>
     public static async Task<HttpResponseMessage> PostAsync(OutdialHost host, string attemptId, string leaf, IEnumerable<KeyValuePair<string, string>> form,
         bool sign = true, string? signedUrl = null, string token = Token, IEnumerable<KeyValuePair<string, string>>? signedForm = null)
     {
@@ -85,7 +88,7 @@ public sealed class TwilioCallbackTests
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(pairs) };
         if (sign)
         {
-            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(token, signedUrl ?? PublicBase + path, signedForm ?? pairs));
+            request.Headers.Add(TwilioSignature.Header, await TwilioNode.SignatureAsync(token, signedUrl ?? PublicBase + path, signedForm ?? pairs));
         }
         using var client = host.NewClient(null);
         return await client.SendAsync(request);
@@ -301,6 +304,8 @@ public sealed class TwilioCallbackTests
             ("http instead of https", () => PostAsync(host, attemptId, "status", completed, signedUrl: "http://outdial.example.test" + path)),
             ("wrong auth token", () => PostAsync(host, attemptId, "status", completed, token: "not-the-token")),
             ("no signature", () => PostAsync(host, attemptId, "status", completed, sign: false)),
+            // Twilio never repeats a form key; npm would sign each value, the .NET library cannot: refused.
+            ("repeated key, signed as npm signs it", () => PostAsync(host, attemptId, "status", [.. completed, new("CallStatus", "busy")])),
             ("recording, no signature", () => PostAsync(host, attemptId, "recording", [new("CallSid", sid), new("RecordingUrl", "https://evil.example/r"), new("RecordingStatus", "completed")], sign: false)),
             ("amd, wrong token", () => PostAsync(host, attemptId, "amd", [new("CallSid", sid), new("AnsweredBy", "machine_start")], token: "x")),
             ("twiml, no signature", () => PostAsync(host, attemptId, "twiml", [new("CallSid", sid)], sign: false)),

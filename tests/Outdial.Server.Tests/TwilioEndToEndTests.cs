@@ -17,8 +17,8 @@ namespace Outdial.Server.Tests;
 [Collection(TwilioMock.Collection)]
 public sealed class TwilioEndToEndTests(TwilioMock mock)
 {
-    private const string PublicBase = "https://outdial.example.test";
-    private const string TwilioNumber = "+15005550006";
+    internal const string PublicBase = "https://outdial.example.test";
+    internal const string TwilioNumber = "+15005550006";
 
     private sealed record Rig(OutdialHost Host, TwilioFront Front, string PhoneNumberId) : IAsyncDisposable
     {
@@ -36,7 +36,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         }
     }
 
-    private static Dictionary<string, string> Settings(TwilioFront front, string? dataDir = null)
+    internal static Dictionary<string, string> Settings(TwilioFront front, string? dataDir = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -85,7 +85,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     }
 
     /// <summary>Waits until the call's latest attempt has Twilio's SID; returns (attempt id, SID).</summary>
-    private static async Task<(string AttemptId, string Sid)> WaitForDialAsync(OutdialHost host, string callId, HttpClient? client = null,
+    internal static async Task<(string AttemptId, string Sid)> WaitForDialAsync(OutdialHost host, string callId, HttpClient? client = null,
         TwilioFront? front = null)
     {
         client ??= host.Client;
@@ -106,20 +106,20 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         throw new TimeoutException($"call {callId} was never dialed through Twilio: {call} attempts: {tried} twilio saw: {seen}");
     }
 
-    private static async Task<HttpResponseMessage> PostSignedAsync(OutdialHost host, string path, List<KeyValuePair<string, string>> form,
+    internal static async Task<HttpResponseMessage> PostSignedAsync(OutdialHost host, string path, List<KeyValuePair<string, string>> form,
         string? signUrl = null, bool sign = true)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, path)) { Content = new FormUrlEncodedContent(form) };
         if (sign)
         {
-            request.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(TwilioMock.AuthToken, signUrl ?? PublicBase + path, form));
+            request.Headers.Add(TwilioSignature.Header, await TwilioNode.SignatureAsync(TwilioMock.AuthToken, signUrl ?? PublicBase + path, form));
         }
         using var client = host.NewClient(null);
         return await client.SendAsync(request);
     }
 
     /// <summary>A status callback as Twilio posts it (Twilio docs, "Status callbacks": the parameters of every request plus the call-progress ones).</summary>
-    private static List<KeyValuePair<string, string>> Callback(string sid, string status, int sequence, params (string, string)[] extra)
+    internal static List<KeyValuePair<string, string>> Callback(string sid, string status, int sequence, params (string, string)[] extra)
     {
         var form = new List<KeyValuePair<string, string>>
         {
@@ -138,7 +138,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         return form;
     }
 
-    private static async Task DriveAsync(OutdialHost host, string attemptId, string sid, string finalStatus, params (string, string)[] final)
+    internal static async Task DriveAsync(OutdialHost host, string attemptId, string sid, string finalStatus, params (string, string)[] final)
     {
         var path = $"{TwilioUrls.Prefix}/{attemptId}/status";
         var sequence = 0;
@@ -150,12 +150,14 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
     }
 
     [Fact]
-    public async Task NativeCall_GoesOutThroughTwilio_TwimlSpeaksTheFirstMessage_SignedCallbacksEndItAnswered()
+    public async Task NativeCall_GoesOutThroughTwilio_MessageAgentsTwimlSpeaksTheFirstMessage_SignedCallbacksEndItAnswered()
     {
         await using var rig = await StartAsync();
         var agent = await rig.Host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
         {
             ["name"] = "Twilio drop " + Guid.NewGuid().ToString("N")[..6],
+            ["mode"] = "message",
+            ["disclosures"] = new JsonObject { ["enabled"] = false },
             ["firstMessage"] = "Hello {name}, this is a reminder for Tuesday.",
             ["voice"] = "Polly.Joanna",
             ["language"] = "en-US",
@@ -272,7 +274,7 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         {
             Content = new FormUrlEncodedContent(completed.Select(kv => kv.Key == "CallStatus" ? new KeyValuePair<string, string>(kv.Key, "busy") : kv)),
         };
-        tampered.Headers.Add(TwilioSignature.Header, TwilioSignature.Compute(TwilioMock.AuthToken, PublicBase + path, completed));
+        tampered.Headers.Add(TwilioSignature.Header, await TwilioNode.SignatureAsync(TwilioMock.AuthToken, PublicBase + path, completed));
         using (var client = rig.Host.NewClient(null))
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(tampered)).StatusCode);
@@ -527,8 +529,11 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
         Assert.Equal(TwilioNumber, dial["From"]);
 
         var twiml = await PostSignedAsync(rig.Host, $"{TwilioUrls.Prefix}/{attemptId}/twiml", Callback(sid, "in-progress", 0));
+        // The account's default agent converses: its greeting (disclosures, then the first message) goes to ConversationRelay.
         // BuildVoiceAI passes only name and email: the agent's default for firstName is said.
-        Assert.Equal(dialect == "buildvoice" ? "Hi there" : "Hi Ada", XDocument.Parse(await twiml.Content.ReadAsStringAsync()).Root!.Element("Say")!.Value);
+        var relay = XDocument.Parse(await twiml.Content.ReadAsStringAsync()).Root!.Element("Connect")!.Element("ConversationRelay")!;
+        Assert.Equal(TwilioUrls.Relay(PublicBase, attemptId), (string?)relay.Attribute("url"));
+        Assert.EndsWith(dialect == "buildvoice" ? "Hi there" : "Hi Ada", (string?)relay.Attribute("welcomeGreeting"), StringComparison.Ordinal);
         await DriveAsync(rig.Host, attemptId, sid, "busy");
         var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
         Assert.Equal("busy", (string?)ended["outcome"]);
@@ -613,8 +618,11 @@ public sealed class TwilioEndToEndTests(TwilioMock mock)
 
         // Outdial redirected the live call to the voicemail message (Twilio "Update a Call" with Twiml).
         var update = Assert.Single(rig.Front.Requests, r => r.Method == "POST" && r.Path.EndsWith($"/Calls/{sid}.json", StringComparison.Ordinal));
+        // The message carries the disclosures: identity and AI voice first, the callback number last (47 CFR 64.1200(b)).
         var say = XDocument.Parse(update["Twiml"]!).Root!.Element("Say")!;
-        Assert.Equal("Sorry we missed you, Ada. Call us back.", say.Value);
+        Assert.StartsWith("This is an automated call from ", say.Value, StringComparison.Ordinal);
+        Assert.Contains(" Sorry we missed you, Ada. Call us back. You can reach ", say.Value, StringComparison.Ordinal);
+        Assert.EndsWith(" at 500-555-0006.", say.Value, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.NoContent, (await PostSignedAsync(rig.Host, status, Callback(sid, "completed", 3, ("CallDuration", "12")))).StatusCode);
         var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");

@@ -7,6 +7,10 @@
 // stdout: one line {"results":[{"valid":true|false,"expected":"<base64>"}]}, one per case, in order:
 //         valid = twilio.validateRequest(authToken, signature, url, params),
 //         expected = twilio.getExpectedTwilioSignature(authToken, url, params).
+//
+// With the argument --lines the script serves many requests instead: each stdin line is one case (the object above) and
+// gets one stdout line with its result, until stdin closes. The tests keep one such process to sign every callback.
+import readline from "node:readline";
 import twilio from "twilio";
 
 async function readStdin() {
@@ -31,15 +35,25 @@ function toParams(pairs) {
   return params;
 }
 
-const input = JSON.parse(await readStdin());
-if (!Array.isArray(input?.cases)) {
-  throw new Error('stdin must be a JSON object with a "cases" array');
-}
-const results = input.cases.map((c) => {
+function run(c) {
   const params = toParams(c.params ?? []);
   return {
     valid: twilio.validateRequest(c.authToken, c.signature ?? "", c.url, params),
     expected: twilio.getExpectedTwilioSignature(c.authToken, c.url, params),
   };
-});
-process.stdout.write(`${JSON.stringify({ results })}\n`);
+}
+
+if (process.argv.includes("--lines")) {
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim().length > 0) {
+      process.stdout.write(`${JSON.stringify(run(JSON.parse(line)))}\n`);
+    }
+  }
+} else {
+  const input = JSON.parse(await readStdin());
+  if (!Array.isArray(input?.cases)) {
+    throw new Error('stdin must be a JSON object with a "cases" array');
+  }
+  process.stdout.write(`${JSON.stringify({ results: input.cases.map(run) })}\n`);
+}

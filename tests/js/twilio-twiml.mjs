@@ -3,6 +3,8 @@
 //
 // stdin:  {"cases":[[{"verb":"say","text":"...","attributes":{"voice":"Polly.Joanna","language":"en-US"}},{"verb":"hangup"}],...]}
 //         each case is a list of instructions applied in order to a new VoiceResponse; attributes keep their order.
+//         verbs: "say" (text, attributes), "hangup", "dial" (text = the number, attributes e.g. callerId),
+//         "connectConversationRelay" (attributes of <ConversationRelay>; "connect" = attributes of <Connect>).
 // stdout: one line {"results":["<?xml ...?><Response>...</Response>",...]}: response.toString() per case, in order.
 import twilio from "twilio";
 
@@ -24,8 +26,14 @@ function build(instructions) {
       case "hangup":
         response.hangup();
         break;
+      case "dial":
+        response.dial(i.attributes ?? {}, i.text ?? "");
+        break;
+      case "connectConversationRelay":
+        response.connect(i.connect ?? {}).conversationRelay(i.attributes ?? {});
+        break;
       default:
-        throw new Error(`unknown verb ${JSON.stringify(i.verb)}; expected "say" or "hangup"`);
+        throw new Error(`unknown verb ${JSON.stringify(i.verb)}; expected "say", "hangup", "dial" or "connectConversationRelay"`);
     }
   }
   return response.toString();

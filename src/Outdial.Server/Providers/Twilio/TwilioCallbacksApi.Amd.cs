@@ -1,4 +1,5 @@
 using Outdial.Core.Calls;
+using Outdial.Core.Conversation;
 using Outdial.Core.Storage;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Twilio;
@@ -13,12 +14,14 @@ public static partial class TwilioCallbacksApi
     /// <see cref="ProviderEventKind.Answered"/> report with who answered. Twilio usually posts the in-progress status
     /// callback first, so the attempt is often answered already with <c>unknown</c>: the report then refines the
     /// attempt's <c>answeredBy</c> (<see cref="CallProgress.Advance"/>), which the final status uses for its outcome
-    /// (completed + machine → voicemail). For a machine, the live call is redirected to the agent's voicemail message
-    /// (rendered like the first message), or hung up when it has none or a fax answered; when Twilio answers 400 or 404
-    /// (the call ended meanwhile) nothing more is done. A missing or empty verdict is ignored. Other Twilio errors
+    /// (completed + machine → voicemail). For a machine on an attempt still live, the call is redirected (Twilio "Update a
+    /// Call" with <c>Twiml</c>, which also ends a ConversationRelay session already started) to what
+    /// <see cref="CallAnswering.PlanAsync"/> plans for a machine — the agent's voicemail message with its disclosures, as
+    /// <c>&lt;Say&gt;</c> then <c>&lt;Hangup/&gt;</c> — or hung up when it plans no message or a fax answered; when Twilio
+    /// answers 400 or 404 (the call ended meanwhile) nothing more is done. A missing or empty verdict is ignored. Other Twilio errors
     /// propagate (500) after the verdict has been applied.
     /// </summary>
-    public static async Task<IResult> AmdAsync(string attemptId, HttpContext http, ICallStore calls, IAgentStore agents,
+    public static async Task<IResult> AmdAsync(string attemptId, HttpContext http, ICallStore calls, CallAnswering answering,
         IProviderEventSink sink, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var form = http.Request.Form;
@@ -39,8 +42,7 @@ public static partial class TwilioCallbacksApi
             AnsweredBy = verdict,
             Raw = Raw(form, "CallSid", "AnsweredBy", "MachineDetectionDuration"),
         }, ct);
-        if (verdict == AnsweredBy.Machine && await TargetAsync(attemptId, calls, agents, ct) is (var attempt, var call, var agent)
-            && attempt.Status != AttemptStatus.Completed && !call.Status.IsTerminal())
+        if (verdict == AnsweredBy.Machine && await calls.GetAttemptAsync(attemptId, ct) is { Status: not AttemptStatus.Completed })
         {
             // Registered only when Outdial:Twilio:AccountSid is set; without it this server cannot act on a live call.
             if (http.RequestServices.GetService<TwilioProvider>() is not { } twilio)
@@ -49,9 +51,12 @@ public static partial class TwilioCallbacksApi
                 LogNoProvider(log, attemptId);
                 return TypedResults.NoContent();
             }
+            var twiml = raw != "fax" && await answering.PlanAsync(attemptId, AnsweredBy.Machine, ct) is AnswerPlan.Say say
+                ? Twiml.Say(say.Text, say.Voice, say.Language)
+                : null;
             try
             {
-                await twilio.PlayVoicemailAsync(callSid, VoicemailTwiml(agent, call, raw), ct);
+                await twilio.PlayVoicemailAsync(callSid, twiml, ct);
             }
             catch (TwilioApiException e) when (e.HttpStatus is 400 or 404)
             {

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Outdial.Core.Agents;
-using Outdial.Core.Calls;
-using Outdial.Core.Storage;
+using Microsoft.Extensions.Options;
+using Outdial.Core.Accounts;
+using Outdial.Core.Conversation;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Twilio;
 
@@ -9,9 +9,10 @@ namespace Outdial.Server.Providers.Twilio;
 
 /// <summary>
 /// What Twilio requests from Outdial during a call, under <see cref="TwilioUrls"/>
-/// (<c>/providers/twilio/calls/{attemptId}/twiml|status|recording|amd</c>): form-encoded POSTs without an API key, each
-/// verified first by <see cref="TwilioRequestVerification"/> (404 when Twilio is not configured, 403 when the signature
-/// fails, and then nothing changes). Reports go through <see cref="IProviderEventSink"/>, the one state machine, which
+/// (<c>/providers/twilio/calls/{attemptId}/twiml|status|recording|amd|relay-ended</c>): form-encoded POSTs without an API
+/// key, and the ConversationRelay WebSocket (<c>/providers/twilio/relay/{attemptId}</c>), each verified first by
+/// <see cref="TwilioRequestVerification"/> (404 when Twilio is not configured, 403 when the signature fails, and then
+/// nothing changes). Reports go through <see cref="IProviderEventSink"/>, the one state machine, which
 /// ignores duplicates and never moves a call backwards; raw values are mapped by <see cref="TwilioStatusMap"/> only.
 /// Sources: Twilio "Make outbound calls / StatusCallback parameters" (https://www.twilio.com/docs/voice/api/call-resource#statuscallback),
 /// "Recording status callback" (https://www.twilio.com/docs/voice/api/call-resource#recordingstatuscallback) and
@@ -22,9 +23,10 @@ public static partial class TwilioCallbacksApi
     /// <summary>Name of this provider on attempts and reports.</summary>
     public const string Provider = "twilio";
 
-    /// <summary>Maps the four callbacks; anonymous, not rate limited per API key, left out of the OpenAPI document.</summary>
+    /// <summary>Maps the callbacks and the relay WebSocket; anonymous, not rate limited per API key, left out of the OpenAPI document.</summary>
     public static RouteGroupBuilder MapTwilioCallbacks(this IEndpointRouteBuilder app)
     {
+        app.MapTwilioRelay();
         var group = app.MapGroup(TwilioUrls.Prefix + "/{attemptId}")
             .AllowAnonymous()
             .DisableRateLimiting()
@@ -34,29 +36,36 @@ public static partial class TwilioCallbacksApi
         group.MapPost("/status", StatusAsync).WithName("TwilioStatusCallback");
         group.MapPost("/recording", RecordingAsync).WithName("TwilioRecordingCallback");
         group.MapPost("/amd", AmdAsync).WithName("TwilioAmdCallback");
+        group.MapPost("/relay-ended", RelayEndedAsync).WithName("TwilioRelayEnded");
         return group;
     }
 
     /// <summary>
-    /// 200 <c>text/xml</c>: what the call says when it connects. Until a conversation runtime exists this is a message
-    /// drop: the call's rendered first message in the agent's voice and language, then hang up. When the request's
-    /// <c>AnsweredBy</c> (synchronous AMD) says machine or fax: the agent's voicemail message rendered like the first
-    /// message (contact fields, agent defaults, call variables: <see cref="PromptTemplate.Values"/>), or just a hang-up
-    /// when it has none or a fax answered. An unknown attempt, or one whose call has ended or whose agent is gone, gets
-    /// <c>&lt;Response&gt;&lt;Hangup/&gt;&lt;/Response&gt;</c>.
-    /// Reads only; the status callbacks report progress.
+    /// 200 <c>text/xml</c>: what the call does when it connects, as <see cref="CallAnswering.PlanAsync"/> decides from the
+    /// request's <c>AnsweredBy</c> (synchronous AMD; absent or <c>unknown</c>: a person). <see cref="AnswerPlan.Converse"/> →
+    /// <c>&lt;Connect action=".../relay-ended"&gt;&lt;ConversationRelay url="wss://.../providers/twilio/relay/{attemptId}" .../&gt;</c>
+    /// (<see cref="Twiml.ConversationRelay"/>); <see cref="AnswerPlan.Say"/> (a message drop, or the voicemail message for a
+    /// machine) → <c>&lt;Say&gt;</c> then <c>&lt;Hangup/&gt;</c>; <see cref="AnswerPlan.HangUp"/> (unknown or ended attempt, a
+    /// machine and no voicemail message) → <c>&lt;Hangup/&gt;</c>. A <c>fax</c> hangs up without asking. Planning a spoken
+    /// message writes it to the transcript (once, however often Twilio asks); the status callbacks report progress.
     /// </summary>
-    public static async Task<IResult> TwimlAsync(string attemptId, HttpContext http, ICallStore calls, IAgentStore agents, CancellationToken ct)
+    public static async Task<IResult> TwimlAsync(string attemptId, HttpContext http, CallAnswering answering, IOptions<OutdialOptions> options,
+        CancellationToken ct)
     {
-        if (await TargetAsync(attemptId, calls, agents, ct) is not (_, var call, var agent) || call.Status.IsTerminal())
+        var raw = Value(http.Request.Form, "AnsweredBy");
+        if (raw == "fax")
         {
             return Xml(Twiml.HangUp());
         }
-        var answeredBy = TwilioStatusMap.AnsweredByOf(Value(http.Request.Form, "AnsweredBy"));
-        var twiml = answeredBy == AnsweredBy.Machine
-            ? VoicemailTwiml(agent, call, Value(http.Request.Form, "AnsweredBy")) ?? Twiml.HangUp()
-            : Twiml.MessageDrop(call.RenderedFirstMessage, agent.Voice, agent.Language);
-        return Xml(twiml);
+        var publicBase = options.Value.PublicBaseUrl!;
+        var plan = await answering.PlanAsync(attemptId, TwilioStatusMap.AnsweredByOf(raw), ct);
+        return Xml(plan switch
+        {
+            AnswerPlan.Converse converse => Twiml.ConversationRelay(
+                TwilioUrls.Relay(publicBase, attemptId), TwilioUrls.RelayEnded(publicBase, attemptId), converse.Plan),
+            AnswerPlan.Say say => Twiml.Say(say.Text, say.Voice, say.Language),
+            _ => Twiml.HangUp(),
+        });
     }
 
     /// <summary>
@@ -127,28 +136,6 @@ public static partial class TwilioCallbacksApi
             Raw = Raw(form, "CallSid", "RecordingSid", "RecordingStatus", "RecordingUrl", "RecordingDuration"),
         }, ct);
         return TypedResults.NoContent();
-    }
-
-    /// <summary>The voicemail TwiML for <paramref name="agent"/> on <paramref name="call"/>, or null to hang up without a message (empty message, or a fax).</summary>
-    internal static string? VoicemailTwiml(Agent agent, Call call, string? answeredBy)
-    {
-        if (answeredBy == "fax" || string.IsNullOrWhiteSpace(agent.VoicemailMessage))
-        {
-            return null;
-        }
-        var text = PromptTemplate.Render(agent.VoicemailMessage, PromptTemplate.Values(call.Contact, agent.Variables, call.Variables));
-        return string.IsNullOrWhiteSpace(text) ? null : Twiml.MessageDrop(text, agent.Voice, agent.Language);
-    }
-
-    private static async Task<(Attempt Attempt, Call Call, Agent Agent)?> TargetAsync(string attemptId, ICallStore calls, IAgentStore agents, CancellationToken ct)
-    {
-        if (await calls.GetAttemptAsync(attemptId, ct) is not { } attempt
-            || await calls.GetCallByIdAsync(attempt.CallId, ct) is not { } call
-            || await agents.GetAgentAsync(call.AccountId, call.AgentId, ct, includeDeleted: true) is not { } agent)
-        {
-            return null;
-        }
-        return (attempt, call, agent);
     }
 
     private static IResult Xml(string twiml) => TypedResults.Text(twiml, Twiml.ContentType);

@@ -7,12 +7,15 @@ namespace Outdial.Server.Providers.Twilio;
 
 /// <summary>
 /// Runs before every Twilio callback: 404 when Twilio is not configured on this server (no
-/// <c>Outdial:Twilio:AuthToken</c> or no <c>Outdial:PublicBaseUrl</c>), as if the routes did not exist; 400 for a body
+/// <c>Outdial:Twilio:AuthToken</c>, or no absolute http(s) <c>Outdial:PublicBaseUrl</c>), as if the routes did not exist; 400 for a body
 /// that is not a readable form; 403 when <c>X-Twilio-Signature</c> is missing or does not sign the POSTed form at the URL
-/// Twilio requested. That URL is <c>Outdial:PublicBaseUrl</c> + the request target as received (path and query, still
-/// percent-encoded), never Kestrel's own address: behind a proxy or tunnel only the public URL is what Twilio signed
-/// (source: https://www.twilio.com/docs/usage/security § "Validating Requests are coming from Twilio"). Nothing is read
-/// from or written to the store before the signature holds. The verified form is left in <see cref="HttpRequest.Form"/>.
+/// Twilio requested (<see cref="TwilioSignature"/>, the official library's validator). That URL is
+/// <c>Outdial:PublicBaseUrl</c> + the request target as received (path and query, still percent-encoded), never Kestrel's
+/// own address: behind a proxy or tunnel only the public URL is what Twilio signed (source:
+/// https://www.twilio.com/docs/usage/security § "Validating Requests are coming from Twilio"). On a route marked
+/// <see cref="TwilioWebSocketRoute"/> (the ConversationRelay WebSocket) the public base URL's scheme is the WebSocket's
+/// (<c>wss://</c>, <c>ws://</c>) and there is no form. Nothing is read from or written to the store, and no WebSocket is
+/// accepted, before the signature holds. The verified form is left in <see cref="HttpRequest.Form"/>.
 /// </summary>
 public sealed partial class TwilioRequestVerification(IConfiguration config, IOptions<OutdialOptions> options, ILogger<TwilioRequestVerification> log)
     : IEndpointFilter
@@ -26,7 +29,7 @@ public sealed partial class TwilioRequestVerification(IConfiguration config, IOp
         var http = context.HttpContext;
         var token = config[AuthTokenKey];
         var baseUrl = options.Value.PublicBaseUrl;
-        if (string.IsNullOrEmpty(token) || string.IsNullOrEmpty(baseUrl))
+        if (string.IsNullOrEmpty(token) || !Uri.TryCreate(baseUrl, UriKind.Absolute, out var publicBase) || publicBase.Scheme is not ("http" or "https"))
         {
             return TypedResults.NotFound();
         }
@@ -39,7 +42,8 @@ public sealed partial class TwilioRequestVerification(IConfiguration config, IOp
         {
             return TypedResults.BadRequest();
         }
-        var url = SignedUrl(baseUrl, http.Request);
+        var webSocket = http.GetEndpoint()?.Metadata.GetMetadata<TwilioWebSocketRoute>() is not null;
+        var url = SignedUrl(baseUrl, http.Request, webSocket);
         if (!TwilioSignature.IsValid(token, url, Pairs(form), http.Request.Headers[TwilioSignature.Header].ToString()))
         {
             LogRejected(log, http.Request.Path.Value ?? "");
@@ -49,24 +53,31 @@ public sealed partial class TwilioRequestVerification(IConfiguration config, IOp
     }
 
     /// <summary>
-    /// The URL Twilio requested: <paramref name="publicBaseUrl"/> without its trailing slash + the raw request target
-    /// (<c>/providers/twilio/calls/{attemptId}/status?...</c> exactly as sent), falling back to the escaped path and
-    /// query when the server gives no raw target.
+    /// The URL Twilio requested: <paramref name="publicBaseUrl"/> without its trailing slash (for a
+    /// <paramref name="webSocket"/>, with <c>https</c>/<c>http</c> replaced by <c>wss</c>/<c>ws</c>:
+    /// <see cref="TwilioUrls.WebSocketBase"/>) + the raw request target (<c>/providers/twilio/calls/{attemptId}/status?...</c>
+    /// exactly as sent), falling back to the escaped path and query when the server gives no raw target.
     /// </summary>
-    public static string SignedUrl(string publicBaseUrl, HttpRequest request)
+    public static string SignedUrl(string publicBaseUrl, HttpRequest request, bool webSocket = false)
     {
         var target = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(target) || target[0] != '/')
         {
             target = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
         }
-        return publicBaseUrl.TrimEnd('/') + target;
+        return (webSocket ? TwilioUrls.WebSocketBase(publicBaseUrl) : publicBaseUrl.TrimEnd('/')) + target;
     }
 
-    /// <summary>Every name/value pair of the form, a repeated name once per value.</summary>
+    /// <summary>Every name/value pair of the form, a repeated name once per value (which <see cref="TwilioSignature"/> refuses).</summary>
     public static IEnumerable<KeyValuePair<string, string>> Pairs(IFormCollection form) =>
         form.SelectMany(f => f.Value.Select(v => KeyValuePair.Create(f.Key, v ?? "")));
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Twilio callback {Path} refused: X-Twilio-Signature missing or wrong")]
     private static partial void LogRejected(ILogger logger, string path);
 }
+
+/// <summary>
+/// Endpoint metadata: Twilio opens this route as a WebSocket (ConversationRelay), so <see cref="TwilioRequestVerification"/>
+/// checks the signature over its <c>wss://</c> (or <c>ws://</c>) URL.
+/// </summary>
+public sealed class TwilioWebSocketRoute;
