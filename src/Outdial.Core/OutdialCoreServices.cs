@@ -76,6 +76,7 @@ public static class OutdialCoreServices
         services.AddSingleton<InsightWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<InsightWorker>());
         services.AddSingleton(sp => new OptOutPhrases(sp.GetRequiredService<IOptions<ConversationOptions>>().Value.OptOutPhrases));
+        services.AddSingleton<LiveConversations>();
         services.AddSingleton<CallAnswering>();
         services.AddSingleton<ConversationEngine>();
         services.AddSingleton(sp => LegalFloor.Load(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value));

@@ -31,6 +31,7 @@ public sealed class CallAnswering(
     IAgentStore agents,
     IAccountStore accounts,
     ITranscriptStore transcripts,
+    LiveConversations sessions,
     IOptions<ConversationOptions> options,
     TimeProvider clock)
 {
@@ -86,6 +87,11 @@ public sealed class CallAnswering(
     private async Task<AnswerPlan> SayAsync(Call call, Attempt attempt, Agent agent, string text, bool voicemail, IReadOnlyList<Disclosure>? disclosures,
         CancellationToken ct)
     {
+        // A session still running for this attempt (a machine verdict after the answer) numbers the turn after its own.
+        if (sessions.TryRecordAgentTurn(attempt.Id, text, disclosures))
+        {
+            return new AnswerPlan.Say(text, agent.Voice, agent.Language, voicemail);
+        }
         var turns = await transcripts.ListTurnsAsync(call.Id, ct);
         // Twilio may request the same TwiML again (a retried callback): the message is one turn.
         if (!turns.Any(t => t.Attempt == attempt.Number && t.Speaker == TranscriptSpeaker.Agent && t.Text == text))

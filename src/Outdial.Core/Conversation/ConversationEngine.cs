@@ -23,6 +23,7 @@ public sealed partial class ConversationEngine(
     CallIntake intake,
     LanguageModels models,
     OptOutPhrases optOutPhrases,
+    LiveConversations sessions,
     IOptions<LlmOptions> llm,
     IOptions<ConversationOptions> options,
     TimeProvider clock,
@@ -80,7 +81,17 @@ public sealed partial class ConversationEngine(
             var baseIndex = await transcripts.CountTurnsAsync(call.Id, ct);
             LogStarted(log, attemptId, call.Id, method);
             using var session = new ConversationSession(this, call, attempt, plan, client, chatOptions, method, model, baseIndex, channel, now);
-            var summary = await session.RunAsync(ct);
+            sessions.Add(attemptId, session);
+            ConversationSummary summary;
+            try
+            {
+                summary = await session.RunAsync(ct);
+            }
+            finally
+            {
+                // Removed only once every turn is written: a turn recorded later counts the stored ones.
+                sessions.Remove(attemptId);
+            }
             LogEnded(log, attemptId, summary.EndReason ?? ConversationEndReason.CalleeHungUp, summary.Turns);
             return summary;
         }

@@ -143,6 +143,7 @@ internal sealed partial class ConversationSession : IDisposable
             await pump;
             await FinalizeAsync(CancellationToken.None);
             await _channel.CloseAsync(CancellationToken.None);
+            await FlushAsync();
         }
         return _summary;
     }
@@ -307,6 +308,30 @@ internal sealed partial class ConversationSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records an agent turn said outside the session (a voicemail message played after a late machine verdict), numbered after
+    /// the session's own turns and written in their queue.
+    /// </summary>
+    internal bool RecordAgentTurn(string text, IReadOnlyList<Disclosure>? disclosures)
+    {
+        lock (_gate)
+        {
+            Persist(NewTurn(TranscriptSpeaker.Agent, text, Elapsed()) with { Disclosures = disclosures });
+            return true;
+        }
+    }
+
+    /// <summary>Waits for every transcript write queued so far (also those queued after the summary).</summary>
+    internal async Task FlushAsync()
+    {
+        Task writes;
+        lock (_gate)
+        {
+            writes = _writes;
+        }
+        await writes;
+    }
+
     /// <summary>Appends a turn to the local transcript (not yet written: pass it to <see cref="Persist"/>, possibly with more fields).</summary>
     private TranscriptTurn NewTurn(TranscriptSpeaker speaker, string text, long startMs)
     {
@@ -394,12 +419,15 @@ internal sealed partial class ConversationSession : IDisposable
     /// <summary>Writes the final summary once: after every queued transcript write, so a reader of the summary finds every turn.</summary>
     private async Task FinalizeAsync(CancellationToken ct)
     {
-        if (_finalized)
-        {
-            return;
-        }
-        _finalized = true;
         Task writes;
+        lock (_gate)
+        {
+            if (_finalized)
+            {
+                return;
+            }
+            _finalized = true;
+        }
         lock (_gate)
         {
             writes = _writes;
