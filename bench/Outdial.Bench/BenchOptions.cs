@@ -32,6 +32,18 @@ public sealed record BenchOptions
     /// <summary>Most webhook endpoints an account may have (the server answers 409 beyond).</summary>
     public const int MaxWebhookEndpoints = 20;
 
+    /// <summary>Concurrent relay sessions to run (<c>--conversations N</c>); 0 = off. When set, only conversations are measured.</summary>
+    public int Conversations { get; init; }
+
+    /// <summary>Turns (prompt → streamed reply) per session.</summary>
+    public int Turns { get; init; } = 10;
+
+    /// <summary>Mean pause between a session's turns, milliseconds (each pause is 50–150 % of it, at random).</summary>
+    public int PauseMs { get; init; } = 3000;
+
+    /// <summary>The fake model's fixed time to first token, in milliseconds.</summary>
+    public int TimeToFirstTokenMs { get; init; } = 50;
+
     /// <summary>Path of <c>Outdial.Server.dll</c>; <c>null</c> means the Release build under the repository root.</summary>
     public string? ServerDll { get; init; }
 
@@ -48,6 +60,10 @@ public sealed record BenchOptions
         and prints throughput, latency percentiles and the calls/ceiling ratio.
         With --webhook-endpoints N it also registers N webhook endpoints on an in-process receiver, and after
         the calls phase waits until no delivery is pending and prints delivery rates and event-to-arrival lag.
+        With --conversations N it measures only conversations: N concurrent ConversationRelay sessions (through the
+        Twilio provider, against an in-process stand-in of Twilio's REST API and a fake OpenAI-compatible model with a
+        fixed time to first token); prints Outdial's overhead (prompt received → first text frame, minus that time)
+        p50/p99 and sessions per core.
         With --import-rows N it measures only a bulk contact import instead: one streamed CSV upload of N rows to
         POST /v1/campaigns/{id}/contacts, then polls the import until it completes; prints upload and import time,
         rows per second and the peak memory of the server and of the bench.
@@ -63,6 +79,10 @@ public sealed record BenchOptions
           --import-rows N      import N generated contacts (1 to 1000000) and measure only that (default off)
           --import-timeout-seconds N
                                longest wait for the import after the upload is accepted (default 1800)
+          --conversations N    run N concurrent relay sessions and measure only that (default off)
+          --turns N            turns per session, the first not measured (default 10)
+          --pause-ms N         mean pause between a session's turns in ms, each 50-150 % of it (default 3000)
+          --ttft-ms N          the fake model's time to first token in ms (default 50)
           --server-dll PATH    Outdial.Server.dll to start
                                (default src/Outdial.Server/bin/Release/net10.0/Outdial.Server.dll
                                under the folder holding Outdial.slnx)
@@ -95,6 +115,10 @@ public sealed record BenchOptions
                 "--webhook-drain-seconds" => options with { WebhookDrainSeconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--import-rows" => options with { ImportRows = ImportCount(arg, Value()) },
                 "--import-timeout-seconds" => options with { ImportTimeoutSeconds = PositiveInt(arg, Value(), allowZero: false) },
+                "--conversations" => options with { Conversations = PositiveInt(arg, Value(), allowZero: false) },
+                "--turns" => options with { Turns = Math.Max(2, PositiveInt(arg, Value(), allowZero: false)) },
+                "--pause-ms" => options with { PauseMs = PositiveInt(arg, Value(), allowZero: true) },
+                "--ttft-ms" => options with { TimeToFirstTokenMs = PositiveInt(arg, Value(), allowZero: true) },
                 "--server-dll" => options with { ServerDll = Value() },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };

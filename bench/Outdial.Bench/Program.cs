@@ -38,6 +38,11 @@ try
         ? Path.GetFullPath(options.ServerDll)
         : Path.Combine(Bench.RepoRoot(), "src", "Outdial.Server", "bin", "Release", "net10.0", "Outdial.Server.dll");
 
+    if (options.Conversations > 0)
+    {
+        return await ConversationBench.RunAsync(serverDll, options, cts.Token) ? 0 : 1;
+    }
+
     if (options.ImportRows > 0)
     {
         // Default settings: the contacts endpoint streams uploads past the global request-body limit (it has its own, 1 GiB).

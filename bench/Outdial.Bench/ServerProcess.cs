@@ -40,7 +40,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// Starts the server from <paramref name="serverDll"/> and waits until <c>GET /health</c> answers 200;
     /// <paramref name="extraArgs"/> are appended to its command line (e.g. <c>--Outdial:Api:MaxRequestBodyBytes=…</c>).
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string serverDll, TimeSpan startTimeout, CancellationToken ct, IEnumerable<string>? extraArgs = null)
+    public static async Task<ServerProcess> StartAsync(string serverDll, TimeSpan startTimeout, CancellationToken ct, IEnumerable<string>? extraArgs = null,
+        int? port = null)
     {
         if (!File.Exists(serverDll))
         {
@@ -48,7 +49,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 $"{serverDll} not found; build the server first: dotnet build src/Outdial.Server -c Release", serverDll);
         }
         var dataDirectory = Directory.CreateTempSubdirectory("outdial-bench-").FullName;
-        var port = FreePort();
+        port ??= FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
 
         var psi = new ProcessStartInfo("dotnet")
@@ -176,7 +177,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port on 127.0.0.1.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
@@ -183,6 +184,12 @@ public sealed class FakeOpenAi : IAsyncDisposable
     /// </summary>
     public Func<FakeRequest, FakeReply>? Responder { get; set; }
 
+    /// <summary>
+    /// Called when a streamed answer's first chunk has been flushed, with the time since the request arrived (the model's
+    /// own time to first token as its client sees it, less the network): benchmarks subtract it from what they measure.
+    /// </summary>
+    public Action<FakeRequest, TimeSpan>? FirstChunkSent { get; set; }
+
     /// <summary>Every well-formed request received, in arrival order (a snapshot).</summary>
     public IReadOnlyList<FakeRequest> Requests
     {
@@ -232,6 +239,7 @@ public sealed class FakeOpenAi : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var arrived = Stopwatch.GetTimestamp();
         var path = context.Request.Path.Value;
         if (!HttpMethods.IsPost(context.Request.Method) || path is not ("/v1/chat/completions" or "/chat/completions"))
         {
@@ -263,7 +271,8 @@ public sealed class FakeOpenAi : IAsyncDisposable
                 case FakeReply.Answer answer:
                     var id = $"chatcmpl-fake{Interlocked.Increment(ref _completions)}";
                     var wire = new FakeOpenAiWire(context, id, request.Model, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), answer);
-                    await wire.AnswerAsync(request.Stream, request.Stream && request.IncludeUsage, TimeToFirstToken, TokenInterval, cancel.Token);
+                    await wire.AnswerAsync(request.Stream, request.Stream && request.IncludeUsage, TimeToFirstToken, TokenInterval, cancel.Token,
+                        FirstChunkSent is { } report ? () => report(request, Stopwatch.GetElapsedTime(arrived)) : null);
                     break;
             }
         }
@@ -355,7 +364,8 @@ internal sealed class FakeOpenAiWire(HttpContext context, string id, string mode
         await context.Response.WriteAsync(body.ToJsonString());
     }
 
-    public async Task AnswerAsync(bool stream, bool includeUsage, TimeSpan timeToFirstToken, TimeSpan interval, CancellationToken cancel)
+    public async Task AnswerAsync(bool stream, bool includeUsage, TimeSpan timeToFirstToken, TimeSpan interval, CancellationToken cancel,
+        Action? firstChunkSent = null)
     {
         var steps = Steps();
         await DelayAsync(timeToFirstToken, cancel);
@@ -379,6 +389,10 @@ internal sealed class FakeOpenAiWire(HttpContext context, string id, string mode
                 var step = steps[i];
                 var first = i == 0;
                 await WriteEventAsync(w => Chunk(w, step, first, null, includeUsage), cancel);
+                if (first)
+                {
+                    firstChunkSent?.Invoke();
+                }
             }
         }
         if (!stream)
