@@ -41,41 +41,8 @@ public sealed partial class Dispatcher(
     private readonly CancellationTokenSource _dialsAborted = new();
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!await lifetime.WaitForStartedAsync(stoppingToken))
-        {
-            return;
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            int claimed;
-            try
-            {
-                claimed = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogRoundFailed(log, ex);
-                claimed = 0;
-            }
-            if (claimed == 0)
-            {
-                try
-                {
-                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => Task.Delay(options.Value.PollInterval, clock, ct), ex => LogRoundFailed(log, ex), stoppingToken);
 
     /// <summary>Staged shutdown: stop claiming, then give in-flight dial requests <see cref="DispatcherOptions.ShutdownTimeout"/>.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)

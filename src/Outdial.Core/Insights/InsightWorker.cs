@@ -26,40 +26,8 @@ public sealed partial class InsightWorker(
     private readonly string _leaseToken = Ids.New("lease", DateTimeOffset.UtcNow);
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!await lifetime.WaitForStartedAsync(stoppingToken))
-        {
-            return;
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var claimed = 0;
-            try
-            {
-                claimed = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogRoundFailed(log, ex);
-            }
-            if (claimed == 0)
-            {
-                try
-                {
-                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => Task.Delay(options.Value.PollInterval, clock, ct), ex => LogRoundFailed(log, ex), stoppingToken);
 
     /// <summary>One round: claims up to <see cref="InsightOptions.MaxConcurrency"/> due analyses and runs them together; returns how many.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)

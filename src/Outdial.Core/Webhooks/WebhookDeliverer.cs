@@ -55,41 +55,9 @@ public sealed partial class WebhookDeliverer : BackgroundService
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!await _lifetime.WaitForStartedAsync(stoppingToken))
-        {
-            return;
-        }
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var claimed = 0;
-            try
-            {
-                claimed = await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogRoundFailed(_log, ex);
-            }
-            if (claimed > 0)
-            {
-                continue;
-            }
-            try
-            {
-                await _signal.WaitAsync(_options.Value.PollInterval, _clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ClaimLoop.RunAsync(_lifetime, RunOnceAsync, ct => _signal.WaitAsync(_options.Value.PollInterval, _clock, ct), ex => LogRoundFailed(_log, ex),
+            stoppingToken);
 
     /// <summary>Lets attempts in flight finish (each is bounded by the attempt timeout) before the host stops.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
