@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,10 +28,8 @@ public sealed partial class ConversationEngine(
     TimeProvider clock,
     ILogger<ConversationEngine> log)
 {
-    private readonly ConcurrentDictionary<string, byte> _live = new(StringComparer.Ordinal);
-
     /// <summary>Relay sessions running now.</summary>
-    public int LiveSessions => _live.Count;
+    public int LiveSessions => sessions.Count;
 
     internal ICallStore Calls => calls;
     internal ITranscriptStore Transcripts => transcripts;
@@ -52,7 +49,7 @@ public sealed partial class ConversationEngine(
     /// </summary>
     public async Task<ConversationSummary?> RunAsync(string attemptId, IRelayChannel channel, CancellationToken ct)
     {
-        if (!_live.TryAdd(attemptId, 0))
+        if (!sessions.TryReserve(attemptId))
         {
             LogRefused(log, attemptId, "another session of this attempt is running");
             await RefuseAsync(channel, ct);
@@ -81,23 +78,15 @@ public sealed partial class ConversationEngine(
             var baseIndex = await transcripts.CountTurnsAsync(call.Id, ct);
             LogStarted(log, attemptId, call.Id, method);
             using var session = new ConversationSession(this, call, attempt, plan, client, chatOptions, method, model, baseIndex, channel, now);
-            sessions.Add(attemptId, session);
-            ConversationSummary summary;
-            try
-            {
-                summary = await session.RunAsync(ct);
-            }
-            finally
-            {
-                // Removed only once every turn is written: a turn recorded later counts the stored ones.
-                sessions.Remove(attemptId);
-            }
+            sessions.Attach(attemptId, session);
+            var summary = await session.RunAsync(ct);
             LogEnded(log, attemptId, summary.EndReason ?? ConversationEndReason.CalleeHungUp, summary.Turns);
             return summary;
         }
         finally
         {
-            _live.TryRemove(attemptId, out _);
+            // Removed only once every turn is written (RunAsync flushes): a turn recorded later counts the stored ones.
+            sessions.Remove(attemptId);
         }
     }
 

@@ -9,12 +9,16 @@ namespace Outdial.Core.Conversation;
 /// </summary>
 public sealed class LiveConversations
 {
-    private readonly ConcurrentDictionary<string, ConversationSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConversationSession?> _sessions = new(StringComparer.Ordinal);
 
-    /// <summary>Sessions running now.</summary>
+    /// <summary>Sessions running (or starting) now.</summary>
     public int Count => _sessions.Count;
 
-    internal void Add(string attemptId, ConversationSession session) => _sessions[attemptId] = session;
+    /// <summary>Claims the attempt for one session on this node; false when another session of it runs already.</summary>
+    internal bool TryReserve(string attemptId) => _sessions.TryAdd(attemptId, null);
+
+    /// <summary>The reserved attempt's session, once it has started.</summary>
+    internal void Attach(string attemptId, ConversationSession session) => _sessions[attemptId] = session;
 
     internal void Remove(string attemptId) => _sessions.TryRemove(attemptId, out _);
 
@@ -23,5 +27,5 @@ public sealed class LiveConversations
     /// session of that attempt runs on this node.
     /// </summary>
     public bool TryRecordAgentTurn(string attemptId, string text, IReadOnlyList<Disclosure>? disclosures) =>
-        _sessions.TryGetValue(attemptId, out var session) && session.RecordAgentTurn(text, disclosures);
+        _sessions.TryGetValue(attemptId, out var session) && session is not null && session.RecordAgentTurn(text, disclosures);
 }
