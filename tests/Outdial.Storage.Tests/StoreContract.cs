@@ -72,6 +72,39 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task Agents_ExternalRefsUniquePerAccount_FoundExactly_FreedOnUpdateAndDelete()
+    {
+        var t = await TenantAsync();
+        var u = await TenantAsync();
+        var sales = t.Agent with { Id = "agt_r1", Key = "sales", IsDefault = false, ExternalRefs = ["scenario/renewals", "proj-1"] };
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.CreateAgentAsync(sales, Ct));
+        Assert.Equal("agt_r1", (await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "scenario/renewals", Ct))!.Id);
+        Assert.Equal(["scenario/renewals", "proj-1"], (await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "proj-1", Ct))!.ExternalRefs);
+        Assert.Null(await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "Scenario/Renewals", Ct)); // exact match
+        Assert.Null(await Engine.Agents.FindAgentByRefAsync(u.Account.Id, "proj-1", Ct));             // scoped to the account
+
+        // Another agent of the account cannot take a held reference; another account can.
+        var taker = t.Agent with { Id = "agt_r2", Key = "taker", IsDefault = false, ExternalRefs = ["proj-1"] };
+        Assert.Equal(UpsertResult.Conflict, await Engine.Agents.CreateAgentAsync(taker, Ct));
+        Assert.Null(await Engine.Agents.GetAgentAsync(t.Account.Id, "agt_r2", Ct));
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.CreateAgentAsync(u.Agent with { Id = "agt_u2", Key = "taker", IsDefault = false, ExternalRefs = ["proj-1"] }, Ct));
+
+        // An update replaces the set: a dropped reference is free, and a failed update changes nothing.
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.UpdateAgentAsync(sales with { ExternalRefs = ["proj-2"] }, Ct));
+        Assert.Null(await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "proj-1", Ct));
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.CreateAgentAsync(taker, Ct));
+        Assert.Equal(UpsertResult.Conflict, await Engine.Agents.UpdateAgentAsync(sales with { ExternalRefs = ["proj-2", "proj-1"] }, Ct));
+        Assert.Equal("agt_r1", (await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "proj-2", Ct))!.Id);
+        Assert.Equal("agt_r2", (await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "proj-1", Ct))!.Id);
+
+        // A deleted agent's references are free again.
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.DeleteAgentAsync(t.Account.Id, "agt_r1", T0, Ct));
+        Assert.Null(await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "proj-2", Ct));
+        Assert.Equal(UpsertResult.Ok, await Engine.Agents.UpdateAgentAsync(taker with { ExternalRefs = ["proj-1", "proj-2"] }, Ct));
+        Assert.Equal("agt_r2", (await Engine.Agents.FindAgentByRefAsync(t.Account.Id, "proj-2", Ct))!.Id);
+    }
+
+    [Fact]
     public async Task CreateCall_StoresCallAndFirstEvent_ScopedToAccount()
     {
         var t = await TenantAsync();
@@ -370,7 +403,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(6, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(6, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(8, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(8, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }

@@ -31,6 +31,14 @@ public sealed record Account(string Id, string Name, bool RequireConsent, int Ma
 
     /// <summary>The account's IVR <c>Tenant</c> alias (seed 002); unique across accounts, or null.</summary>
     public string? IvrTenant { get; init; }
+
+    /// <summary>
+    /// What a seed dialect's agent reference that names no agent of the account does (a <c>ScenarioPath</c>, <c>projectId</c>,
+    /// <c>agent_id</c> or <c>callTemplateId</c>; see <see cref="Agents.Agent.ExternalRefs"/>). False (the default): the call goes
+    /// to the account's default agent, with <c>agentSource: "fallback"</c> and the reference kept as <c>agentRef</c>. True
+    /// (strict): the request is refused with the dialect's own "agent not found" error. The native API is always strict.
+    /// </summary>
+    public bool StrictAgentRefs { get; init; }
 }
 
 /// <summary>The kinds of external names a seed dialect uses for an account (each unique across accounts).</summary>

@@ -66,6 +66,12 @@ public sealed record AgentVariable(string Name, bool Required, string? Default);
 /// </summary>
 public sealed record Agent
 {
+    /// <summary>At most this many <see cref="ExternalRefs"/> per agent.</summary>
+    public const int MaxExternalRefs = 50;
+
+    /// <summary>Longest external reference, in characters.</summary>
+    public const int MaxExternalRefLength = 200;
+
     public required string Id { get; init; }
     public required string AccountId { get; init; }
     public required string Key { get; init; }
@@ -116,6 +122,13 @@ public sealed record Agent
     public bool Interruptible { get; init; } = true;
     /// <summary>The disclosures made in this agent's calls and their wording per language.</summary>
     public AgentDisclosures Disclosures { get; init; } = AgentDisclosures.On;
+    /// <summary>
+    /// Names other systems use for this agent — an IVR scenario path (<c>scenario/renewals</c>), a Vodex project id, a
+    /// BuildVoice agent id, an aicaller call template id: any strings of 1–<see cref="MaxExternalRefLength"/> characters, at
+    /// most <see cref="MaxExternalRefs"/>, each naming at most one live agent of the account (a unique index). Every API
+    /// resolves an agent reference the same way: agent id, then key, then external reference.
+    /// </summary>
+    public IReadOnlyList<string> ExternalRefs { get; init; } = [];
     public bool IsDefault { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }

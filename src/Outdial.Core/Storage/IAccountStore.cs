@@ -67,6 +67,9 @@ public interface IAgentStore
 
     Task<Agent?> FindAgentByKeyAsync(string accountId, string key, CancellationToken ct);
 
+    /// <summary>The live agent of the account holding <paramref name="reference"/> among its <see cref="Agent.ExternalRefs"/> (exact, case-sensitive), or null.</summary>
+    Task<Agent?> FindAgentByRefAsync(string accountId, string reference, CancellationToken ct);
+
     Task<Agent?> GetDefaultAgentAsync(string accountId, CancellationToken ct);
 
     Task<IReadOnlyList<Agent>> ListAgentsAsync(string accountId, CancellationToken ct);

@@ -9,7 +9,7 @@ public sealed partial class SqliteStore
 {
     private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at,
         long require_consent_record, long? frequency_cap_max, long? frequency_cap_window_sec, string? dburl, string? team_id,
-        string? ivr_tenant, long api_access_enabled)
+        string? ivr_tenant, long api_access_enabled, long strict_agent_refs)
     {
         public Account ToAccount() => new(id, name, require_consent != 0, (int)max_concurrent_calls, At(created_at))
         {
@@ -20,12 +20,13 @@ public sealed partial class SqliteStore
             TeamId = team_id,
             IvrTenant = ivr_tenant,
             ApiAccessEnabled = api_access_enabled != 0,
+            StrictAgentRefs = strict_agent_refs != 0,
         };
     }
 
     private const string AccountColumns =
         "id, name, require_consent, max_concurrent_calls, created_at, require_consent_record, frequency_cap_max, frequency_cap_window_sec, "
-        + "dburl, team_id, ivr_tenant, api_access_enabled";
+        + "dburl, team_id, ivr_tenant, api_access_enabled, strict_agent_refs";
 
     private sealed record ApiKeyRow(string id, string account_id, string name, string prefix, string hash, long created_at, long? revoked_at)
     {
@@ -58,11 +59,13 @@ public sealed partial class SqliteStore
     {
         conn.Execute("""
                 INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at,
-                    require_consent_record, frequency_cap_max, frequency_cap_window_sec, dburl, team_id, ivr_tenant, api_access_enabled)
+                    require_consent_record, frequency_cap_max, frequency_cap_window_sec, dburl, team_id, ivr_tenant, api_access_enabled, strict_agent_refs)
                 VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created,
-                    @RequireConsentRecord, @FrequencyCapMaxAttempts, @FrequencyCapWindowSec, @Dburl, @TeamId, @IvrTenant, @ApiAccessEnabled)
+                    @RequireConsentRecord, @FrequencyCapMaxAttempts, @FrequencyCapWindowSec, @Dburl, @TeamId, @IvrTenant, @ApiAccessEnabled,
+                    @StrictAgentRefs)
                 """, new
         {
+            account.StrictAgentRefs,
             account.Dburl,
             account.TeamId,
             account.IvrTenant,
@@ -107,7 +110,7 @@ public sealed partial class SqliteStore
                 UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls,
                     require_consent_record = @RequireConsentRecord, frequency_cap_max = @FrequencyCapMaxAttempts,
                     frequency_cap_window_sec = @FrequencyCapWindowSec, dburl = @Dburl, team_id = @TeamId, ivr_tenant = @IvrTenant,
-                    api_access_enabled = @ApiAccessEnabled
+                    api_access_enabled = @ApiAccessEnabled, strict_agent_refs = @StrictAgentRefs
                 WHERE id = @Id
                 """, new
             {
@@ -121,6 +124,7 @@ public sealed partial class SqliteStore
                 account.TeamId,
                 account.IvrTenant,
                 account.ApiAccessEnabled,
+                account.StrictAgentRefs,
                 account.Id,
             }) == 1 ? Core.Storage.UpsertResult.Ok : Core.Storage.UpsertResult.NotFound;
         }, ct);

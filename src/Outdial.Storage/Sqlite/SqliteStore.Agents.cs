@@ -40,6 +40,16 @@ public sealed partial class SqliteStore
         }, ct);
 
     /// <inheritdoc />
+    public async Task<Agent?> FindAgentByRefAsync(string accountId, string reference, CancellationToken ct)
+    {
+        var doc = await QuerySingleAsync<string>("""
+            SELECT a.doc FROM agent_refs r JOIN agents a ON a.id = r.agent_id
+            WHERE r.account_id = @accountId AND r.ref = @reference AND a.deleted_at IS NULL;
+            """, new { accountId, reference }, ct);
+        return doc is null ? null : FromDoc<Agent>(doc);
+    }
+
+    /// <inheritdoc />
     public Task<UpsertResult> UpdateAgentAsync(Agent agent, CancellationToken ct) =>
         WriteUniqueAsync(conn =>
         {
@@ -51,7 +61,13 @@ public sealed partial class SqliteStore
                 UPDATE agents SET key = @Key, is_default = @IsDefault, doc = @doc, updated_at = @updated
                 WHERE account_id = @AccountId AND id = @Id AND deleted_at IS NULL
                 """, new { agent.Key, agent.IsDefault, doc = ToDoc(agent), updated = Ms(agent.UpdatedAt), agent.AccountId, agent.Id });
-            return rows == 1 ? UpsertResult.Ok : UpsertResult.NotFound;
+            if (rows != 1)
+            {
+                return UpsertResult.NotFound;
+            }
+            conn.Execute("DELETE FROM agent_refs WHERE agent_id = @Id;", new { agent.Id });
+            InsertRefs(conn, agent);
+            return UpsertResult.Ok;
         }, ct);
 
     /// <inheritdoc />
@@ -100,6 +116,8 @@ public sealed partial class SqliteStore
             }
             conn.Execute("UPDATE agents SET deleted_at = @at WHERE account_id = @accountId AND id = @agentId AND deleted_at IS NULL;",
                 new { accountId, agentId, at = Ms(at) });
+            // A deleted agent's references are free for another agent.
+            conn.Execute("DELETE FROM agent_refs WHERE agent_id = @agentId;", new { agentId });
             return UpsertResult.Ok;
         }, ct);
 
@@ -144,10 +162,24 @@ public sealed partial class SqliteStore
         conn.Execute("UPDATE agents SET is_default = 0, doc = json_set(doc, '$.isDefault', json('false')) WHERE account_id = @AccountId AND id <> @Id AND is_default = 1;",
             new { agent.AccountId, agent.Id });
 
-    private static void InsertAgent(SqliteConnection conn, Agent agent) => conn.Execute("""
-        INSERT INTO agents (id, account_id, key, is_default, doc, created_at, updated_at)
-        VALUES (@Id, @AccountId, @Key, @IsDefault, @doc, @created, @updated)
-        """, new { agent.Id, agent.AccountId, agent.Key, agent.IsDefault, doc = ToDoc(agent), created = Ms(agent.CreatedAt), updated = Ms(agent.UpdatedAt) });
+    private static void InsertAgent(SqliteConnection conn, Agent agent)
+    {
+        conn.Execute("""
+            INSERT INTO agents (id, account_id, key, is_default, doc, created_at, updated_at)
+            VALUES (@Id, @AccountId, @Key, @IsDefault, @doc, @created, @updated)
+            """, new { agent.Id, agent.AccountId, agent.Key, agent.IsDefault, doc = ToDoc(agent), created = Ms(agent.CreatedAt), updated = Ms(agent.UpdatedAt) });
+        InsertRefs(conn, agent);
+    }
+
+    /// <summary>The agent's external references; one another live agent of the account holds fails the write (unique violation → Conflict).</summary>
+    private static void InsertRefs(SqliteConnection conn, Agent agent)
+    {
+        foreach (var reference in agent.ExternalRefs.Distinct(StringComparer.Ordinal))
+        {
+            conn.Execute("INSERT INTO agent_refs (account_id, ref, agent_id) VALUES (@AccountId, @reference, @Id);",
+                new { agent.AccountId, reference, agent.Id });
+        }
+    }
 
     private static void InsertPhoneNumber(SqliteConnection conn, PhoneNumber n) => conn.Execute("""
         INSERT INTO phone_numbers (id, account_id, number, label, provider, agent_id, calls_per_second, created_at, updated_at)

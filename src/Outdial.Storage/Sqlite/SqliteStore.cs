@@ -39,16 +39,23 @@ public sealed partial class SqliteStore(SqliteDatabase db, SqliteWriter writer, 
 
     private static bool IsUniqueViolation(SqliteException ex) => ex.SqliteErrorCode == 19; // SQLITE_CONSTRAINT
 
-    /// <summary>Runs an insert/update on the writer; a unique-index violation becomes <see cref="UpsertResult.Conflict"/>.</summary>
+    /// <summary>
+    /// Runs an insert/update of several statements on the writer; a unique-index violation in any of them undoes them all
+    /// (a savepoint of its own) and becomes <see cref="UpsertResult.Conflict"/>.
+    /// </summary>
     private Task<UpsertResult> WriteUniqueAsync(Func<SqliteConnection, UpsertResult> work, CancellationToken ct) =>
         writer.WriteAsync(conn =>
         {
+            conn.Execute("SAVEPOINT unique_write;");
             try
             {
-                return work(conn);
+                var result = work(conn);
+                conn.Execute("RELEASE unique_write;");
+                return result;
             }
             catch (SqliteException ex) when (IsUniqueViolation(ex))
             {
+                conn.Execute("ROLLBACK TO unique_write; RELEASE unique_write;");
                 return UpsertResult.Conflict;
             }
         }, ct);
