@@ -58,4 +58,33 @@ public class E164Tests
     {
         Assert.Equal(expected, E164.RemoveFormatting(raw));
     }
+
+    [Theory]
+    [InlineData("5551234567", "1", "+15551234567")]      // national digits get the calling code
+    [InlineData("(555) 123-4567", "1", "+15551234567")]  // formatting removed first
+    [InlineData("020 7946 0018", "44", "+442079460018")] // a national trunk prefix 0 is dropped
+    [InlineData("0044 20 7946 0018", "1", "+442079460018")] // 00 is the international prefix
+    [InlineData("+49 30 901820", "1", "+4930901820")]    // already international: kept
+    [InlineData("200", "1", "+1200")]                    // too short: returned for IsValid to refuse
+    [InlineData("12ab", "1", "12ab")]                    // not digits: unchanged, so that IsValid reports it
+    [InlineData("", "1", "")]
+    public void FromNational_ReadsNationalAndInternationalForms(string raw, string callingCode, string expected)
+    {
+        Assert.Equal(expected, E164.FromNational(raw, callingCode));
+    }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("44", true)]
+    [InlineData("358", true)]
+    [InlineData("0", false)]
+    [InlineData("1234", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    [InlineData("+1", false)]
+    [InlineData("4a", false)]
+    public void IsCallingCode_IsOneToThreeDigitsNotStartingWithZero(string? code, bool expected)
+    {
+        Assert.Equal(expected, E164.IsCallingCode(code));
+    }
 }

@@ -68,4 +68,37 @@ public class IdsTests
         var later = Ids.New("call", new DateTimeOffset(2026, 1, 14, 9, 0, 0, TimeSpan.Zero));
         Assert.True(string.CompareOrdinal(earlier, later) < 0);
     }
+
+    [Fact]
+    public void NewSecret_IsTimeOrderedAndCarries125RandomBits()
+    {
+        var at = new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero);
+        var ids = Enumerable.Range(0, 1000).Select(_ => Ids.NewSecret("call", at)).ToList();
+        Assert.All(ids, id =>
+        {
+            Assert.Equal("call_".Length + 35, id.Length);
+            Assert.All(id["call_".Length..], c => Assert.Contains(c, Crockford));
+            Assert.True(Ids.IsSecret(id, "call"));
+        });
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        // The first ten characters are New's timestamp, so secret ids still sort by creation time.
+        Assert.All(ids, id => Assert.Equal(Ids.New("call", at)[..15], id[..15]));
+        // The nine extra characters vary in every position (45 random bits beside New's 80).
+        for (var i = 26; i < 35; i++)
+        {
+            Assert.True(ids.Select(id => id["call_".Length + i]).Distinct().Count() > 20, $"position {i} barely varies");
+        }
+    }
+
+    [Theory]
+    [InlineData("call_01jd3x00000000000000000000", false)]  // a New id: 26 characters
+    [InlineData("call_01jd3x000000000000000000000000000000", false)] // 36 characters
+    [InlineData("call_01JD3X00000000000000000000000000000", false)] // upper case is not the alphabet
+    [InlineData("call_01jd3x0000000000000000000000000000u", false)] // u is not Crockford
+    [InlineData("att_01jd3x00000000000000000000000000000", false)]  // another prefix
+    [InlineData("call_01jd3x00000000000000000000000000000", true)]
+    public void IsSecret_ChecksPrefixLengthAndAlphabet(string id, bool expected)
+    {
+        Assert.Equal(expected, Ids.IsSecret(id, "call"));
+    }
 }

@@ -4,13 +4,27 @@ using Outdial.Core.Insights;
 
 namespace Outdial.Core.Calls;
 
-/// <summary>How the call's agent was chosen (ARCHITECTURE §3.1): explicit → campaign → phone number → account default.</summary>
+/// <summary>
+/// How the call's agent was chosen (ARCHITECTURE §3.1): explicit → campaign → phone number → account default. Wire names:
+/// <c>request</c>, <c>campaign</c>, <c>phone_number</c>, <c>account_default</c>, <c>external_ref</c>, <c>fallback</c>.
+/// </summary>
 public enum AgentSource
 {
+    /// <summary>The request named the agent by id or key.</summary>
     Request,
+    /// <summary>The campaign's agent.</summary>
     Campaign,
+    /// <summary>The agent of the caller ID's phone number.</summary>
     PhoneNumber,
+    /// <summary>The request named none; the account's default agent.</summary>
     AccountDefault,
+    /// <summary>The request's reference is one of the agent's <see cref="Agents.Agent.ExternalRefs"/>.</summary>
+    ExternalRef,
+    /// <summary>
+    /// The request's reference named no agent and the account is not strict (<see cref="Accounts.Account.StrictAgentRefs"/>):
+    /// the account's default agent; <see cref="Call.AgentRef"/> keeps the reference.
+    /// </summary>
+    Fallback,
 }
 
 /// <summary>Consent evidence given with a call. <see cref="ObtainedAt"/> is UTC.</summary>
@@ -87,6 +101,8 @@ public sealed record Call
     public required string Provider { get; init; }
     public required string AgentId { get; init; }
     public required AgentSource AgentSource { get; init; }
+    /// <summary>The agent reference as the request gave it (id, key or external reference), whether or not it named an agent; null when none was given.</summary>
+    public string? AgentRef { get; init; }
     public string? CampaignId { get; init; }
     public JsonObject Contact { get; init; } = [];
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();

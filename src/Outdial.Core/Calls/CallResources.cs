@@ -59,6 +59,8 @@ public sealed record CallResource(
 {
     /// <summary>The callee's IANA zone when the request or contact gave one.</summary>
     public string? TimeZone { get; init; }
+    /// <summary>The agent reference as the request gave it (with <c>agentSource</c> <c>fallback</c>: the one that named no agent); absent when none was given.</summary>
+    public string? AgentRef { get; init; }
     /// <summary>The campaign contact the call was made for.</summary>
     public string? ContactId { get; init; }
     /// <summary>The consent record that justified the call (accounts requiring consent records).</summary>
@@ -93,6 +95,8 @@ public sealed record CallResource(
             Core.Calls.AgentSource.Request => "request",
             Core.Calls.AgentSource.Campaign => "campaign",
             Core.Calls.AgentSource.PhoneNumber => "phone_number",
+            Core.Calls.AgentSource.ExternalRef => "external_ref",
+            Core.Calls.AgentSource.Fallback => "fallback",
             _ => "account_default",
         },
         c.CampaignId,
@@ -119,6 +123,7 @@ public sealed record CallResource(
         c.Webhooks.Count == 0 ? null : [.. c.Webhooks.Select(w => new CallWebhookResource(w.Url, w.Events, w.Secret is not null))])
     {
         TimeZone = c.TimeZone,
+        AgentRef = c.AgentRef,
         ContactId = c.ContactId,
         ConsentRecordId = c.ConsentRecordId,
         IsTest = c.IsTest,

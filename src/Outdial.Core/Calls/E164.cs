@@ -43,6 +43,31 @@ public static class E164
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Reads a loosely written number as E.164 with <paramref name="callingCode"/> (1–3 digits) as the country: formatting
+    /// is removed (<see cref="RemoveFormatting"/>); <c>+…</c> is kept; <c>00…</c> (the international prefix) becomes
+    /// <c>+…</c>; <c>0…</c> (a national trunk prefix) loses the 0 and gets <c>+&lt;callingCode&gt;</c>; other digits get
+    /// <c>+&lt;callingCode&gt;</c>. Anything else is returned cleaned but otherwise unchanged, so that <see cref="IsValid"/>
+    /// reports it. Used where a seed writes national numbers (seed 002's <c>_Destination</c>, <c>_DisplayNumber</c>).
+    /// </summary>
+    public static string FromNational(string raw, string callingCode)
+    {
+        var s = RemoveFormatting(raw);
+        if (s.Length == 0 || s.StartsWith('+') || !s.All(char.IsAsciiDigit))
+        {
+            return s;
+        }
+        if (s.StartsWith("00", StringComparison.Ordinal))
+        {
+            return "+" + s[2..];
+        }
+        return "+" + callingCode + (s.StartsWith('0') ? s[1..] : s);
+    }
+
+    /// <summary>True when <paramref name="callingCode"/> is a country calling code as <see cref="FromNational"/> takes it: 1–3 ASCII digits, not starting with 0.</summary>
+    public static bool IsCallingCode(string? callingCode) =>
+        callingCode is { Length: >= 1 and <= 3 } && callingCode[0] != '0' && callingCode.All(char.IsAsciiDigit);
+
     /// <summary>The explanation given to API callers when <see cref="IsValid"/> fails.</summary>
     public const string Rule = "must be E.164: '+' followed by 8 to 15 digits, e.g. +15551234567 (no spaces or punctuation)";
 }

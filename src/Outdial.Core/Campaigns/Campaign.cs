@@ -71,6 +71,37 @@ public sealed record Campaign
 
     /// <summary>True in the states that can never change again.</summary>
     public bool IsFinished => Status is CampaignStatus.Completed or CampaignStatus.Canceled;
+
+    /// <summary>Attempts per contact when a campaign gives none.</summary>
+    public const int DefaultMaxAttempts = 3;
+
+    /// <summary>Pacing when a campaign gives none: 10 concurrent calls, 1 dial per second.</summary>
+    public static CampaignPacing DefaultPacing { get; } = new(10, 1);
+
+    /// <summary>Retry when a campaign gives none: <see cref="DefaultMaxAttempts"/> attempts, no cooldowns of its own, <c>rejected</c> ends the contact.</summary>
+    public static RetryPolicy DefaultRetry { get; } = new(DefaultMaxAttempts, new Dictionary<CallOutcome, int>(), [CallOutcome.Rejected]);
+
+    /// <summary>
+    /// A campaign created on first use by name (intake's <c>CampaignName</c>): active from <paramref name="now"/> (UTC), for
+    /// <paramref name="agentId"/>, calling from <paramref name="callerId"/> (a phone number id), with the defaults above, the
+    /// agent's window, DNC on, and never completing by itself (later requests add to it).
+    /// </summary>
+    public static Campaign CreateActive(string accountId, string name, string agentId, string callerId, DateTimeOffset now) => new()
+    {
+        Id = Common.Ids.New("cmp", now),
+        AccountId = accountId,
+        Name = name,
+        Status = CampaignStatus.Active,
+        AgentId = agentId,
+        CallerIds = [callerId],
+        Retry = DefaultRetry,
+        Pacing = DefaultPacing,
+        CompleteWhenDone = false,
+        CreatedAt = now,
+        UpdatedAt = now,
+        ActivatedAt = now,
+        Version = 1,
+    };
 }
 
 /// <summary>Where a campaign contact stands.</summary>

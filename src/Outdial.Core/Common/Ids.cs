@@ -10,6 +10,7 @@ namespace Outdial.Core.Common;
 public static class Ids
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+    private static readonly System.Buffers.SearchValues<char> AlphabetChars = System.Buffers.SearchValues.Create(Alphabet);
 
     /// <summary>Returns e.g. <c>call_01jd3x...</c>; <paramref name="now"/> is UTC wall-clock time.</summary>
     public static string New(string prefix, DateTimeOffset now)
@@ -36,4 +37,20 @@ public static class Ids
         }
         return string.Concat(prefix, "_", chars);
     }
+
+    /// <summary>Extra base-32 characters of <see cref="NewSecret"/>: 9 × 5 = 45 random bits.</summary>
+    private const int SecretExtraChars = 9;
+
+    /// <summary>
+    /// An id that is also a bearer secret: <see cref="New"/>'s 26 characters (time-ordered, 80 random bits) followed by 9 more
+    /// random base-32 characters, 125 random bits in all (at least the 122 of a version-4 UUID, RFC 9562 §5.4), so it cannot
+    /// be guessed and still sorts by creation time. E.g. <c>call_01jd3x…</c> of 35 characters after the prefix.
+    /// </summary>
+    public static string NewSecret(string prefix, DateTimeOffset now) =>
+        New(prefix, now) + RandomNumberGenerator.GetString(Alphabet, SecretExtraChars);
+
+    /// <summary>True when <paramref name="id"/> has the shape of a <see cref="NewSecret"/> id with <paramref name="prefix"/>.</summary>
+    public static bool IsSecret(string id, string prefix) =>
+        id.Length == prefix.Length + 1 + 26 + SecretExtraChars && id.StartsWith(prefix + "_", StringComparison.Ordinal)
+        && !id.AsSpan(prefix.Length + 1).ContainsAnyExcept(AlphabetChars);
 }

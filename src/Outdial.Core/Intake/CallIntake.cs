@@ -18,9 +18,10 @@ namespace Outdial.Core.Intake;
 
 /// <summary>
 /// Turns a <see cref="TriggerCommand"/> into a stored call or a refusal (ARCHITECTURE §3.1): Idempotency-Key,
-/// field validation, caller ID and agent resolution (request → phone number's agent → account default; the
-/// source is recorded), declared variables, consent, eligibility, then one durable write that also enforces the
-/// duplicate guard. Every API surface calls this; no dialect decides anything itself.
+/// field validation, caller ID resolution (id, label or number; provider), agent resolution (request by id, key or external
+/// reference → campaign → phone number's agent → account default, with the account's rule for an unknown foreign reference;
+/// the source is recorded), campaign by id or by name (found or created), declared variables, consent, eligibility, then
+/// one durable write that also enforces the duplicate guard. Every API surface calls this; no dialect decides anything itself.
 /// </summary>
 public sealed class CallIntake(
     IAccountStore accounts,
@@ -33,6 +34,7 @@ public sealed class CallIntake(
     IOptions<CallDefaultsOptions> defaults,
     OutboundUrlGuard urlGuard,
     IOptions<WebhookOptions> webhookOptions,
+    Telephony.TelephonyProviders providers,
     TimeProvider clock)
 {
     /// <summary>Largest metadata object accepted, in bytes of compact JSON (the 16 KB).</summary>
@@ -78,12 +80,20 @@ public sealed class CallIntake(
         Dictionary<string, string> Values);
 
     /// <summary>Validation and resolution shared by <see cref="TriggerAsync"/> and <see cref="CheckAsync"/>: field errors, or everything resolved.</summary>
-    private async Task<(Prepared? Prepared, IntakeResult.Refused? Refused)> PrepareAsync(TriggerCommand cmd, DateTimeOffset now, CancellationToken ct)
+    private async Task<(Prepared? Prepared, IntakeResult.Refused? Refused)> PrepareAsync(TriggerCommand cmd, DateTimeOffset now, bool dryRun,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
 
-        var account = await accounts.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
+        var account = cmd.Account is { } given && given.Id == cmd.AccountId
+            ? given
+            : await accounts.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
+        if (cmd.Provider is { } provider && providers.Find(provider) is null)
+        {
+            return (null, new IntakeResult.Refused("provider_not_configured", $"telephony provider '{provider}' is not configured",
+                new Dictionary<string, string[]> { ["provider"] = [$"telephony provider '{provider}' is not configured"] }));
+        }
         ValidateFields(cmd, now, account.RequireConsent, Error);
         await ValidateWebhooksAsync(cmd.Webhooks, Error, ct);
         if (cmd.TimeZone is { } tz && NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(tz) is null)
@@ -92,6 +102,21 @@ public sealed class CallIntake(
         }
 
         Campaign? campaign = null;
+        string? newCampaignName = null;
+        if (cmd.CampaignId is null && cmd.CampaignName is not null)
+        {
+            newCampaignName = cmd.CampaignName.Trim();
+            if (newCampaignName.Length is 0 or > 200)
+            {
+                Error("campaignName", "must be 1 to 200 characters");
+                newCampaignName = null;
+            }
+            else if (await campaigns.FindCampaignByNameAsync(cmd.AccountId, newCampaignName, ct) is { } named)
+            {
+                cmd = cmd with { CampaignId = named.Id };
+                newCampaignName = null;
+            }
+        }
         if (cmd.CampaignId is { } campaignId)
         {
             campaign = await campaigns.GetCampaignAsync(cmd.AccountId, campaignId, ct);
@@ -107,40 +132,86 @@ public sealed class CallIntake(
             }
         }
 
-        var (number, fromError) = await ResolveFromAsync(cmd, ct);
-        if (fromError is not null)
-        {
-            Error("from", fromError);
-        }
-        var (agent, source, agentError) = await ResolveAgentAsync(cmd, number, campaign, ct);
+        var (number, fromFailed) = await ResolveFromAsync(cmd, Error, ct);
+        var (agent, source, agentError) = await ResolveAgentAsync(cmd, account, number, campaign, ct);
         if (agentError is not null)
         {
             Error("agentId", agentError);
         }
-        if (agent is not null && number is null && fromError is null)
+        if (agent is not null && number is null && !fromFailed)
         {
-            if (campaign is not null)
+            if (campaign is not null && cmd.Provider is null)
             {
                 number = await callerIds.PickAsync(campaign, cmd.To ?? "", ct);
             }
             number ??= agent.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(cmd.AccountId, pnId, ct) : null;
+            if (cmd.Provider is { } wanted && number is not null && number.Provider != wanted)
+            {
+                number = null;
+            }
             if (number is null)
             {
                 var owned = await agents.ListPhoneNumbersAsync(cmd.AccountId, ct);
-                number = owned.Count > 0 ? owned[0] : null;
+                number = owned.FirstOrDefault(n => cmd.Provider is null || n.Provider == cmd.Provider);
+                if (number is null && cmd.Provider is { } none && owned.Count > 0)
+                {
+                    return (null, ProviderMismatch($"the account has no phone number of telephony provider '{none}'"));
+                }
             }
             if (number is null)
             {
                 Error("from", "the account has no phone number to call from; create one with POST /v1/phone-numbers");
             }
         }
+        if (number is not null && cmd.Provider is { } required && number.Provider != required)
+        {
+            return (null, ProviderMismatch($"phone number {number.Number} belongs to telephony provider '{number.Provider}', not '{required}'"));
+        }
         var values = agent is null ? new Dictionary<string, string>() : MergeVariables(cmd, agent, Error);
         if (errors.Count > 0 || agent is null || number is null)
         {
             return (null, Invalid(errors));
         }
+        if (newCampaignName is not null)
+        {
+            var (created, refused) = await FindOrCreateCampaignAsync(cmd.AccountId, newCampaignName, agent, number, now, dryRun, ct);
+            if (created is null)
+            {
+                return (null, refused);
+            }
+            campaign = created;
+        }
         return (new Prepared(account, agent, source, number, campaign, values), null);
     }
+
+    /// <summary>
+    /// The account's campaign named <paramref name="name"/>, or a new active one (<see cref="Campaign.CreateActive"/>) for the
+    /// call's agent and caller ID; a dry run builds it without storing it. Two requests creating the same name meet at the
+    /// store's unique index: the loser uses the winner's.
+    /// </summary>
+    private async Task<(Campaign? Campaign, IntakeResult.Refused? Refused)> FindOrCreateCampaignAsync(string accountId, string name, Agent agent,
+        PhoneNumber number, DateTimeOffset now, bool dryRun, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await campaigns.FindCampaignByNameAsync(accountId, name, ct) is { } existing)
+            {
+                return existing.IsFinished
+                    ? (null, new IntakeResult.Refused("campaign_finished", $"The campaign is {WireNames.Of(existing.Status)} and takes no more calls.",
+                        new Dictionary<string, string[]> { ["campaignName"] = [$"is {WireNames.Of(existing.Status)}"] }))
+                    : (existing, null);
+            }
+            var created = Campaign.CreateActive(accountId, name, agent.Id, number.Id, now);
+            if (dryRun || await campaigns.CreateCampaignAsync(created, ct) != UpsertResult.Conflict)
+            {
+                return (created, null);
+            }
+        }
+        return (null, Invalid(new Dictionary<string, string[]> { ["campaignName"] = ["could not be created; retry"] }));
+    }
+
+    private static IntakeResult.Refused ProviderMismatch(string message) =>
+        new("provider_mismatch", message, new Dictionary<string, string[]> { ["provider"] = [message] });
 
     private ComplianceSubject Subject(TriggerCommand cmd, Prepared p, DateTimeOffset now, string? duplicateOf)
     {
@@ -177,7 +248,8 @@ public sealed class CallIntake(
     {
         var now = clock.GetUtcNow();
         var at = cmd.NotBefore is { } nb && nb > now ? nb : now;
-        var (prepared, refused) = await PrepareAsync(cmd with { NotBefore = null }, now, ct);
+        cmd = Normalize(cmd);
+        var (prepared, refused) = await PrepareAsync(cmd with { NotBefore = null }, now, dryRun: true, ct);
         if (prepared is null)
         {
             return (null, refused);
@@ -192,9 +264,14 @@ public sealed class CallIntake(
         return (check.Verdict, null);
     }
 
+    /// <summary>A national <see cref="TriggerCommand.To"/> read with the command's calling code.</summary>
+    private static TriggerCommand Normalize(TriggerCommand cmd) =>
+        cmd.NationalCallingCode is { } code && E164.IsCallingCode(code) && cmd.To is { } to ? cmd with { To = E164.FromNational(to, code) } : cmd;
+
     private async Task<IntakeResult> TriggerCoreAsync(TriggerCommand cmd, DateTimeOffset now, CancellationToken ct)
     {
-        var (p, refused) = await PrepareAsync(cmd, now, ct);
+        cmd = Normalize(cmd);
+        var (p, refused) = await PrepareAsync(cmd, now, dryRun: false, ct);
         if (p is null)
         {
             return refused!;
@@ -401,25 +478,81 @@ public sealed class CallIntake(
         }
     }
 
-    private async Task<(PhoneNumber? Number, string? Error)> ResolveFromAsync(TriggerCommand cmd, CancellationToken ct)
+    /// <summary>
+    /// The requested caller ID: <see cref="TriggerCommand.From"/> by id, label, then number; else
+    /// <see cref="TriggerCommand.FromNumber"/> by number. Null with <c>Failed</c> false when the request names none; errors on
+    /// <c>from</c> / <c>fromNumber</c> (Failed true) when it names none of the account's numbers.
+    /// </summary>
+    private async Task<(PhoneNumber? Number, bool Failed)> ResolveFromAsync(TriggerCommand cmd, Action<string, string> error, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(cmd.From))
+        var reference = cmd.From?.Trim();
+        var fallback = cmd.FromNumber?.Trim();
+        if (string.IsNullOrEmpty(reference) && string.IsNullOrEmpty(fallback))
         {
-            return (null, null);
+            return (null, false);
         }
-        var number = cmd.From.StartsWith('+')
-            ? await agents.FindPhoneNumberAsync(cmd.AccountId, cmd.From, ct)
-            : await agents.GetPhoneNumberAsync(cmd.AccountId, cmd.From, ct);
-        return number is null ? (null, "is not a phone number id or E.164 number of this account") : (number, null);
+        IReadOnlyList<PhoneNumber>? owned = null;
+        if (!string.IsNullOrEmpty(reference))
+        {
+            var number = await agents.GetPhoneNumberAsync(cmd.AccountId, reference, ct);
+            if (number is null)
+            {
+                owned = await agents.ListPhoneNumbersAsync(cmd.AccountId, ct);
+                number = owned.FirstOrDefault(n => string.Equals(n.Label?.Trim(), reference, StringComparison.Ordinal))
+                    ?? await FindNumberAsync(cmd, reference, ct);
+            }
+            if (number is not null)
+            {
+                return (number, false);
+            }
+            if (string.IsNullOrEmpty(fallback))
+            {
+                error("from", "is not the id, label or number of a phone number of this account");
+                return (null, true);
+            }
+        }
+        var byNumber = await FindNumberAsync(cmd, fallback!, ct);
+        if (byNumber is null)
+        {
+            if (!string.IsNullOrEmpty(reference))
+            {
+                error("from", "is not the id, label or number of a phone number of this account");
+            }
+            error("fromNumber", $"'{fallback}' is not a phone number of this account");
+            return (null, true);
+        }
+        return (byNumber, false);
     }
 
-    private async Task<(Agent? Agent, AgentSource Source, string? Error)> ResolveAgentAsync(TriggerCommand cmd, PhoneNumber? number, Campaign? campaign, CancellationToken ct)
+    /// <summary>The account's phone number whose number is <paramref name="value"/> (E.164, or national with the command's calling code).</summary>
+    private async Task<PhoneNumber?> FindNumberAsync(TriggerCommand cmd, string value, CancellationToken ct)
     {
-        if (!string.IsNullOrEmpty(cmd.AgentId))
+        var e164 = cmd.NationalCallingCode is { } code && E164.IsCallingCode(code) ? E164.FromNational(value, code) : E164.RemoveFormatting(value);
+        return E164.IsValid(e164) ? await agents.FindPhoneNumberAsync(cmd.AccountId, e164, ct) : null;
+    }
+
+    /// <summary>
+    /// The agent and how it was chosen: the request's reference (id, key, external reference; an unknown foreign one follows the
+    /// account's rule), else the campaign's, the caller ID's, the account's default.
+    /// </summary>
+    private async Task<(Agent? Agent, AgentSource Source, string? Error)> ResolveAgentAsync(TriggerCommand cmd, Account account, PhoneNumber? number,
+        Campaign? campaign, CancellationToken ct)
+    {
+        if (!string.IsNullOrWhiteSpace(cmd.AgentId))
         {
-            var explicitAgent = await agents.GetAgentAsync(cmd.AccountId, cmd.AgentId, ct)
-                ?? await agents.FindAgentByKeyAsync(cmd.AccountId, cmd.AgentId, ct);
-            return explicitAgent is null ? (null, AgentSource.Request, "is not an agent id or key of this account") : (explicitAgent, AgentSource.Request, null);
+            var reference = cmd.AgentId.Trim();
+            if (await AgentReferences.FindAsync(agents, cmd.AccountId, reference, ct) is { } found)
+            {
+                return (found.Agent, found.External ? AgentSource.ExternalRef : AgentSource.Request, null);
+            }
+            if (!cmd.ForeignAgentRef || account.StrictAgentRefs)
+            {
+                return (null, AgentSource.Request, $"'{reference}' is not an agent id, key or external reference of this account");
+            }
+            var standIn = await agents.GetDefaultAgentAsync(cmd.AccountId, ct);
+            return standIn is null
+                ? (null, AgentSource.Fallback, "names no agent of this account and the account has no default agent")
+                : (standIn, AgentSource.Fallback, null);
         }
         if (campaign is not null)
         {
@@ -460,7 +593,7 @@ public sealed class CallIntake(
             cmd.RetryCooldownSec ?? baseRetry.CooldownSec, baseRetry.EndOn);
         return new Call
         {
-            Id = Ids.New("call", now),
+            Id = cmd.SecretId ? Ids.NewSecret("call", now) : Ids.New("call", now),
             AccountId = cmd.AccountId,
             Status = decision.Action == "queued" ? CallStatus.Queued : CallStatus.Scheduled,
             To = cmd.To!,
@@ -469,6 +602,7 @@ public sealed class CallIntake(
             Provider = number.Provider,
             AgentId = agent.Id,
             AgentSource = source,
+            AgentRef = string.IsNullOrWhiteSpace(cmd.AgentId) ? null : cmd.AgentId.Trim(),
             CampaignId = p.Campaign?.Id,
             ContactId = cmd.ContactId,
             TimeZone = cmd.TimeZone,

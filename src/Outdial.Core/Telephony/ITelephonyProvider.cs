@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Outdial.Core.Agents;
 using Outdial.Core.Calls;
 
@@ -131,11 +132,16 @@ public interface IProviderEventSink
     Task ApplyAsync(ProviderEvent report, CancellationToken ct);
 }
 
-/// <summary>Looks up registered providers by name.</summary>
-public sealed class TelephonyProviders(IEnumerable<ITelephonyProvider> providers)
+/// <summary>
+/// Looks up registered providers by name. The providers are resolved on first lookup, not when this is built: a provider
+/// depends (through the sandbox's simulated callee, the conversation engine and its tools) on intake, which looks up
+/// provider names, so resolving them eagerly would make a construction cycle.
+/// </summary>
+public sealed class TelephonyProviders(IServiceProvider services)
 {
-    private readonly Dictionary<string, ITelephonyProvider> _byName = providers.ToDictionary(p => p.Name, StringComparer.Ordinal);
+    private readonly Lazy<Dictionary<string, ITelephonyProvider>> _byName = new(() =>
+        services.GetServices<ITelephonyProvider>().ToDictionary(p => p.Name, StringComparer.Ordinal));
 
     /// <summary>The provider called <paramref name="name"/>, or null when this server has none configured.</summary>
-    public ITelephonyProvider? Find(string name) => _byName.GetValueOrDefault(name);
+    public ITelephonyProvider? Find(string name) => _byName.Value.GetValueOrDefault(name);
 }
