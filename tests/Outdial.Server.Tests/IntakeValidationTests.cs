@@ -104,6 +104,70 @@ public sealed class IntakeValidationTests(HostFixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Trigger_CampaignName_FindsOrCreatesTheCampaign_OnceByName()
+    {
+        var (_, client) = await Host.NewTenantAsync();
+        var name = "Spring outreach " + Guid.NewGuid().ToString("N")[..6];
+        var first = await client.PostCallAsync(Calls.Body(Numbers.Next(), b => b["campaignName"] = name));
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var second = await client.PostCallAsync(Calls.Body(Numbers.Next(), b => b["campaignName"] = "  " + name + " "));
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+
+        var campaignId = (string?)(await first.JsonAsync())["campaignId"];
+        Assert.NotNull(campaignId);
+        Assert.Equal(campaignId, (string?)(await second.JsonAsync())["campaignId"]);
+        var campaigns = (await client.GetFromJsonAsync<JsonObject>("/v1/campaigns"))!["data"]!.AsArray();
+        var campaign = Assert.Single(campaigns, c => (string?)c!["name"] == name)!;
+        Assert.Equal(campaignId, (string?)campaign["id"]);
+        Assert.Equal("active", (string?)campaign["status"]);
+
+        var blank = await client.PostCallAsync(Calls.Body(Numbers.Next(), b => b["campaignName"] = " "));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, blank.StatusCode);
+        Assert.NotNull((await blank.JsonAsync())["errors"]!["campaignName"]);
+    }
+
+    [Fact]
+    public async Task Trigger_Provider_MustBeConfiguredAndMatchTheCallerId()
+    {
+        var to = Numbers.Next();
+        var unknown = await Host.Client.PostCallAsync(Calls.Body(to, b => b["provider"] = "telnyx"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        var problem = await unknown.JsonAsync();
+        Assert.Equal("provider_not_configured", (string?)problem["code"]);
+        Assert.NotNull(problem["errors"]!["provider"]);
+        await AssertNothingStoredAsync(to);
+
+        var sandbox = await Host.Client.PostCallAsync(Calls.Body(to, b => b["provider"] = "sandbox"));
+        Assert.Equal(HttpStatusCode.Accepted, sandbox.StatusCode);
+        Assert.Equal("sandbox", (string?)(await sandbox.JsonAsync())["provider"]);
+    }
+
+    [Fact]
+    public async Task Trigger_FromAPhoneNumbersLabel_AndAgentByExternalReference()
+    {
+        var (_, client) = await Host.NewTenantAsync();
+        var number = Numbers.Next("0400");
+        var created = await client.PostAsJsonAsync("/v1/phone-numbers", new JsonObject { ["number"] = number, ["label"] = "support line" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var agent = await (await client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Support", ["externalRefs"] = new JsonArray("crm:template/42"),
+        })).JsonAsync();
+
+        var response = await client.PostCallAsync(Calls.Body(Numbers.Next(), b =>
+        {
+            b["from"] = "support line";
+            b["agentId"] = "crm:template/42";
+        }));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var call = await response.JsonAsync();
+        Assert.Equal(number, (string?)call["from"]);
+        Assert.Equal((string?)agent["id"], (string?)call["agentId"]);
+        Assert.Equal("external_ref", (string?)call["agentSource"]);
+        Assert.Equal("crm:template/42", (string?)call["agentRef"]);
+    }
+
+    [Fact]
     public async Task Trigger_MalformedJson_Returns400SayingWhere()
     {
         using var content = new StringContent("{\"to\": \"+15551234567\",, }", Encoding.UTF8, "application/json");

@@ -41,6 +41,38 @@ public sealed class ResourceApiTests(HostFixture fixture) : IClassFixture<HostFi
     }
 
     [Fact]
+    public async Task Agents_ExternalRefs_UniquePerAccount_ValidatedAndFreedOnDelete()
+    {
+        var (_, client) = await Host.NewTenantAsync();
+        var created = await client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Renewals", ["externalRefs"] = new JsonArray("scenario/renewals", "66f1e2d3c4b5a6978899aabb"),
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var agent = await created.JsonAsync();
+        Assert.Equal(["scenario/renewals", "66f1e2d3c4b5a6978899aabb"], agent["externalRefs"]!.AsArray().Select(r => (string)r!));
+        var id = (string)agent["id"]!;
+
+        var taken = await client.PostAsJsonAsync("/v1/agents", new JsonObject { ["name"] = "Other", ["externalRefs"] = new JsonArray("scenario/renewals") });
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        var problem = await taken.JsonAsync();
+        Assert.Equal("agent_ref_taken", (string?)problem["code"]);
+        Assert.DoesNotContain((await client.GetFromJsonAsync<JsonObject>("/v1/agents"))!["data"]!.AsArray(), a => (string?)a!["name"] == "Other");
+
+        foreach (var bad in new JsonNode[] { new JsonArray(""), new JsonArray(" "), new JsonArray("a\u0007b"), new JsonArray(new string('x', 201)), new JsonArray(1),
+            new JsonArray([.. Enumerable.Range(0, 51).Select(i => (JsonNode)$"r{i}")]) })
+        {
+            var refused = await client.PatchAsync($"/v1/agents/{id}", JsonContent.Create(new JsonObject { ["externalRefs"] = bad }));
+            Assert.True(refused.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest, $"{bad.ToJsonString()}: {refused.StatusCode}");
+        }
+        Assert.Equal(2, (await client.GetFromJsonAsync<JsonObject>($"/v1/agents/{id}"))!["externalRefs"]!.AsArray().Count);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/agents/{id}")).StatusCode);
+        var reused = await client.PostAsJsonAsync("/v1/agents", new JsonObject { ["name"] = "Reuse", ["externalRefs"] = new JsonArray("scenario/renewals") });
+        Assert.Equal(HttpStatusCode.Created, reused.StatusCode);
+    }
+
+    [Fact]
     public async Task PhoneNumbers_ValidatedUniqueAndUsedAsCallerId()
     {
         var (_, client) = await Host.NewTenantAsync();

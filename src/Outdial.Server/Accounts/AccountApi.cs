@@ -17,9 +17,14 @@ namespace Outdial.Server.Accounts;
 /// <param name="FrequencyCap">At most <c>maxAttempts</c> attempts per number per rolling <c>windowSec</c> across all calls; null = the server default (3 per 24 h); <c>maxAttempts: 0</c> = no account cap (legal caps still apply).</param>
 /// <param name="ApiAccessEnabled">False switches off the seed dialects that document such a switch (BuildVoiceAI 003: 403 "API access is disabled"); the native API keeps working.</param>
 /// <param name="Aliases">The names seed dialects use for the account: <c>dburl</c> (Vodex 000), <c>teamId</c> (aicaller 004), <c>tenant</c> (IVR 002); each unique across accounts (409 <c>alias_taken</c>).</param>
+/// <param name="StrictAgentRefs">
+/// What a dialect's agent reference (<c>ScenarioPath</c>, <c>projectId</c>, <c>agent_id</c>, <c>callTemplateId</c>) that names no agent
+/// does: false (default) calls with the default agent (<c>agentSource: "fallback"</c>, <c>agentRef</c> kept); true refuses with the
+/// dialect's own "agent not found" error.
+/// </param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AccountSettings(string? Name, bool? RequireConsent, int? MaxConcurrentCalls, bool? RequireConsentRecord = null,
-    FrequencyCapSetting? FrequencyCap = null, bool? ApiAccessEnabled = null, AccountAliases? Aliases = null);
+    FrequencyCapSetting? FrequencyCap = null, bool? ApiAccessEnabled = null, AccountAliases? Aliases = null, bool? StrictAgentRefs = null);
 
 /// <summary>An account's dialect aliases: 1–200 printable characters each, null = none.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -33,10 +38,13 @@ public sealed record FrequencyCapSetting(int? MaxAttempts, int? WindowSec);
 public sealed record AccountResource(string Id, string Name, bool RequireConsent, int MaxConcurrentCalls, DateTime CreatedAt,
     bool RequireConsentRecord, FrequencyCapSetting FrequencyCap, bool ApiAccessEnabled, AccountAliases Aliases)
 {
+    /// <summary>True: a dialect's agent reference that names no agent is refused; false (default): the default agent takes the call.</summary>
+    public bool StrictAgentRefs { get; init; }
+
     public static AccountResource Of(Outdial.Core.Accounts.Account a, Outdial.Core.Compliance.ComplianceOptions defaults) =>
         new(a.Id, a.Name, a.RequireConsent, a.MaxConcurrentCalls, a.CreatedAt.UtcDateTime, a.RequireConsentRecord,
             new FrequencyCapSetting(a.FrequencyCapMaxAttempts ?? defaults.FrequencyCapMaxAttempts, a.FrequencyCapWindowSec ?? defaults.FrequencyCapWindowSec),
-            a.ApiAccessEnabled, new AccountAliases(a.Dburl, a.TeamId, a.IvrTenant));
+            a.ApiAccessEnabled, new AccountAliases(a.Dburl, a.TeamId, a.IvrTenant)) { StrictAgentRefs = a.StrictAgentRefs };
 }
 
 /// <summary><c>GET/PATCH /v1/account</c>: the caller's own account.</summary>
@@ -66,7 +74,8 @@ public static class AccountApi
             ? null
             : new FrequencyCapSetting(current.FrequencyCapMaxAttempts, current.FrequencyCapWindowSec);
         var merged = MergePatch.Apply(new AccountSettings(current.Name, current.RequireConsent, current.MaxConcurrentCalls, current.RequireConsentRecord, cap,
-            current.ApiAccessEnabled, new AccountAliases(current.Dburl, current.TeamId, current.IvrTenant)), patch, json.Value.SerializerOptions);
+            current.ApiAccessEnabled, new AccountAliases(current.Dburl, current.TeamId, current.IvrTenant), current.StrictAgentRefs), patch,
+            json.Value.SerializerOptions);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(merged.Name) || merged.Name.Length > 200)
         {
@@ -99,6 +108,10 @@ public static class AccountApi
         {
             errors["apiAccessEnabled"] = ["must be true or false"];
         }
+        if (merged.StrictAgentRefs is null)
+        {
+            errors["strictAgentRefs"] = ["must be true or false"];
+        }
         foreach (var (field, value) in new[] { ("aliases.dburl", merged.Aliases?.Dburl), ("aliases.teamId", merged.Aliases?.TeamId), ("aliases.tenant", merged.Aliases?.Tenant) })
         {
             if (value is not null && (value.Length is 0 or > 200 || value.Any(ch => ch is < '!' or > '~')))
@@ -119,6 +132,7 @@ public static class AccountApi
             FrequencyCapMaxAttempts = merged.FrequencyCap?.MaxAttempts,
             FrequencyCapWindowSec = merged.FrequencyCap?.WindowSec,
             ApiAccessEnabled = merged.ApiAccessEnabled!.Value,
+            StrictAgentRefs = merged.StrictAgentRefs!.Value,
             Dburl = merged.Aliases?.Dburl,
             TeamId = merged.Aliases?.TeamId,
             IvrTenant = merged.Aliases?.Tenant,

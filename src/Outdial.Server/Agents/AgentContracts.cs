@@ -26,6 +26,12 @@ public sealed record AgentRequest
     public string? Name { get; init; }
     /// <summary>Slug unique per account (<c>[a-z0-9][a-z0-9_-]{0,63}</c>); derived from the name when absent.</summary>
     public string? Key { get; init; }
+    /// <summary>
+    /// Names other systems use for this agent (an IVR <c>ScenarioPath</c> such as <c>scenario/renewals</c>, a Vodex
+    /// <c>projectId</c>, a BuildVoice <c>agent_id</c>, an aicaller <c>callTemplateId</c>): up to 50 strings of 1–200 characters
+    /// without control characters, each unique among the account's agents (409 <c>agent_ref_taken</c>).
+    /// </summary>
+    public List<string>? ExternalRefs { get; init; }
     public string? Prompt { get; init; }
     public string? FirstMessage { get; init; }
     public string? Language { get; init; }
@@ -108,4 +114,6 @@ public sealed record AgentResource(
     public int? MaxTurns { get; init; }
     public bool Interruptible { get; init; } = true;
     public DisclosuresRequest? Disclosures { get; init; }
+    /// <summary>Names other systems use for this agent; any API resolves an agent reference by id, then key, then these.</summary>
+    public IReadOnlyList<string> ExternalRefs { get; init; } = [];
 }

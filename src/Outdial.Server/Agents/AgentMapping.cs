@@ -25,6 +25,7 @@ public static partial class AgentMapping
     {
         Name = a.Name,
         Key = a.Key,
+        ExternalRefs = [.. a.ExternalRefs],
         Prompt = a.Prompt,
         FirstMessage = a.FirstMessage,
         Language = a.Language,
@@ -70,6 +71,7 @@ public static partial class AgentMapping
             MaxTurns = a.MaxTurns,
             Interruptible = a.Interruptible,
             Disclosures = r.Disclosures,
+            ExternalRefs = a.ExternalRefs,
         };
     }
 
@@ -88,6 +90,25 @@ public static partial class AgentMapping
         if (!KeyRegex().IsMatch(key))
         {
             Error("key", "must be 1–64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit");
+        }
+        var refs = new List<string>();
+        if (req.ExternalRefs is { } given)
+        {
+            if (given.Count > Agent.MaxExternalRefs)
+            {
+                Error("externalRefs", $"must hold at most {Agent.MaxExternalRefs} references");
+            }
+            foreach (var (reference, i) in given.Select((r, i) => (r, i)))
+            {
+                if (string.IsNullOrWhiteSpace(reference) || reference.Trim().Length > Agent.MaxExternalRefLength || reference.Any(char.IsControl))
+                {
+                    Error($"externalRefs[{i}]", $"must be 1 to {Agent.MaxExternalRefLength} characters without control characters");
+                }
+                else if (!refs.Contains(reference.Trim(), StringComparer.Ordinal))
+                {
+                    refs.Add(reference.Trim());
+                }
+            }
         }
         if (string.IsNullOrWhiteSpace(req.Language) && req.Language is not null)
         {
@@ -182,6 +203,7 @@ public static partial class AgentMapping
             Id = id,
             AccountId = accountId,
             Key = key,
+            ExternalRefs = refs,
             Name = req.Name!,
             Prompt = req.Prompt ?? "",
             FirstMessage = req.FirstMessage ?? "",

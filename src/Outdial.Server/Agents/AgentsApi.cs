@@ -4,6 +4,7 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Common;
+using Outdial.Core.Agents;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
 
@@ -26,7 +27,7 @@ public static class AgentsApi
         return group;
     }
 
-    /// <summary>201 with the agent; 409 <c>agent_key_taken</c>; 422 <c>validation_failed</c>.</summary>
+    /// <summary>201 with the agent; 409 <c>agent_key_taken</c> or <c>agent_ref_taken</c>; 422 <c>validation_failed</c>.</summary>
     public static async Task<IResult> CreateAsync([FromBody] AgentRequest body, ClaimsPrincipal user, IAgentStore agents, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -38,7 +39,7 @@ public static class AgentsApi
             return Problems.Validation(errors);
         }
         return await agents.CreateAgentAsync(agent, ct) == UpsertResult.Conflict
-            ? KeyTaken(agent.Key)
+            ? await ConflictAsync(agent, agents, ct)
             : TypedResults.Created($"/v1/agents/{agent.Id}", AgentMapping.ToResource(agent));
     }
 
@@ -65,7 +66,7 @@ public static class AgentsApi
         }
         return await agents.UpdateAgentAsync(agent, ct) switch
         {
-            UpsertResult.Conflict => KeyTaken(agent.Key),
+            UpsertResult.Conflict => await ConflictAsync(agent, agents, ct),
             UpsertResult.NotFound => Problems.NotFound("agent"),
             _ => TypedResults.Ok(AgentMapping.ToResource(agent)),
         };
@@ -87,6 +88,20 @@ public static class AgentsApi
         {
             errors["phoneNumberId"] = ["is not a phone number of this account"];
         }
+    }
+
+    /// <summary>Which unique rule the write broke: an external reference another agent holds (<c>agent_ref_taken</c>), else the key.</summary>
+    private static async Task<IResult> ConflictAsync(Agent agent, IAgentStore agents, CancellationToken ct)
+    {
+        foreach (var reference in agent.ExternalRefs)
+        {
+            if (await agents.FindAgentByRefAsync(agent.AccountId, reference, ct) is { } holder && holder.Id != agent.Id)
+            {
+                return Problems.Create(StatusCodes.Status409Conflict, "agent_ref_taken", "Another agent already has this external reference.",
+                    $"The external reference '{reference}' names agent {holder.Id} in this account.");
+            }
+        }
+        return KeyTaken(agent.Key);
     }
 
     private static IResult KeyTaken(string key) =>

@@ -20,12 +20,26 @@ public sealed record CreateCallRequest
 {
     /// <summary>Callee, strict E.164.</summary>
     public string? To { get; init; }
-    /// <summary>Phone number id or E.164 caller ID the account owns.</summary>
+    /// <summary>Caller ID: the id, label or E.164 number of a phone number the account owns.</summary>
     public string? From { get; init; }
-    /// <summary>Agent id or key; else the campaign's, else the phone number's agent, else the account default.</summary>
+    /// <summary>
+    /// Telephony provider the call must use (<c>sandbox</c>, <c>twilio</c>, <c>telnyx</c>, <c>plivo</c>): configured on the server
+    /// (else 422 <c>provider_not_configured</c>) and the caller ID's (else 422 <c>provider_mismatch</c>); without <c>from</c>, the
+    /// agent's number when of that provider, else the account's first number of it.
+    /// </summary>
+    public string? Provider { get; init; }
+    /// <summary>
+    /// Agent id, key or external reference; else the campaign's, else the phone number's agent, else the account default.
+    /// An unknown value is refused (the native API is strict; the dialects follow the account's <c>strictAgentRefs</c>).
+    /// </summary>
     public string? AgentId { get; init; }
     /// <summary>Campaign id: the call inherits its agent, caller-ID pool, window, retry policy and DNC rule.</summary>
     public string? CampaignId { get; init; }
+    /// <summary>
+    /// Campaign name, used when <c>campaignId</c> is absent: the account's campaign of that name, or a new active one for the
+    /// call's agent and caller ID with the campaign defaults (created on first use; never completes by itself).
+    /// </summary>
+    public string? CampaignName { get; init; }
     /// <summary>The callee's IANA time zone, when known (else derived from the number).</summary>
     public string? TimeZone { get; init; }
     public JsonObject? Contact { get; init; }

@@ -12,9 +12,6 @@ namespace Outdial.Server.Campaigns;
 /// <summary>Campaign request ⇄ domain mapping and validation.</summary>
 public static class CampaignMapping
 {
-    /// <summary>Defaults: 3 attempts per contact, <c>rejected</c> ends the contact, 10 concurrent calls, 1 dial per second.</summary>
-    public const int DefaultMaxAttempts = 3;
-
     /// <summary>The request shape of a stored campaign (the base a PATCH is merged into).</summary>
     public static CampaignRequest ToRequest(Campaign c)
     {
@@ -63,10 +60,10 @@ public static class CampaignMapping
         }
         else
         {
-            agent = await agents.GetAgentAsync(accountId, r.AgentId, ct) ?? await agents.FindAgentByKeyAsync(accountId, r.AgentId, ct);
+            agent = (await AgentReferences.FindAsync(agents, accountId, r.AgentId.Trim(), ct))?.Agent;
             if (agent is null)
             {
-                Error("agentId", "is not an agent id or key of this account");
+                Error("agentId", "is not an agent id, key or external reference of this account");
             }
         }
 
@@ -137,7 +134,8 @@ public static class CampaignMapping
         }
 
         var retry = BuildRetry(r.Retry, Error);
-        var pacing = new CampaignPacing(r.Pacing?.MaxConcurrentCalls ?? 10, r.Pacing?.CallsPerSecond ?? 1);
+        var pacing = new CampaignPacing(r.Pacing?.MaxConcurrentCalls ?? Campaign.DefaultPacing.MaxConcurrentCalls,
+            r.Pacing?.CallsPerSecond ?? Campaign.DefaultPacing.CallsPerSecond);
         if (pacing.MaxConcurrentCalls is < 1 or > 1000)
         {
             Error("pacing.maxConcurrentCalls", "must be between 1 and 1000");
@@ -180,7 +178,7 @@ public static class CampaignMapping
 
     private static RetryPolicy BuildRetry(CampaignRetryRequest? r, Action<string, string> error)
     {
-        var max = r?.MaxAttempts ?? DefaultMaxAttempts;
+        var max = r?.MaxAttempts ?? Campaign.DefaultMaxAttempts;
         if (max is < 1 or > RetryPolicy.MaxAllowedAttempts)
         {
             error("retry.maxAttempts", $"must be between 1 and {RetryPolicy.MaxAllowedAttempts}");
