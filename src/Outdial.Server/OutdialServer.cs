@@ -44,16 +44,19 @@ public static partial class OutdialServer
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorHandler>();
         services.AddSingleton<ApiKeyVerifier>();
+        services.AddSingleton<Dialects.DialectGate>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddApiKeyRateLimiting();
         services.AddOpenApi();
         configure?.Invoke(builder);
+        var ivrPorts = Dialects.Ivr.IvrEndpoint.AddUrls(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        Dialects.Ivr.IvrEndpoint.UseOnlyIvrOn(app, ivrPorts);
         // Twilio's ConversationRelay connects over a WebSocket (/providers/twilio/relay/{attemptId}).
         app.UseWebSockets();
         app.UseMiddleware<RequestBodyLimitMiddleware>();

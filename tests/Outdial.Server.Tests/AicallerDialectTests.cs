@@ -543,4 +543,46 @@ public sealed class AicallerDialectTests(HostFixture fixture) : IClassFixture<Ho
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, configured ? "telephony_provider_mismatch" : "telephony_provider_not_configured", "telephonyProvider");
         Assert.Equal(0, await CountCallsAsync(tenant, to));
     }
+
+    [Fact]
+    public async Task Post_UnknownCallTemplateId_FollowsTheAccountsRule_FallbackByDefault_400WhenStrict()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var to = Numbers.Next();
+        var body = SeedBody(tenant, to);
+        body["callTemplateId"] = "6650aa11bb22cc33dd44ee55";
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (JsonObject)(await response.JsonAsync())["data"]!;
+        Assert.Equal("6650aa11bb22cc33dd44ee55", (string?)data["callTemplateId"]);
+        var call = (await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)data["_id"]!}"))!;
+        Assert.Equal("fallback", (string?)call["agentSource"]);
+        Assert.Equal("6650aa11bb22cc33dd44ee55", (string?)call["agentRef"]);
+
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Native.PatchAsJsonAsync("/v1/account", new JsonObject { ["strictAgentRefs"] = true })).StatusCode);
+        var strictTo = Numbers.Next();
+        var strict = SeedBody(tenant, strictTo);
+        strict["callTemplateId"] = "6650aa11bb22cc33dd44ee55";
+        await AssertErrorAsync(await PostAsync(Host, tenant, strict), HttpStatusCode.BadRequest, "validation_failed", "callTemplateId");
+        Assert.Equal(0, await CountCallsAsync(tenant, strictTo));
+    }
+
+    [Fact]
+    public async Task Post_CallTemplateIdIsAnAgentsExternalReference_CallsThatAgent()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var agent = await tenant.Native.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Template", ["prompt"] = "Hello {customer_name}.", ["externalRefs"] = new JsonArray("6650aa11bb22cc33dd44ee66"),
+        });
+        Assert.Equal(HttpStatusCode.Created, agent.StatusCode);
+        var body = SeedBody(tenant, Numbers.Next());
+        body["callTemplateId"] = "6650aa11bb22cc33dd44ee66";
+        var response = await PostAsync(Host, tenant, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = (JsonObject)(await response.JsonAsync())["data"]!;
+        var call = (await tenant.Native.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)data["_id"]!}"))!;
+        Assert.Equal((string?)(await agent.JsonAsync())["id"], (string?)call["agentId"]);
+        Assert.Equal("external_ref", (string?)call["agentSource"]);
+    }
 }

@@ -152,12 +152,41 @@ public sealed class BuildVoiceDialectTests(HostFixture fixture) : IClassFixture<
         await AssertErrorAsync(await TriggerAsync(Host.Client, new JsonObject { ["name"] = "Jane" }), HttpStatusCode.BadRequest, "Invalid phone number format");
 
     [Fact]
-    public async Task Trigger_WithUnknownAgent_Returns400AgentNotFoundAndStoresNothing()
+    public async Task Trigger_WithUnknownAgent_OnAStrictAccount_Returns400AgentNotFoundAndStoresNothing()
     {
+        var (_, client) = await Host.NewTenantAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync("/v1/account", new JsonObject { ["strictAgentRefs"] = true })).StatusCode);
         var to = Numbers.Next();
-        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = to, ["agent_id"] = "a1b2c3d4-e5f6-7890-abcd-ef1234567890" });
+        var response = await TriggerAsync(client, new JsonObject { ["phone_number"] = to, ["agent_id"] = "a1b2c3d4-e5f6-7890-abcd-ef1234567890" });
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, "Agent not found");
-        Assert.Equal(0, await CountCallsAsync(Host.Client, to));
+        Assert.Equal(0, await CountCallsAsync(client, to));
+    }
+
+    [Fact]
+    public async Task Trigger_WithUnknownAgent_OnADefaultAccount_FallsBackToTheDefaultAgent_AndRecordsTheReference()
+    {
+        var (_, client) = await Host.NewTenantAsync();
+        var to = Numbers.Next();
+        var response = await TriggerAsync(client, new JsonObject { ["phone_number"] = to, ["agent_id"] = "a1b2c3d4-e5f6-7890-abcd-ef1234567890" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var call = (await client.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)(await response.JsonAsync())["call_id"]!}"))!;
+        Assert.Equal("fallback", (string?)call["agentSource"]);
+        Assert.Equal("a1b2c3d4-e5f6-7890-abcd-ef1234567890", (string?)call["agentRef"]);
+        var agents = (await client.GetFromJsonAsync<JsonObject>("/v1/agents"))!["data"]!.AsArray();
+        Assert.Equal((string?)agents.Single(a => (bool)a!["isDefault"]!)!["id"], (string?)call["agentId"]);
+    }
+
+    [Fact]
+    public async Task Trigger_WithAnAgentsExternalReference_CallsThatAgent()
+    {
+        var reference = "a1b2c3d4-" + Guid.NewGuid().ToString("N")[..8];
+        var agentId = await CreateAgentAsync(b => b["externalRefs"] = new JsonArray(reference));
+        var to = Numbers.Next();
+        var response = await TriggerAsync(Host.Client, new JsonObject { ["phone_number"] = to, ["agent_id"] = reference });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var call = (await Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{(string)(await response.JsonAsync())["call_id"]!}"))!;
+        Assert.Equal(agentId, (string?)call["agentId"]);
+        Assert.Equal("external_ref", (string?)call["agentSource"]);
     }
 
     [Fact]

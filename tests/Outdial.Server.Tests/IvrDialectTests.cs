@@ -238,18 +238,79 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
     }
 
     [Fact]
-    public async Task CallResultSeedExample_WithoutAccessToken_Returns400AccessToken_AndChangesNothing()
+    public async Task CallResultSeedExample_WithoutAccessToken_AnswersExactlyTheSeedsThreeFields_AndChangesNothing()
     {
         var tenant = await NewTenantAsync(Host);
-        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(), "conv-noauth"));
+        var id = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next("0001"), "conv-noauth"));
         var ended = await Host.WaitForCallAsync(id, c => (string?)c["status"] == "ended", client: tenant.Client);
+        // The id is the credential: 125 random bits after the prefix, never a time-ordered id.
+        Assert.True(Core.Common.Ids.IsSecret(id, "call"), id);
+        Assert.Equal("call_".Length + 35, id.Length);
 
         var response = await PostRawAsync(Host, "/v2/callresult", Fill(SeedCallResultJson, new Dictionary<string, string> { ["Unique_Id"] = id }));
-        var error = await AssertErrorAsync(response, HttpStatusCode.BadRequest, "AccessToken");
-        Assert.Equal(["Error", "Field"], error.Select(p => p.Key));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal(["CallResults"], body.Select(p => p.Key));
+        var row = Assert.Single(body["CallResults"]!.AsArray())!.AsObject();
+        Assert.Equal(["UniqueId", "CallRequestId", "CallState"], row.Select(p => p.Key));
+        Assert.Equal(id, (string?)row["UniqueId"]);
+        Assert.Equal("conv-noauth", (string?)row["CallRequestId"]);
+        Assert.Equal("Busy", (string?)row["CallState"]);
         Assert.Equal(1, await CountCallsAsync(tenant));
         var after = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
         Assert.True(JsonNode.DeepEquals(ended, after));
+    }
+
+    [Fact]
+    public async Task CallResultWithoutAccessToken_AnswersOnlyIdsThisDialectIssued_OthersAreUnknown()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var ivrId = await PlaceAsync(Host, tenant, SeedExample(tenant, Numbers.Next(), "conv-mixed"));
+        // A call of the same account placed through the native API has a time-ordered id and no IVR request: not answered.
+        var native = await tenant.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next(),
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.True(native.IsSuccessStatusCode, await native.Content.ReadAsStringAsync());
+        var nativeId = (string)(await native.JsonAsync())["id"]!;
+        var guessed = "call_" + new string('a', 35);
+
+        var response = await CallResultAsync(Host, new JsonObject { ["UniqueIds"] = new JsonArray(nativeId, ivrId, guessed, "") });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rows = (await response.JsonAsync())["CallResults"]!.AsArray();
+        Assert.Equal([nativeId, ivrId, guessed, ""], rows.Select(r => (string)r!["UniqueId"]!));
+        Assert.Equal(["Unknown", "Unknown", "Unknown"], new[] { rows[0], rows[2], rows[3] }.Select(r => (string)r!["CallState"]!));
+        Assert.All(new[] { rows[0], rows[2], rows[3] }, r => Assert.Equal("", (string?)r!["CallRequestId"]));
+        Assert.Equal("conv-mixed", (string?)rows[1]!["CallRequestId"]);
+        Assert.NotEqual("Unknown", (string?)rows[1]!["CallState"]);
+
+        // With the account's key as a Bearer header instead, the request is scoped to the account: the native call is answered.
+        var scoped = await tenant.Client.PostAsJsonAsync("/v2/callresult", new JsonObject { ["UniqueIds"] = new JsonArray(nativeId) });
+        Assert.Equal(HttpStatusCode.OK, scoped.StatusCode);
+        Assert.NotEqual("Unknown", (string?)(await scoped.JsonAsync())["CallResults"]![0]!["CallState"]);
+        // Another account's key sees neither.
+        var other = await NewTenantAsync(Host);
+        var foreign = await other.Client.PostAsJsonAsync("/v2/callresult", new JsonObject { ["UniqueIds"] = new JsonArray(nativeId, ivrId) });
+        Assert.Equal(["Unknown", "Unknown"], (await foreign.JsonAsync())["CallResults"]!.AsArray().Select(r => (string)r!["CallState"]!));
+    }
+
+    [Fact]
+    public async Task CallResultWithoutAccessToken_IsLimitedPerClientAddress_429InTheErrorShape()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { [IvrDialect.AnonymousResultsPerMinuteSetting] = "2" });
+        var tenant = await NewTenantAsync(host);
+        var id = await PlaceAsync(host, tenant, SeedExample(tenant, Numbers.Next(), "conv-limit"));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await CallResultAsync(host, new JsonObject { ["UniqueIds"] = new JsonArray(id) })).StatusCode);
+        }
+        var limited = await CallResultAsync(host, new JsonObject { ["UniqueIds"] = new JsonArray(id) });
+        var error = await AssertErrorAsync(limited, HttpStatusCode.TooManyRequests, null);
+        Assert.Null(error["CallResults"]);
+        Assert.InRange(limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
+        // The token-carrying form spends the key's budget, not the address's.
+        Assert.Single((await ResultsAsync(host, tenant, id))["CallResults"]!.AsArray());
     }
 
     [Theory]
@@ -394,10 +455,6 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
 
         var badDestination = SeedExample(tenant, "12ab");
         await AssertErrorAsync(await CallAsync(Host, badDestination), HttpStatusCode.BadRequest, "_Destination");
-
-        var unknownScenario = SeedExample(tenant, Numbers.Next());
-        unknownScenario["ScenarioPath"] = "no-such-agent";
-        await AssertErrorAsync(await CallAsync(Host, unknownScenario), HttpStatusCode.BadRequest, "ScenarioPath");
 
         // The default host's SSRF guard refuses loopback result destinations.
         var privateDestination = SeedExample(tenant, Numbers.Next());
@@ -650,5 +707,88 @@ public sealed class IvrDialectTests(HostFixture fixture) : IClassFixture<HostFix
         var calls = await host.Services.GetRequiredService<Core.Storage.ICallStore>()
             .ListCallsAsync(new Core.Storage.CallQuery(tenant.AccountId, 100), CancellationToken.None);
         Assert.Equal(2, calls.Count);
+    }
+
+    [Fact]
+    public async Task ScenarioPath_SeedsAddress_UnknownToTheAccount_FallsBackToTheDefaultAgent_AndIsRecorded()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var body = SeedExample(tenant, Numbers.Next(), "conv-renewals");
+        body["ScenarioPath"] = "scenario/renewals";
+        var id = await PlaceAsync(Host, tenant, body);
+
+        var call = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
+        var agents = (await tenant.Client.GetFromJsonAsync<JsonObject>("/v1/agents"))!["data"]!.AsArray();
+        var defaultAgent = agents.Single(a => (bool)a!["isDefault"]!)!;
+        Assert.Equal((string?)defaultAgent["id"], (string?)call["agentId"]);
+        Assert.Equal("fallback", (string?)call["agentSource"]);
+        Assert.Equal("scenario/renewals", (string?)call["agentRef"]);
+    }
+
+    [Fact]
+    public async Task ScenarioPath_UnknownToAStrictAccount_Returns400ScenarioPath_AndStoresNothing()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var strict = await tenant.Client.PatchAsJsonAsync("/v1/account", new JsonObject { ["strictAgentRefs"] = true });
+        Assert.Equal(HttpStatusCode.OK, strict.StatusCode);
+        var body = SeedExample(tenant, Numbers.Next(), "conv-strict");
+        body["ScenarioPath"] = "scenario/renewals";
+
+        var error = await AssertErrorAsync(await CallAsync(Host, body), HttpStatusCode.BadRequest, "ScenarioPath");
+        Assert.Equal(["Error", "Field"], error.Select(p => p.Key));
+        Assert.Equal(0, await CountCallsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task ScenarioPath_IsAnAgentsExternalReference_CallsThatAgent()
+    {
+        var tenant = await NewTenantAsync(Host);
+        var created = await tenant.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["key"] = "renewals",
+            ["name"] = "Renewals",
+            ["prompt"] = "You call about policy renewals.",
+            ["externalRefs"] = new JsonArray("scenario/renewals"),
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var agentId = (string)(await created.JsonAsync())["id"]!;
+        var body = SeedExample(tenant, Numbers.Next(), "conv-ref");
+        body["ScenarioPath"] = "scenario/renewals";
+        var id = await PlaceAsync(Host, tenant, body);
+
+        var call = (await tenant.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
+        Assert.Equal(agentId, (string?)call["agentId"]);
+        Assert.Equal("external_ref", (string?)call["agentSource"]);
+        Assert.Equal("scenario/renewals", (string?)call["agentRef"]);
+    }
+
+    [Fact]
+    public async Task SeedsPort_ConfiguredAsAnExtraEndpoint_ServesOnlyTheDialect()
+    {
+        var port = FreeLoopbackPort();
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { [IvrDialect.UrlsSetting] = $"http://127.0.0.1:{port}" });
+        var tenant = await NewTenantAsync(host);
+        using var ivrPort = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        var placed = await ivrPort.PostAsync("/v2/call",
+            new StringContent(SeedCallText(tenant, Numbers.Next(), "conv-port"), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, placed.StatusCode);
+        var id = (string)(await placed.JsonAsync())["UniqueId"]!;
+        var results = await ivrPort.PostAsJsonAsync("/v2/callresult", new JsonObject { ["UniqueIds"] = new JsonArray(id) });
+        Assert.Equal(HttpStatusCode.OK, results.StatusCode);
+        Assert.Equal("conv-port", (string?)(await results.JsonAsync())["CallResults"]![0]!["CallRequestId"]);
+
+        // The native API is not served on the dialect's port, and stays on the main one.
+        ivrPort.DefaultRequestHeaders.Authorization = tenant.Client.DefaultRequestHeaders.Authorization;
+        Assert.Equal(HttpStatusCode.NotFound, (await ivrPort.GetAsync($"/v1/calls/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ivrPort.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Client.GetAsync($"/v1/calls/{id}")).StatusCode);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

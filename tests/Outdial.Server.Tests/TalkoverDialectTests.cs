@@ -247,4 +247,22 @@ public sealed class TalkoverDialectTests(HostFixture fixture) : IClassFixture<Ho
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal(0, await CountCallsAsync(host.Client, campaignId));
     }
+
+    [Fact]
+    public async Task TheSeedNamesNoAgent_TheCampaignsAgentCalls_EvenOnAStrictAccount()
+    {
+        // Seed 001 has no agent reference ("each call inherits the campaign's configuration (agent, ...)"): a field such as
+        // agent_id is not part of it and is ignored, so the account's rule for unknown references never applies here.
+        var (_, client) = await Host.NewTenantAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync("/v1/account", new JsonObject { ["strictAgentRefs"] = true })).StatusCode);
+        var campaignId = await NewCampaignAsync(client);
+        var response = await PostAsync(client, campaignId, new JsonObject { ["to"] = Numbers.Next(), ["agent_id"] = "no-such-agent" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (string)(await response.JsonAsync())["campaign_call"]!["id"]!;
+        var call = (await client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}"))!;
+        var campaign = (await client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{campaignId}"))!;
+        Assert.Equal("campaign", (string?)call["agentSource"]);
+        Assert.Equal((string?)campaign["agentId"], (string?)call["agentId"]);
+        Assert.Null(call["agentRef"]);
+    }
 }

@@ -201,13 +201,51 @@ public sealed class VodexDialectTests(HostFixture fixture) : IClassFixture<HostF
     }
 
     [Fact]
-    public async Task UnknownProjectId_Returns400AndStoresNothing()
+    public async Task UnknownProjectId_OnAStrictAccount_Returns400AndStoresNothing()
     {
         var t = await NewTenantAsync();
+        Assert.Equal(HttpStatusCode.OK, (await t.Client.PatchAsJsonAsync("/v1/account", new JsonObject { ["strictAgentRefs"] = true })).StatusCode);
         var body = Body(t, Contact(Numbers.Next()));
         body["projectId"] = "no-such-project";
         await AssertErrorAsync(await TriggerAsync(t, body), HttpStatusCode.BadRequest, "projectId 'no-such-project'");
         Assert.Equal(0, await CountCallsAsync(t));
+    }
+
+    [Fact]
+    public async Task UnknownProjectId_OnADefaultAccount_FallsBackToTheDefaultAgent_AndRecordsTheReference()
+    {
+        var t = await NewTenantAsync();
+        var body = Body(t, Contact(Numbers.Next()));
+        body["projectId"] = "no-such-project";
+        var response = await TriggerAsync(t, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var callId = (string)(await response.JsonAsync())["data"]!["callIds"]!.AsArray().Single()!;
+        var call = (await t.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!;
+        Assert.Equal("fallback", (string?)call["agentSource"]);
+        Assert.Equal("no-such-project", (string?)call["agentRef"]);
+        var agents = (await t.Client.GetFromJsonAsync<JsonObject>("/v1/agents"))!["data"]!.AsArray();
+        Assert.Equal((string?)agents.Single(a => (bool)a!["isDefault"]!)!["id"], (string?)call["agentId"]);
+    }
+
+    [Fact]
+    public async Task ProjectId_IsAnAgentsExternalReference_CallsThatAgent()
+    {
+        var t = await NewTenantAsync();
+        var projectId = "66f1e2d3c4b5a69788" + Guid.NewGuid().ToString("N")[..6];
+        var agent = await t.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Vodex project", ["prompt"] = "You are calling {firstName}.", ["externalRefs"] = new JsonArray(projectId),
+        });
+        Assert.Equal(HttpStatusCode.Created, agent.StatusCode);
+        var body = Body(t, Contact(Numbers.Next()));
+        body["projectId"] = projectId;
+        var response = await TriggerAsync(t, body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var callId = (string)(await response.JsonAsync())["data"]!["callIds"]!.AsArray().Single()!;
+        var call = (await t.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!;
+        Assert.Equal((string?)(await agent.JsonAsync())["id"], (string?)call["agentId"]);
+        Assert.Equal("external_ref", (string?)call["agentSource"]);
+        Assert.Equal(projectId, (string?)call["agentRef"]);
     }
 
     [Fact]

@@ -1,15 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
 using Outdial.Core.Insights;
 using Outdial.Core.Intake;
 using Outdial.Core.Storage;
-using Outdial.Core.Telephony;
-using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.Aicaller;
 
@@ -18,12 +13,13 @@ namespace Outdial.Server.Dialects.Aicaller;
 /// <c>aicaller-api-key</c> header. A thin translation: body → one <see cref="TriggerCommand"/> →
 /// <see cref="CallIntake.TriggerAsync"/> → <c>{data: {...}}</c>.
 /// <para>Field mapping: <c>teamId</c> → must equal the key's account's <c>teamId</c> alias (<c>PATCH /v1/account
-/// {"aliases":{"teamId":...}}</c>); <c>callTemplateId</c> → agent id or key; <c>nameOfHuman</c> → contact <c>name</c>;
-/// <c>toEmailAddress</c> → contact <c>email</c>; <c>toPhoneNumber</c> → to; <c>phoneNumberId</c> (else
-/// <c>fromPhoneNumber</c>) → from; <c>promptVariableValues</c> → variables; <c>record</c> → record;
-/// <c>callDelayedUntil</c> → notBefore; <c>phoneCallWebhooks</c> → per-call webhooks (see
-/// <see cref="AicallerRequest.MapEvent"/>); <c>telephonyProvider</c> → checked against the configured providers only
-/// (the call uses its caller ID's provider); <c>status</c> → validated, then ignored (the call's real status is answered).</para>
+/// {"aliases":{"teamId":...}}</c>); <c>callTemplateId</c> → agent id, key or external reference (an unknown one follows the
+/// account's <c>strictAgentRefs</c>); <c>nameOfHuman</c> → contact <c>name</c>; <c>toEmailAddress</c> → contact <c>email</c>;
+/// <c>toPhoneNumber</c> → to; <c>phoneNumberId</c> → from (id, label or number) and <c>fromPhoneNumber</c> → fromNumber (used when
+/// phoneNumberId names none); <c>telephonyProvider</c> → provider (configured, and the caller ID's); <c>promptVariableValues</c>
+/// → variables; <c>record</c> → record; <c>callDelayedUntil</c> → notBefore; <c>phoneCallWebhooks</c> → per-call webhooks (see
+/// <see cref="AicallerRequest.MapEvent"/>); <c>status</c> → validated, then ignored (the call's real status is answered).
+/// The front door is <see cref="DialectGate"/>.</para>
 /// <para>Errors (the seed documents none): <c>{error: {message, statusCode, code, errors?}}</c> — 401 <c>unauthorized</c>,
 /// 403 <c>forbidden</c> (API access off) / <c>team_mismatch</c>, 400 <c>validation_failed</c> (with per-field
 /// <c>errors</c>) / <c>telephony_provider_not_configured</c> / <c>telephony_provider_mismatch</c>, 404 <c>not_found</c>, 409 <c>duplicate_call</c>, 422 for
@@ -33,29 +29,39 @@ public static class AicallerDialect
 {
     public const string Path = "/v1/phoneCalls";
 
+    /// <summary>The front door: the <c>aicaller-api-key</c> header, the native budget; 401 <c>unauthorized</c>, 429 <c>rate_limited</c>, 403 <c>forbidden</c>.</summary>
+    public static readonly DialectGateRule Gate = new()
+    {
+        Key = http => http.Request.Headers["aicaller-api-key"].ToString(),
+        Render = (_, outcome) => outcome switch
+        {
+            GateOutcome.Unauthenticated => Error(StatusCodes.Status401Unauthorized, "unauthorized", "Missing or invalid aicaller-api-key header."),
+            GateOutcome.RateLimited limited => Error(StatusCodes.Status429TooManyRequests, "rate_limited",
+                $"Too many requests. This API key may make {limited.PermitsPerMinute} requests per minute."),
+            _ => Error(StatusCodes.Status403Forbidden, "forbidden", "API access is disabled for this account."),
+        },
+    };
+
     public static void MapAicallerDialect(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, CreateAsync)
-            .AllowAnonymous()
-            .DisableRateLimiting()
+            .RequireDialectGate(Gate)
             .WithTags("Dialects")
             .WithName("AicallerCreatePhoneCall");
         app.MapGet(Path + "/{id}", GetAsync)
-            .AllowAnonymous()
-            .DisableRateLimiting()
+            .RequireDialectGate(Gate)
             .WithTags("Dialects")
             .WithName("AicallerGetPhoneCall");
     }
 
-    /// <summary>Order of checks: key (401) → rate limit (429) → API access (403) → body and fields (400) → teamId (403) → provider (400) → intake.</summary>
-    public static async Task<IResult> CreateAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, IAgentStore agents, CallIntake intake,
-        TelephonyProviders providers, IOptions<RateLimiterOptions> rateLimits, IOptions<ApiOptions> api, CancellationToken ct)
+    /// <summary>
+    /// Order of checks: the gate (key 401 → rate limit 429 → API access 403) → body and fields (400) → teamId (403) → intake
+    /// (provider 400, caller ID 400, agent, eligibility).
+    /// </summary>
+    public static async Task<IResult> CreateAsync(HttpContext http, CallIntake intake, CancellationToken ct)
     {
-        var (account, failure) = await AuthenticateAsync(http, verifier, accounts, rateLimits.Value, api.Value, ct);
-        if (account is null)
-        {
-            return failure!;
-        }
+        var caller = DialectCaller.Of(http);
+        var account = caller.Account;
         JsonObject? body;
         try
         {
@@ -75,22 +81,12 @@ public static class AicallerDialect
         {
             return Invalid(errors);
         }
-        var team = await accounts.FindAccountByAliasAsync(AccountAlias.TeamId, parsed.TeamId!, ct);
-        if (team is null || team.Id != account.Id)
+        // The key's account must carry the teamId as its alias: an unknown teamId and another account's get the same answer.
+        if (!string.Equals(account.TeamId, parsed.TeamId, StringComparison.Ordinal))
         {
             return Error(StatusCodes.Status403Forbidden, "team_mismatch", $"teamId '{parsed.TeamId}' does not belong to this API key's account.");
         }
-        if (parsed.TelephonyProvider is { } provider && providers.Find(provider) is null)
-        {
-            return Error(StatusCodes.Status400BadRequest, "telephony_provider_not_configured", $"telephony provider '{provider}' is not configured",
-                new Dictionary<string, string[]> { ["telephonyProvider"] = [$"telephony provider '{provider}' is not configured"] });
-        }
-        var (callerId, callerIdError) = await ResolveCallerIdAsync(agents, account.Id, body, parsed.TelephonyProvider, ct);
-        if (callerIdError is not null)
-        {
-            return callerIdError;
-        }
-        switch (await intake.TriggerAsync(parsed.Command with { From = callerId ?? parsed.Command.From }, ct))
+        switch (await intake.TriggerAsync(parsed.Command with { Account = account }, ct))
         {
             case IntakeResult.Accepted accepted:
                 return Results.Json(new JsonObject { ["data"] = Render(accepted.Call) }, statusCode: StatusCodes.Status200OK);
@@ -99,6 +95,9 @@ public static class AicallerDialect
                     $"A pending or active call to this number already exists: {duplicate.Existing.Id}");
             case IntakeResult.Refused { Code: "validation_failed" } invalid:
                 return Invalid(AicallerRequest.TranslateErrors(invalid.Errors, body));
+            case IntakeResult.Refused { Code: "provider_not_configured" or "provider_mismatch" } provider:
+                return Error(StatusCodes.Status400BadRequest, "telephony_" + provider.Code, provider.Message,
+                    AicallerRequest.TranslateErrors(provider.Errors, body));
             case IntakeResult.Refused refused:
                 return Error(StatusCodes.Status422UnprocessableEntity, refused.Code, refused.Message,
                     refused.Errors.Count > 0 ? AicallerRequest.TranslateErrors(refused.Errors, body) : null);
@@ -109,83 +108,14 @@ public static class AicallerDialect
     }
 
     /// <summary>
-    /// The caller ID: <c>phoneNumberId</c> names one of the account's phone numbers by its Outdial id or its label (the
-    /// vendor's own ids can be set as labels); when it names none, <c>fromPhoneNumber</c> is used if given, else 400
-    /// <c>validation_failed</c> naming <c>phoneNumberId</c>; a <c>fromPhoneNumber</c> that is not the account's is 400
-    /// <c>validation_failed</c> naming <c>fromPhoneNumber</c>. With <c>telephonyProvider</c> the number must be of that provider (400
-    /// <c>telephony_provider_mismatch</c>); with neither number field, the account's first number of that provider is
-    /// used. Returns null (no override) when neither number field is given, so that intake picks the agent's or account's default.
-    /// </summary>
-    private static async Task<(string? PhoneNumberId, IResult? Error)> ResolveCallerIdAsync(IAgentStore agents, string accountId, JsonObject body,
-        string? provider, CancellationToken ct)
-    {
-        var reference = body["phoneNumberId"] is JsonValue r && r.GetValueKind() == JsonValueKind.String ? r.GetValue<string>().Trim() : null;
-        var from = body["fromPhoneNumber"] is JsonValue f && f.GetValueKind() == JsonValueKind.String ? f.GetValue<string>().Trim() : null;
-        Core.PhoneNumbers.PhoneNumber? number = null;
-        if (!string.IsNullOrEmpty(reference))
-        {
-            number = await agents.GetPhoneNumberAsync(accountId, reference, ct)
-                ?? (await agents.ListPhoneNumbersAsync(accountId, ct)).FirstOrDefault(n => n.Label == reference);
-            if (number is null && string.IsNullOrEmpty(from))
-            {
-                return (null, Invalid(new Dictionary<string, string[]>
-                {
-                    ["phoneNumberId"] = [$"'{reference}' is not the id or label of a phone number of this account"],
-                }));
-            }
-        }
-        if (number is null && !string.IsNullOrEmpty(from))
-        {
-            number = await agents.FindPhoneNumberAsync(accountId, from, ct);
-            if (number is null)
-            {
-                // Answered here rather than by intake: the command's From may hold the unresolved phoneNumberId (or an empty
-                // one, which intake would take as "none" and dial from the default number), and the error must name fromPhoneNumber.
-                var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-                if (!string.IsNullOrEmpty(reference))
-                {
-                    errors["phoneNumberId"] = [$"'{reference}' is not the id or label of a phone number of this account"];
-                }
-                errors["fromPhoneNumber"] = [$"fromPhoneNumber '{from}' is not a phone number of this account"];
-                return (null, Invalid(errors));
-            }
-        }
-        if (provider is null)
-        {
-            return (number?.Id, null);
-        }
-        if (number is null)
-        {
-            number = (await agents.ListPhoneNumbersAsync(accountId, ct)).FirstOrDefault(n => n.Provider == provider);
-            if (number is null)
-            {
-                return (null, Error(StatusCodes.Status400BadRequest, "telephony_provider_mismatch",
-                    $"the account has no phone number of telephony provider '{provider}'",
-                    new Dictionary<string, string[]> { ["telephonyProvider"] = [$"the account has no phone number of provider '{provider}'"] }));
-            }
-        }
-        if (number.Provider != provider)
-        {
-            return (null, Error(StatusCodes.Status400BadRequest, "telephony_provider_mismatch",
-                $"phone number {number.Number} belongs to telephony provider '{number.Provider}', not '{provider}'",
-                new Dictionary<string, string[]> { ["telephonyProvider"] = [$"does not match the phone number's provider '{number.Provider}'"] }));
-        }
-        return (number.Id, null);
-    }
-
-    /// <summary>
     /// 200 <c>{data}</c>, the same shape as POST's, plus — once the call's insights are analysed — <c>summary</c> and
     /// <c>insights</c> (the native analysis: typed answers with status, confidence and evidence); 404 for an unknown id or
     /// another account's call.
     /// </summary>
-    public static async Task<IResult> GetAsync(string id, HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, ICallStore calls,
-        IInsightStore insights, IOptions<RateLimiterOptions> rateLimits, IOptions<ApiOptions> api, CancellationToken ct)
+    public static async Task<IResult> GetAsync(string id, HttpContext http, ICallStore calls, IInsightStore insights, CancellationToken ct)
     {
-        var (account, failure) = await AuthenticateAsync(http, verifier, accounts, rateLimits.Value, api.Value, ct);
-        if (account is null)
-        {
-            return failure!;
-        }
+        var caller = DialectCaller.Of(http);
+        var account = caller.Account;
         var call = await calls.GetCallAsync(account.Id, id, ct);
         if (call is null)
         {
@@ -251,27 +181,6 @@ public static class AicallerDialect
         return data;
     }
 
-    private static async Task<(Account? Account, IResult? Failure)> AuthenticateAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts,
-        RateLimiterOptions rateLimits, ApiOptions api, CancellationToken ct)
-    {
-        var presented = http.Request.Headers["aicaller-api-key"].ToString().Trim();
-        var key = presented.Length > 0 ? await verifier.VerifyAsync(presented, ct) : null;
-        if (key is null)
-        {
-            return (null, Error(StatusCodes.Status401Unauthorized, "unauthorized", "Missing or invalid aicaller-api-key header."));
-        }
-        if (RateLimited(http, key.AccountId, key.Id, rateLimits, api) is { } limited)
-        {
-            return (null, limited);
-        }
-        var account = await accounts.GetAccountAsync(key.AccountId, ct);
-        if (account is null || !account.ApiAccessEnabled)
-        {
-            return (null, Error(StatusCodes.Status403Forbidden, "forbidden", "API access is disabled for this account."));
-        }
-        return (account, null);
-    }
-
     /// <summary>The error envelope: <c>{error: {message, statusCode, code, errors?}}</c>.</summary>
     public static IResult Error(int status, string code, string message, IReadOnlyDictionary<string, string[]>? errors = null)
     {
@@ -291,14 +200,4 @@ public static class AicallerDialect
     private static IResult Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         Error(StatusCodes.Status400BadRequest, "validation_failed",
             string.Join("; ", errors.SelectMany(e => e.Value)), errors);
-
-    /// <summary>One permit from the native per-key limiter (one budget shared with the native API), as the Talkover dialect does.</summary>
-    private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options, ApiOptions api)
-    {
-        if (!DialectSupport.RateLimited(http, accountId, keyId, options))
-        {
-            return null;
-        }
-        return Error(StatusCodes.Status429TooManyRequests, "rate_limited", $"Too many requests. This API key may make {api.RateLimitPerMinute} requests per minute.");
-    }
 }

@@ -87,7 +87,7 @@ public static class AicallerRequest
         {
             Error("status", $"status must be one of: {string.Join(", ", Statuses)}");
         }
-        // Checked against the configured providers by the dialect (any configured name is accepted, e.g. sandbox).
+        // Checked by intake against the configured providers and the caller ID (any configured name is accepted, e.g. sandbox).
         var provider = Text(body, "telephonyProvider", Error);
 
         bool? record = null;
@@ -227,8 +227,11 @@ public static class AicallerRequest
         {
             AccountId = accountId,
             To = to ?? "",
-            From = phoneNumberId ?? from,
+            From = phoneNumberId,
+            FromNumber = from,
+            Provider = provider,
             AgentId = templateId,
+            ForeignAgentRef = true,
             Contact = contact,
             Variables = variables,
             Metadata = new JsonObject { [EchoKey] = requestEcho },
@@ -256,6 +259,8 @@ public static class AicallerRequest
                 "to" => "toPhoneNumber",
                 "agentId" => "callTemplateId",
                 "from" => body["phoneNumberId"] is not null ? "phoneNumberId" : "fromPhoneNumber",
+                "fromNumber" => "fromPhoneNumber",
+                "provider" => "telephonyProvider",
                 "notBefore" => "callDelayedUntil",
                 "record" => "record",
                 "contact.name" => "nameOfHuman",

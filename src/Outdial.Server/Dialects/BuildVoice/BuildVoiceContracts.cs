@@ -22,7 +22,7 @@ public static class BuildVoiceErrors
 {
     /// <summary>400: <c>phone_number</c> missing, not a string, or not strict E.164 (never normalised).</summary>
     public const string InvalidPhoneNumber = "Invalid phone number format";
-    /// <summary>400: <c>agent_id</c> names no agent (id or key) of the account.</summary>
+    /// <summary>400: <c>agent_id</c> names no agent (id, key or external reference) of an account with <c>strictAgentRefs</c>.</summary>
     public const string AgentNotFound = "Agent not found";
     /// <summary>400: no <c>agent_id</c> and the account has no default agent.</summary>
     public const string NoDefaultAgent = "No agent specified and no default agent configured";
@@ -32,7 +32,7 @@ public static class BuildVoiceErrors
     public const string InvalidApiKey = "Invalid API key";
     /// <summary>403: <c>Account.ApiAccessEnabled</c> is false.</summary>
     public const string ApiAccessDisabled = "API access is disabled";
-    /// <summary>429: more than <see cref="BuildVoiceRateLimiter.PermitsPerMinute"/> requests in a minute for one key.</summary>
+    /// <summary>429: more than <see cref="BuildVoiceDialect.PermitsPerMinute"/> requests in a minute for one key.</summary>
     public const string RateLimitExceeded = "Rate limit exceeded";
     /// <summary>400 (Outdial's addition): the body is not a JSON object.</summary>
     public const string InvalidJson = "Invalid JSON body";

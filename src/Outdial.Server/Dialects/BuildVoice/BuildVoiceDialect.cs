@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Outdial.Core.Calls;
 using Outdial.Core.Intake;
-using Outdial.Core.Storage;
-using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.BuildVoice;
 
@@ -13,8 +10,8 @@ namespace Outdial.Server.Dialects.BuildVoice;
 /// A thin translation: body → one <see cref="TriggerCommand"/> → <see cref="CallIntake.TriggerAsync"/> → the seed's
 /// envelope. 200 <c>{success: true, call_id, status: "initiated"}</c> for every accepted call (queued now or scheduled for
 /// the agent's next calling window); every error is <c>{success: false, error}</c> with the seed table's status and text
-/// (see <see cref="BuildVoiceErrors"/>). Authentication and rate limiting are done here, not by the server's middleware,
-/// so that their errors are in the same envelope.
+/// (see <see cref="BuildVoiceErrors"/>). The front door is <see cref="DialectGate"/> with the seed's own budget of
+/// <see cref="PermitsPerMinute"/> per key, apart from the native API's, so that every refusal is in the same envelope.
 /// </summary>
 public static class BuildVoiceDialect
 {
@@ -24,43 +21,43 @@ public static class BuildVoiceDialect
     /// <summary>The consent source recorded on calls placed through this dialect (the seed has no consent field).</summary>
     public const string ConsentSource = "buildvoice_api";
 
+    /// <summary>"More than 100 requests per minute" → 429 (seed 003's error table); counted per key, apart from the native API's budget.</summary>
+    public const int PermitsPerMinute = 100;
+
+    /// <summary>The front door: <c>Authorization: Bearer</c>, the seed's own budget, the seed's texts for 401, 429 and 403.</summary>
+    public static readonly DialectGateRule Gate = new()
+    {
+        Key = DialectGateExtensions.BearerKey,
+        OwnPermitsPerMinute = PermitsPerMinute,
+        Render = (http, outcome) =>
+        {
+            if (outcome is GateOutcome.Unauthenticated)
+            {
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+            return outcome switch
+            {
+                GateOutcome.Unauthenticated => Error(StatusCodes.Status401Unauthorized, BuildVoiceErrors.InvalidApiKey),
+                GateOutcome.RateLimited => Error(StatusCodes.Status429TooManyRequests, BuildVoiceErrors.RateLimitExceeded),
+                _ => Error(StatusCodes.Status403Forbidden, BuildVoiceErrors.ApiAccessDisabled),
+            };
+        },
+    };
+
     public static void MapBuildVoiceDialect(this IEndpointRouteBuilder app)
     {
-        var limiter = new BuildVoiceRateLimiter(app.ServiceProvider.GetRequiredService<TimeProvider>());
-        app.MapPost(Path, (HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, CallIntake intake, CancellationToken ct) =>
-                TriggerAsync(http, verifier, accounts, intake, limiter, ct))
+        app.MapPost(Path, TriggerAsync)
+            .RequireDialectGate(Gate)
             .WithTags("Dialects").WithName("BuildVoiceTriggerCall")
-            .AllowAnonymous()
-            .DisableRateLimiting()
             .Produces<BuildVoiceTriggered>()
             .ProducesErrors<BuildVoiceError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
     }
 
-    /// <summary>Order of checks: key (401) → rate limit (429) → API access switch (403) → body (400) → intake.</summary>
-    public static async Task<IResult> TriggerAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, CallIntake intake,
-        BuildVoiceRateLimiter limiter, CancellationToken ct)
+    /// <summary>Order of checks: the gate (key 401 → rate limit 429 → API access switch 403) → body (400) → intake.</summary>
+    public static async Task<IResult> TriggerAsync(HttpContext http, CallIntake intake, CancellationToken ct)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header[7..].Trim() is { Length: > 0 } presented
-            ? await verifier.VerifyAsync(presented, ct)
-            : null;
-        if (key is null)
-        {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Error(StatusCodes.Status401Unauthorized, BuildVoiceErrors.InvalidApiKey);
-        }
-        if (!limiter.TryAcquire(key.Id, out var retryAfter))
-        {
-            http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            return Error(StatusCodes.Status429TooManyRequests, BuildVoiceErrors.RateLimitExceeded);
-        }
-        var account = await accounts.GetAccountAsync(key.AccountId, ct);
-        if (account is null || !account.ApiAccessEnabled)
-        {
-            return Error(StatusCodes.Status403Forbidden, BuildVoiceErrors.ApiAccessDisabled);
-        }
-
+        var caller = DialectCaller.Of(http);
         JsonObject body;
         try
         {
@@ -79,7 +76,7 @@ public static class BuildVoiceDialect
             return Error(StatusCodes.Status400BadRequest, BuildVoiceErrors.MetadataNotObject);
         }
 
-        var result = await intake.TriggerAsync(ToCommand(key.AccountId, body), ct);
+        var result = await intake.TriggerAsync(ToCommand(caller.Account.Id, body) with { Account = caller.Account }, ct);
         return result switch
         {
             IntakeResult.Accepted accepted => TypedResults.Json(new BuildVoiceTriggered(true, accepted.Call.Id, "initiated")),
@@ -93,7 +90,8 @@ public static class BuildVoiceDialect
     }
 
     /// <summary>
-    /// <c>phone_number</c> → <c>To</c> (as sent), <c>agent_id</c> → <c>AgentId</c>, <c>name</c>/<c>email</c> → contact fields
+    /// <c>phone_number</c> → <c>To</c> (as sent), <c>agent_id</c> → <c>AgentId</c> (a foreign reference: an unknown one follows the
+    /// account's <c>strictAgentRefs</c>), <c>name</c>/<c>email</c> → contact fields
     /// (so <c>{name}</c> and <c>{email}</c> render in the prompt), <c>metadata</c> → <c>Metadata</c>. Unknown fields are ignored.
     /// </summary>
     public static TriggerCommand ToCommand(string accountId, JsonObject body)
@@ -112,6 +110,7 @@ public static class BuildVoiceDialect
             // A non-string phone_number is passed as an empty string, which intake rejects as "to is required".
             To = body["phone_number"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "",
             AgentId = Text(body["agent_id"]),
+            ForeignAgentRef = true,
             Contact = contact,
             Metadata = body["metadata"]?.DeepClone() as JsonObject,
             // The seed has no consent field: calling through the customer's own API key is their statement of consent.

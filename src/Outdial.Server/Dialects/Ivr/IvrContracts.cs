@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Outdial.Core.Calls;
 
 namespace Outdial.Server.Dialects.Ivr;
 
@@ -29,31 +28,4 @@ public static class IvrJson
         PropertyNamingPolicy = null,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
-}
-
-/// <summary>
-/// Turns the seed's loosely written phone numbers into E.164 candidates (intake still checks the result). Spaces, dashes,
-/// dots and parentheses are dropped; <c>+…</c> is kept; <c>00…</c> becomes <c>+…</c>; <c>0…</c> (a national trunk prefix)
-/// loses the 0 and gets <c>+&lt;default calling code&gt;</c>; other digits get <c>+&lt;default calling code&gt;</c>.
-/// Anything else is returned unchanged (cleaned) so that intake reports it.
-/// </summary>
-public static class IvrPhone
-{
-    public static string Normalize(string raw, string defaultCallingCode)
-    {
-        var s = E164.RemoveFormatting(raw);
-        if (s.Length == 0 || s.StartsWith('+') || !s.All(char.IsAsciiDigit))
-        {
-            return s;
-        }
-        if (s.StartsWith("00", StringComparison.Ordinal))
-        {
-            return "+" + s[2..];
-        }
-        if (s.StartsWith('0'))
-        {
-            return "+" + defaultCallingCode + s[1..];
-        }
-        return "+" + defaultCallingCode + s;
-    }
 }

@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
+using Outdial.Core.Common;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
 using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
-using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.Ivr;
 
@@ -18,7 +16,10 @@ namespace Outdial.Server.Dialects.Ivr;
 /// in the body (<c>AccessToken</c>) whose account must carry the body's <c>Tenant</c> alias (<c>PATCH /v1/account
 /// {"aliases":{"tenant":"..."}}</c>). A thin translation: body → one <see cref="TriggerCommand"/> →
 /// <see cref="CallIntake.TriggerAsync"/> → <c>{UniqueId}</c>. Every error is <see cref="IvrError"/>
-/// (<c>{Error, Field}</c>), so authentication and rate limiting are done here rather than by the native middleware.
+/// (<c>{Error, Field}</c>); the front door is <see cref="DialectGate"/>, called after the body's required fields (the key is in
+/// the body). <c>ScenarioPath</c> is a foreign agent reference; <c>_DisplayNumber</c> and <c>_Destination</c> may be national
+/// numbers (<see cref="DefaultCallingCodeSetting"/>); intake resolves all three. The ids this dialect issues are bearer secrets
+/// (≥ 122 random bits), so that <c>/v2/callresult</c> can answer the seed's token-less request.
 /// </summary>
 public static class IvrDialect
 {
@@ -40,6 +41,30 @@ public static class IvrDialect
     /// <summary>At most this many ids per <c>/v2/callresult</c> request.</summary>
     public const int MaxUniqueIds = 100;
 
+    /// <summary>
+    /// Token-less <c>/v2/callresult</c> requests allowed per client address and minute
+    /// (<c>Outdial:Dialects:Ivr:AnonymousResultsPerMinute</c>, 1–100000, default 60).
+    /// </summary>
+    public const string AnonymousResultsPerMinuteSetting = "Outdial:Dialects:Ivr:AnonymousResultsPerMinute";
+
+    /// <summary>
+    /// Extra Kestrel endpoints that serve only this dialect, e.g. <c>http://0.0.0.0:22222</c>, the seed's documented port
+    /// (<c>Outdial:Dialects:Ivr:Urls</c>, semicolon-separated; none by default). The dialect stays on the main URLs too.
+    /// </summary>
+    public const string UrlsSetting = "Outdial:Dialects:Ivr:Urls";
+
+    /// <summary>The front door: the body's <c>AccessToken</c>, the native budget; 401, 429 and 403 as <see cref="IvrError"/>.</summary>
+    public static readonly DialectGateRule Gate = new()
+    {
+        Key = _ => null,
+        Render = (_, outcome) => outcome switch
+        {
+            GateOutcome.Unauthenticated => Error(StatusCodes.Status401Unauthorized, "Invalid AccessToken.", "AccessToken"),
+            GateOutcome.RateLimited => Error(StatusCodes.Status429TooManyRequests, "Too many requests."),
+            _ => Error(StatusCodes.Status403Forbidden, "API access is disabled."),
+        },
+    };
+
     public const string DisplayNumber = "_DisplayNumber";
     public const string Destination = "_Destination";
 
@@ -58,18 +83,23 @@ public static class IvrDialect
         {
             throw new InvalidOperationException($"{ResultBatchIntervalSetting} must be a whole number of seconds from 1 to 86400, not '{batchText}'.");
         }
-        app.MapPost(CallPath, (HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, IAgentStore agents, CallIntake intake,
-                    OutboundUrlGuard guard, IOptions<RateLimiterOptions> limits, CancellationToken ct) =>
-                CallAsync(http, verifier, accounts, agents, intake, guard, limits.Value, callingCode, batchSec, ct))
+        var anonymousText = app.ServiceProvider.GetRequiredService<IConfiguration>()[AnonymousResultsPerMinuteSetting];
+        var anonymousPerMinute = 60;
+        if (!string.IsNullOrWhiteSpace(anonymousText)
+            && (!int.TryParse(anonymousText, NumberStyles.Integer, CultureInfo.InvariantCulture, out anonymousPerMinute) || anonymousPerMinute is < 1 or > 100_000))
+        {
+            throw new InvalidOperationException($"{AnonymousResultsPerMinuteSetting} must be a whole number from 1 to 100000, not '{anonymousText}'.");
+        }
+        app.MapPost(CallPath, (HttpContext http, DialectGate gate, IAccountStore accounts, CallIntake intake, OutboundUrlGuard guard, CancellationToken ct) =>
+                CallAsync(http, gate, accounts, intake, guard, callingCode, batchSec, ct))
             .WithTags("Dialects").WithName("IvrCall")
             .AllowAnonymous()
             .DisableRateLimiting()
             .Produces<IvrCallCreated>()
             .ProducesErrors<IvrError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
-        app.MapPost(ResultPath, (HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, ICallStore calls,
-                    IOptions<RateLimiterOptions> limits, CancellationToken ct) =>
-                CallResultAsync(http, verifier, accounts, calls, limits.Value, ct))
+        app.MapPost(ResultPath, (HttpContext http, DialectGate gate, IAccountStore accounts, ICallStore calls, CancellationToken ct) =>
+                CallResultAsync(http, gate, accounts, calls, anonymousPerMinute, ct))
             .WithTags("Dialects").WithName("IvrCallResult")
             .AllowAnonymous()
             .DisableRateLimiting()
@@ -79,11 +109,11 @@ public static class IvrDialect
     }
 
     /// <summary>
-    /// Order of checks: JSON object (400) → the seed's required fields (400, nothing stored) → AccessToken (401) → rate limit
-    /// (429) → Tenant is the key's account and its API access is on (403) → field formats (400) → intake (400/409/422).
+    /// Order of checks: JSON object (400) → the seed's required fields (400, nothing stored) → the gate: AccessToken (401) → rate
+    /// limit (429) → Tenant is the key's account (403) → its API access is on (403) → field formats (400) → intake (400/409/422).
     /// </summary>
-    public static async Task<IResult> CallAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, IAgentStore agents,
-        CallIntake intake, OutboundUrlGuard guard, RateLimiterOptions limits, string callingCode, int batchSec, CancellationToken ct)
+    public static async Task<IResult> CallAsync(HttpContext http, DialectGate gate, IAccountStore accounts, CallIntake intake,
+        OutboundUrlGuard guard, string callingCode, int batchSec, CancellationToken ct)
     {
         if (await ReadBodyAsync(http.Request, ct) is not { } body)
         {
@@ -124,18 +154,10 @@ public static class IvrDialect
             }
         }
 
-        var key = await verifier.VerifyAsync(Text(body["AccessToken"])!.Trim(), ct);
-        if (key is null)
+        var (account, refusal) = await PassGateAsync(http, gate, accounts, Text(body["AccessToken"]), Text(body["Tenant"]), ct);
+        if (account is null)
         {
-            return Error(StatusCodes.Status401Unauthorized, "Invalid AccessToken.", "AccessToken");
-        }
-        if (RateLimited(http, key.AccountId, key.Id, limits) is { } limited)
-        {
-            return limited;
-        }
-        if (await CheckTenantAsync(accounts, key.AccountId, Text(body["Tenant"])!, ct) is { } refused)
-        {
-            return refused;
+            return refusal!;
         }
 
         var metadata = new JsonObject
@@ -204,13 +226,6 @@ public static class IvrDialect
                 return Error(StatusCodes.Status400BadRequest, "EndUser must be an object {Name, Phone, Email}.", "EndUser");
         }
 
-        var destination = IvrPhone.Normalize(variables[Destination], callingCode);
-        var from = await ResolveCallerIdAsync(agents, key.AccountId, variables[DisplayNumber].Trim(), callingCode, ct);
-        if (from is null)
-        {
-            return Error(StatusCodes.Status400BadRequest,
-                "_DisplayNumber must be a phone number of the account (E.164) or the label of one.", DisplayNumber);
-        }
         metadata["displayNumber"] = variables[DisplayNumber].Trim();
         metadata["destination"] = variables[Destination].Trim();
         variables.Remove(DisplayNumber);
@@ -218,10 +233,15 @@ public static class IvrDialect
 
         var cmd = new TriggerCommand
         {
-            AccountId = key.AccountId,
-            To = destination,
-            From = from,
+            AccountId = account.Id,
+            Account = account,
+            // National numbers are read with the configured calling code; _DisplayNumber may also be a number's id or label.
+            To = (string?)metadata["destination"],
+            From = (string?)metadata["displayNumber"],
+            NationalCallingCode = callingCode,
             AgentId = Text(body["ScenarioPath"])!.Trim(),
+            ForeignAgentRef = true,
+            SecretId = true,
             Contact = contact,
             Variables = variables,
             Metadata = new JsonObject { ["ivr"] = metadata },
@@ -250,51 +270,63 @@ public static class IvrDialect
     }
 
     /// <summary>
-    /// <c>{UniqueIds: [...], AccessToken, Tenant?}</c> → <c>{CallResults: [{UniqueId, CallRequestId, CallState}]}</c>, one row
-    /// per id in the order asked. The seed's example shows no credentials; Outdial requires <c>AccessToken</c> (as at
-    /// <c>/v2/call</c>), and checks <c>Tenant</c> when given. Ids that are not calls of the key's account are answered with
-    /// CallState <c>Unknown</c> and an empty CallRequestId.
+    /// <c>{UniqueIds: [...], AccessToken?, Tenant?}</c> → <c>{CallResults: [{UniqueId, CallRequestId, CallState}]}</c>, one row per
+    /// id in the order asked.
+    /// <para>With <c>AccessToken</c> or an <c>Authorization: Bearer</c> API key (as at <c>/v2/call</c>; <c>Tenant</c> checked when
+    /// given) the request is scoped to the key's
+    /// account: its calls by id, any other id answered <c>Unknown</c> with an empty CallRequestId.</para>
+    /// <para>Without it — the seed's own example sends only <c>UniqueIds</c> — the ids are the credential: a UniqueId this dialect
+    /// issued carries 125 random bits (<see cref="Ids.NewSecret"/>), so holding one is proof enough to learn its state, as
+    /// holding a capability URL is. Such a request is answered only for ids of that shape issued by <c>/v2/call</c>, with exactly
+    /// the seed's three fields and nothing else (no metadata, no account); every other id is <c>Unknown</c>; and it is limited
+    /// per client address (<see cref="AnonymousResultsPerMinuteSetting"/>; 429 with <c>Retry-After</c>), so ids cannot be
+    /// probed at any useful rate.</para>
     /// </summary>
-    public static async Task<IResult> CallResultAsync(HttpContext http, ApiKeyVerifier verifier, IAccountStore accounts, ICallStore calls,
-        RateLimiterOptions limits, CancellationToken ct)
+    public static async Task<IResult> CallResultAsync(HttpContext http, DialectGate gate, IAccountStore accounts, ICallStore calls,
+        int anonymousPerMinute, CancellationToken ct)
     {
         if (await ReadBodyAsync(http.Request, ct) is not { } body)
         {
             return Error(StatusCodes.Status400BadRequest, "The request body must be a JSON object.");
-        }
-        if (string.IsNullOrWhiteSpace(Text(body["AccessToken"])))
-        {
-            return Error(StatusCodes.Status400BadRequest, "AccessToken is required.", "AccessToken");
         }
         if (body["UniqueIds"] is not JsonArray array || array.Count == 0 || array.Count > MaxUniqueIds
             || array.Any(n => n is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
         {
             return Error(StatusCodes.Status400BadRequest, $"UniqueIds must be an array of 1 to {MaxUniqueIds} strings.", "UniqueIds");
         }
-        var key = await verifier.VerifyAsync(Text(body["AccessToken"])!.Trim(), ct);
-        if (key is null)
+        var ids = array.Select(n => n!.GetValue<string>()).ToList();
+        var token = Text(body["AccessToken"]);
+        if (body["AccessToken"] is { } tokenNode && tokenNode.GetValueKind() != JsonValueKind.Null && string.IsNullOrWhiteSpace(token))
         {
-            return Error(StatusCodes.Status401Unauthorized, "Invalid AccessToken.", "AccessToken");
+            return Error(StatusCodes.Status400BadRequest, "AccessToken must be a non-empty string when given.", "AccessToken");
         }
-        if (RateLimited(http, key.AccountId, key.Id, limits) is { } limited)
+        token ??= DialectGateExtensions.BearerKey(http);
+        var rows = new List<IvrCallResult>(ids.Count);
+        if (token is null)
         {
-            return limited;
-        }
-        if (Text(body["Tenant"]) is { } tenant && !string.IsNullOrWhiteSpace(tenant))
-        {
-            if (await CheckTenantAsync(accounts, key.AccountId, tenant, ct) is { } refused)
+            var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            if (!gate.TryTakeAnonymous(http, client, anonymousPerMinute))
             {
-                return refused;
+                return Error(StatusCodes.Status429TooManyRequests, "Too many requests.");
             }
+            foreach (var id in ids)
+            {
+                var unique = id.Trim();
+                var call = Ids.IsSecret(unique, "call") ? await calls.GetCallByIdAsync(unique, ct) : null;
+                rows.Add(call is { Metadata: { } meta } && meta["ivr"] is JsonObject
+                    ? new IvrCallResult(call.Id, IvrResultPush.CallRequestId(call), IvrCallStates.Of(call))
+                    : new IvrCallResult(id, "", IvrCallStates.Unknown));
+            }
+            return Results.Json(new IvrCallResults(rows), IvrJson.Options);
         }
-        else if (await accounts.GetAccountAsync(key.AccountId, ct) is not { ApiAccessEnabled: true })
+        var (account, refusal) = await PassGateAsync(http, gate, accounts, token, Text(body["Tenant"]), ct);
+        if (account is null)
         {
-            return Error(StatusCodes.Status403Forbidden, "API access is disabled.");
+            return refusal!;
         }
-        var rows = new List<IvrCallResult>(array.Count);
-        foreach (var id in array.Select(n => n!.GetValue<string>()))
+        foreach (var id in ids)
         {
-            var call = string.IsNullOrWhiteSpace(id) ? null : await calls.GetCallAsync(key.AccountId, id.Trim(), ct);
+            var call = string.IsNullOrWhiteSpace(id) ? null : await calls.GetCallAsync(account.Id, id.Trim(), ct);
             rows.Add(call is null
                 ? new IvrCallResult(id, "", IvrCallStates.Unknown)
                 : new IvrCallResult(call.Id, IvrResultPush.CallRequestId(call), IvrCallStates.Of(call)));
@@ -302,46 +334,35 @@ public static class IvrDialect
         return Results.Json(new IvrCallResults(rows), IvrJson.Options);
     }
 
-
     /// <summary>The seed's example tenant; when no account has it as its alias, it names the key's own account.</summary>
     public const string DefaultTenant = "Default";
 
     /// <summary>
-    /// 403 unless <paramref name="tenant"/> is the IVR tenant alias of the key's account — or <see cref="DefaultTenant"/>
-    /// (any case) when no account has taken that alias — and its API access is on.
+    /// The gate for <paramref name="token"/>: the key's account, or the refusal to send. <paramref name="tenant"/>, when given, must
+    /// be the account's IVR tenant alias — or <see cref="DefaultTenant"/> (any case) when no account has taken that alias
+    /// (403 otherwise, checked before the API access switch).
     /// </summary>
-    private static async Task<IResult?> CheckTenantAsync(IAccountStore accounts, string accountId, string tenant, CancellationToken ct)
+    private static async Task<(Account? Account, IResult? Refusal)> PassGateAsync(HttpContext http, DialectGate gate, IAccountStore accounts,
+        string? token, string? tenant, CancellationToken ct)
     {
-        var account = await accounts.FindAccountByAliasAsync(AccountAlias.IvrTenant, tenant.Trim(), ct);
-        if (account is null && string.Equals(tenant.Trim(), DefaultTenant, StringComparison.OrdinalIgnoreCase))
+        var rule = string.IsNullOrWhiteSpace(tenant) ? Gate : Gate with
         {
-            account = await accounts.GetAccountAsync(accountId, ct);
-        }
-        if (account is null || account.Id != accountId)
+            AccountCheck = async (_, account, cancel) =>
+            {
+                var name = tenant.Trim();
+                var owns = string.Equals(account.IvrTenant, name, StringComparison.Ordinal)
+                    || (string.Equals(name, DefaultTenant, StringComparison.OrdinalIgnoreCase)
+                        && await accounts.FindAccountByAliasAsync(AccountAlias.IvrTenant, name, cancel) is null);
+                return owns ? null : Error(StatusCodes.Status403Forbidden, "The AccessToken does not belong to this Tenant.", "Tenant");
+            },
+        };
+        var outcome = await gate.PassAsync(http, token, rule, ct);
+        return outcome switch
         {
-            return Error(StatusCodes.Status403Forbidden, "The AccessToken does not belong to this Tenant.", "Tenant");
-        }
-        return account.ApiAccessEnabled ? null : Error(StatusCodes.Status403Forbidden, "API access is disabled.");
-    }
-
-    /// <summary>
-    /// <c>_DisplayNumber</c> → the id of one of the account's phone numbers: an E.164 number is passed as is (intake checks the
-    /// account owns it); otherwise a number whose label equals the value, else one whose number equals the value normalised
-    /// like <c>_Destination</c>; null when none matches.
-    /// </summary>
-    private static async Task<string?> ResolveCallerIdAsync(IAgentStore agents, string accountId, string value, string callingCode, CancellationToken ct)
-    {
-        if (value.StartsWith('+'))
-        {
-            return value;
-        }
-        var owned = await agents.ListPhoneNumbersAsync(accountId, ct);
-        if (owned.FirstOrDefault(n => string.Equals(n.Label?.Trim(), value, StringComparison.Ordinal)) is { } labelled)
-        {
-            return labelled.Id;
-        }
-        var normalized = IvrPhone.Normalize(value, callingCode);
-        return owned.FirstOrDefault(n => n.Number == normalized)?.Id;
+            GateOutcome.Passed passed => (passed.Caller.Account, null),
+            GateOutcome.Refused refused => (null, refused.Answer),
+            _ => (null, rule.Render(http, outcome)),
+        };
     }
 
     /// <summary>Intake's first field error as "Field message.", the field named as in the seed's body.</summary>
@@ -395,17 +416,4 @@ public static class IvrDialect
 
     private static IResult Error(int status, string message, string? field = null) =>
         Results.Json(new IvrError(message, field), IvrJson.Options, statusCode: status);
-
-    /// <summary>
-    /// Takes one permit from the native per-key limiter (one budget shared with the native API, as the Talkover dialect does);
-    /// 429 <c>{Error}</c> with <c>Retry-After</c> when none is left.
-    /// </summary>
-    private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options)
-    {
-        if (!DialectSupport.RateLimited(http, accountId, keyId, options))
-        {
-            return null;
-        }
-        return Error(StatusCodes.Status429TooManyRequests, "Too many requests.");
-    }
 }

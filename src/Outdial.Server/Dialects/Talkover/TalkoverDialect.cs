@@ -1,11 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
 using Outdial.Core.Intake;
 using Outdial.Core.Storage;
-using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.Talkover;
 
@@ -13,17 +10,36 @@ namespace Outdial.Server.Dialects.Talkover;
 /// Seed 001 (Talkover "Make Campaign Call"): <c>POST /api/v1/campaigns/{campaign_id}/call</c> with
 /// <c>Authorization: Bearer &lt;key&gt;</c>. A thin translation: body → one <see cref="TriggerCommand"/> for the campaign →
 /// <see cref="CallIntake"/> → seed 001's shapes. Every answer, errors included, is in the seed's envelope
-/// (<see cref="TalkoverError"/>), so authentication and rate limiting are done here rather than by the native middleware.
+/// (<see cref="TalkoverError"/>): the front door is <see cref="DialectGate"/> (the native per-key budget, shared with the
+/// native API). The request names no agent: the campaign's answers.
 /// </summary>
 public static class TalkoverDialect
 {
     public const string Path = "/api/v1/campaigns/{campaign_id}/call";
 
+    /// <summary>The front door: <c>Authorization: Bearer</c>, the native budget; 401 <c>UNAUTHENTICATED</c>, 429 <c>RATE_LIMITED</c>, 403 <c>FORBIDDEN</c>.</summary>
+    public static readonly DialectGateRule Gate = new()
+    {
+        Key = DialectGateExtensions.BearerKey,
+        Render = (http, outcome) =>
+        {
+            switch (outcome)
+            {
+                case GateOutcome.Unauthenticated:
+                    http.Response.Headers.WWWAuthenticate = "Bearer";
+                    return TalkoverRender.Error(StatusCodes.Status401Unauthorized, new TalkoverError("Unauthenticated.", "UNAUTHENTICATED"));
+                case GateOutcome.RateLimited limited:
+                    return TalkoverRender.Error(StatusCodes.Status429TooManyRequests,
+                        new TalkoverError($"Too Many Attempts. This API key may make {limited.PermitsPerMinute} requests per minute.", "RATE_LIMITED"));
+                default:
+                    return TalkoverRender.Error(StatusCodes.Status403Forbidden, new TalkoverError("API access is disabled", "FORBIDDEN"));
+            }
+        },
+    };
+
     public static RouteHandlerBuilder MapTalkoverDialect(this IEndpointRouteBuilder app) =>
         app.MapPost(Path, CreateCallAsync)
-            .AllowAnonymous()
-            // The native limiter answers in ProblemDetails; this handler takes a permit from the same per-key limiter itself.
-            .DisableRateLimiting()
+            .RequireDialectGate(Gate)
             .WithTags("Dialects")
             .WithName("TalkoverMakeCampaignCall");
 
@@ -36,32 +52,11 @@ public static class TalkoverDialect
     public static async Task<IResult> CreateCallAsync(
         [FromRoute(Name = "campaign_id")] string campaignId,
         HttpContext http,
-        ApiKeyVerifier verifier,
-        IAccountStore accounts,
         ICampaignStore campaigns,
         CallIntake intake,
-        IOptions<RateLimiterOptions> rateLimits,
-        IOptions<ApiOptions> api,
         CancellationToken ct)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7
-            ? await verifier.VerifyAsync(header[7..].Trim(), ct)
-            : null;
-        if (key is null)
-        {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return TalkoverRender.Error(StatusCodes.Status401Unauthorized, new TalkoverError("Unauthenticated.", "UNAUTHENTICATED"));
-        }
-        if (RateLimited(http, key.AccountId, key.Id, rateLimits.Value, api.Value) is { } limited)
-        {
-            return limited;
-        }
-        var account = await accounts.GetAccountAsync(key.AccountId, ct);
-        if (account is null || !account.ApiAccessEnabled)
-        {
-            return TalkoverRender.Error(StatusCodes.Status403Forbidden, new TalkoverError("API access is disabled", "FORBIDDEN"));
-        }
+        var account = DialectCaller.Of(http).Account;
         var campaign = await campaigns.GetCampaignAsync(account.Id, campaignId, ct);
         if (campaign is null)
         {
@@ -73,7 +68,7 @@ public static class TalkoverDialect
             return TalkoverRender.Invalid(new Dictionary<string, string[]> { ["body"] = ["The request body must be a JSON object."] });
         }
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var cmd = TalkoverRequest.ToCommand(account.Id, campaign.Id, body, errors);
+        var cmd = TalkoverRequest.ToCommand(account.Id, campaign.Id, body, errors) with { Account = account };
         if (errors.Count > 0)
         {
             return TalkoverRender.Invalid(errors);
@@ -121,19 +116,5 @@ public static class TalkoverDialect
         {
             return null;
         }
-    }
-
-    /// <summary>
-    /// Takes one permit from the native per-key limiter (<see cref="RateLimiting"/>: <c>Outdial:Api:RateLimitPerMinute</c> per
-    /// key and minute, one budget shared with the native API); a 429 envelope with <c>Retry-After</c> when none is left.
-    /// </summary>
-    private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options, ApiOptions api)
-    {
-        if (!DialectSupport.RateLimited(http, accountId, keyId, options))
-        {
-            return null;
-        }
-        return TalkoverRender.Error(StatusCodes.Status429TooManyRequests,
-            new TalkoverError($"Too Many Attempts. This API key may make {api.RateLimitPerMinute} requests per minute.", "RATE_LIMITED"));
     }
 }

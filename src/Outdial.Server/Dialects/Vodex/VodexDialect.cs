@@ -1,16 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using Outdial.Core.Accounts;
-using Outdial.Core.Agents;
 using Outdial.Core.Calls;
-using Outdial.Core.Campaigns;
-using Outdial.Core.Compliance;
 using Outdial.Core.Intake;
-using Outdial.Core.Storage;
-using Outdial.Server.Campaigns;
-using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.Vodex;
 
@@ -18,8 +9,9 @@ namespace Outdial.Server.Dialects.Vodex;
 /// Seed 000 (Vodex "Trigger Call"): <c>POST /api/v1/trigger-call</c> with <c>Authorization: &lt;key&gt;</c> (or
 /// <c>Bearer &lt;key&gt;</c>) and <c>dburl: &lt;account alias&gt;</c>. A thin translation: each <c>callList</c> entry → one
 /// <see cref="TriggerCommand"/> → <see cref="CallIntake.TriggerAsync"/>; the answers are gathered into the seed's
-/// <c>{success, message, data: {callsTriggered, callIds}}</c>. Authentication and rate limiting are done here so that their
-/// errors are in the same envelope.
+/// <c>{success, message, data: {callsTriggered, callIds}}</c>. The front door is <see cref="DialectGate"/> (the native per-key
+/// budget, shared with the native API) with the <c>dburl</c> check, so that its refusals are in the same envelope.
+/// <c>projectId</c> is a foreign agent reference and <c>campaignName</c> a campaign by name: intake resolves both.
 /// </summary>
 public static class VodexDialect
 {
@@ -33,11 +25,33 @@ public static class VodexDialect
 
     private static readonly HashSet<string> BasicFields = new(StringComparer.Ordinal) { "firstName", "lastName", "phone" };
 
+    /// <summary>
+    /// The front door: <c>Authorization: &lt;key&gt;</c> or <c>Bearer &lt;key&gt;</c>; the native budget; then <c>dburl</c> must be the
+    /// key's account's alias (an unknown one and another account's get the same answer, so aliases cannot be probed); then the
+    /// API access switch.
+    /// </summary>
+    public static readonly DialectGateRule Gate = new()
+    {
+        Key = http => DialectGateExtensions.BearerKey(http) ?? http.Request.Headers.Authorization.ToString().Trim(),
+        AccountCheck = (http, account, _) =>
+        {
+            var dburl = http.Request.Headers["dburl"].ToString().Trim();
+            return ValueTask.FromResult(dburl.Length == 0
+                ? Error(StatusCodes.Status403Forbidden, VodexErrors.DburlRequired)
+                : string.Equals(dburl, account.Dburl, StringComparison.Ordinal) ? null : Error(StatusCodes.Status403Forbidden, VodexErrors.DburlMismatch));
+        },
+        Render = (http, outcome) => outcome switch
+        {
+            GateOutcome.Unauthenticated => Error(StatusCodes.Status401Unauthorized, VodexErrors.InvalidApiKey),
+            GateOutcome.RateLimited limited => Error(StatusCodes.Status429TooManyRequests,
+                $"Rate limit exceeded: {limited.PermitsPerMinute} requests per minute per API key"),
+            _ => Error(StatusCodes.Status403Forbidden, VodexErrors.ApiAccessDisabled),
+        },
+    };
+
     public static RouteHandlerBuilder MapVodexDialect(this IEndpointRouteBuilder app) =>
         app.MapPost(Path, TriggerAsync)
-            .AllowAnonymous()
-            // The native limiter answers in ProblemDetails; the handler takes a permit from the same per-key limiter itself.
-            .DisableRateLimiting()
+            .RequireDialectGate(Gate)
             .WithTags("Dialects")
             .WithName("VodexTriggerCall")
             .Produces<VodexResponse>()
@@ -45,51 +59,14 @@ public static class VodexDialect
                 StatusCodes.Status429TooManyRequests);
 
     /// <summary>
-    /// Order of checks: key (401) → rate limit (429) → dburl (403) → API access switch (403) → body (400) → consent (400) →
-    /// projectId (400) → campaign (400) → one intake per entry. 200 when at least one entry was accepted, else 400 with
-    /// <c>data</c> listing every entry's refusal.
+    /// Order of checks: the gate (key 401 → rate limit 429 → dburl 403 → API access switch 403) → body (400) → consent (400) →
+    /// projectId (400) → one intake per entry (agent by projectId, campaign by campaignName found or created). 200 when at
+    /// least one entry was accepted, else 400 with <c>data</c> listing every entry's refusal.
     /// </summary>
-    public static async Task<IResult> TriggerAsync(
-        HttpContext http,
-        ApiKeyVerifier verifier,
-        IAccountStore accounts,
-        IAgentStore agentStore,
-        ICampaignStore campaigns,
-        ComplianceChecker compliance,
-        CallIntake intake,
-        TimeProvider clock,
-        IOptions<RateLimiterOptions> rateLimits,
-        IOptions<ApiOptions> api,
-        CancellationToken ct)
+    public static async Task<IResult> TriggerAsync(HttpContext http, CallIntake intake, TimeProvider clock, CancellationToken ct)
     {
-        var header = http.Request.Headers.Authorization.ToString().Trim();
-        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : header;
-        var key = presented.Length > 0 && !presented.Contains(' ', StringComparison.Ordinal) ? await verifier.VerifyAsync(presented, ct) : null;
-        if (key is null)
-        {
-            return Error(StatusCodes.Status401Unauthorized, VodexErrors.InvalidApiKey);
-        }
-        if (RateLimited(http, key.AccountId, key.Id, rateLimits.Value, api.Value) is { } limited)
-        {
-            return limited;
-        }
-        var dburl = http.Request.Headers["dburl"].ToString().Trim();
-        if (dburl.Length == 0)
-        {
-            return Error(StatusCodes.Status403Forbidden, VodexErrors.DburlRequired);
-        }
-        // An unknown dburl and another account's dburl get the same answer, so that aliases cannot be probed.
-        var byAlias = await accounts.FindAccountByAliasAsync(AccountAlias.Dburl, dburl, ct);
-        if (byAlias is null || byAlias.Id != key.AccountId)
-        {
-            return Error(StatusCodes.Status403Forbidden, VodexErrors.DburlMismatch);
-        }
-        if (!byAlias.ApiAccessEnabled)
-        {
-            return Error(StatusCodes.Status403Forbidden, VodexErrors.ApiAccessDisabled);
-        }
-        var account = byAlias;
-
+        var caller = DialectCaller.Of(http);
+        var account = caller.Account;
         var body = await ReadBodyAsync(http.Request, ct);
         if (body is null)
         {
@@ -110,11 +87,6 @@ public static class VodexDialect
         if (Text(body["projectId"]) is not { Length: > 0 } projectId)
         {
             return Error(StatusCodes.Status400BadRequest, VodexErrors.ProjectIdRequired);
-        }
-        var agent = await agentStore.GetAgentAsync(account.Id, projectId, ct) ?? await agentStore.FindAgentByKeyAsync(account.Id, projectId, ct);
-        if (agent is null)
-        {
-            return Error(StatusCodes.Status400BadRequest, $"projectId '{projectId}' is not an agent id or key of this account");
         }
         string? campaignName = null;
         switch (body["campaignName"])
@@ -140,16 +112,6 @@ public static class VodexDialect
         }
 
         var types = DetectTypes(callList, campaignName, insights);
-        string? campaignId = null;
-        if (campaignName is not null)
-        {
-            var (campaign, campaignError) = await FindOrCreateCampaignAsync(account.Id, campaignName, agent, agentStore, campaigns, compliance, clock, ct);
-            if (campaign is null)
-            {
-                return Error(StatusCodes.Status400BadRequest, campaignError!);
-            }
-            campaignId = campaign.Id;
-        }
 
         var now = clock.GetUtcNow();
         var callIds = new List<string>();
@@ -170,9 +132,11 @@ public static class VodexDialect
             var cmd = new TriggerCommand
             {
                 AccountId = account.Id,
+                Account = account,
                 To = phone,
-                AgentId = agent.Id,
-                CampaignId = campaignId,
+                AgentId = projectId,
+                ForeignAgentRef = true,
+                CampaignName = campaignName,
                 // Every contact field (phone included): intake turns the scalar ones into prompt variables for {placeholders}.
                 Contact = (JsonObject)entry.DeepClone(),
                 // ...and, so that the stored call shows them, as the call's variables too (scalars as text).
@@ -230,39 +194,6 @@ public static class VodexDialect
         return types;
     }
 
-    /// <summary>
-    /// The account's campaign named <paramref name="name"/>, or a new one built by the native mapping (<see cref="CampaignMapping.BuildAsync"/>
-    /// with the agent's settings and the defaults, but never auto-completing: later requests add to it) and created active, so that its calls dial at once. An existing campaign is
-    /// used as it is (its own agent, window and status; intake refuses a finished one).
-    /// </summary>
-    private static async Task<(Campaign? Campaign, string? Error)> FindOrCreateCampaignAsync(string accountId, string name, Agent agent,
-        IAgentStore agents, ICampaignStore campaigns, ComplianceChecker compliance, TimeProvider clock, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            if (await campaigns.FindCampaignByNameAsync(accountId, name, ct) is { } existing)
-            {
-                return (existing, null);
-            }
-            var now = clock.GetUtcNow();
-            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var built = await CampaignMapping.BuildAsync(new CampaignRequest { Name = name, AgentId = agent.Id, CompleteWhenDone = false }, null, accountId, now, agents,
-                compliance.Floor, errors, ct);
-            if (built is null || errors.Count > 0)
-            {
-                var (field, messages) = errors.FirstOrDefault();
-                return (null, $"campaignName '{name}' could not be created: {Rename(field ?? "campaign")} {messages?.FirstOrDefault()}".Trim());
-            }
-            var active = built with { Status = CampaignStatus.Active, ActivatedAt = now };
-            if (await campaigns.CreateCampaignAsync(active, ct) != UpsertResult.Conflict)
-            {
-                return (active, null);
-            }
-            // Another request created it meanwhile: use theirs.
-        }
-        return (null, $"campaignName '{name}' could not be created; retry");
-    }
-
     /// <summary>Intake's field errors in the seed's words: "phone is not E.164", "projectId …", "lastName is required by agent …".</summary>
     private static string Describe(IReadOnlyDictionary<string, string[]> errors, string fallback)
     {
@@ -279,7 +210,6 @@ public static class VodexDialect
     {
         "to" => "phone",
         "agentId" => "projectId",
-        "name" => "campaignName",
         "variables" => "callList entry",
         _ when field.StartsWith("variables.", StringComparison.Ordinal) => field["variables.".Length..],
         _ => field,
@@ -327,16 +257,6 @@ public static class VodexDialect
             _ => null,
         }
         : null;
-
-    /// <summary>One permit from the native per-key limiter (one budget shared with the native API); a 429 envelope with Retry-After when none is left.</summary>
-    private static IResult? RateLimited(HttpContext http, string accountId, string keyId, RateLimiterOptions options, ApiOptions api)
-    {
-        if (!DialectSupport.RateLimited(http, accountId, keyId, options))
-        {
-            return null;
-        }
-        return Error(StatusCodes.Status429TooManyRequests, $"Rate limit exceeded: {api.RateLimitPerMinute} requests per minute per API key");
-    }
 
     private static IResult Error(int status, string message) =>
         TypedResults.Json(new VodexResponse(false, message), statusCode: status);
