@@ -370,7 +370,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(6, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(6, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(7, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(7, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }
