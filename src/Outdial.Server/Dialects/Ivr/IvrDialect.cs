@@ -8,7 +8,6 @@ using Outdial.Core.Calls;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
 using Outdial.Core.Storage;
-using Outdial.Core.Webhooks;
 using Outdial.Server.Infrastructure;
 
 namespace Outdial.Server.Dialects.Ivr;
@@ -230,7 +229,7 @@ public static class IvrDialect
             // The result push is a per-call webhook in the seed's format, written to the outbox with the call's final event.
             Webhooks = resultUrl is null ? null :
             [
-                new CallWebhook(resultUrl, IvrResultPush.Events, null, CallWebhookFormat.IvrResult,
+                new CallWebhook(resultUrl, IvrResultPush.Events, null, IvrResultPush.Format,
                     metadata["sendResultImmediately"]?.GetValue<bool>() == true ? 0 : batchSec),
             ],
         };
