@@ -5,12 +5,14 @@ using Microsoft.Extensions.Options;
 using Outdial.Core;
 using Outdial.Core.Accounts;
 using Outdial.Core.Common;
+using Outdial.Core.Webhooks;
 using Outdial.Server.Accounts;
 using Outdial.Server.Agents;
 using Outdial.Server.ApiKeys;
 using Outdial.Server.Calls;
 using Outdial.Server.Campaigns;
 using Outdial.Server.Dialects;
+using Outdial.Server.Dialects.Ivr;
 using Outdial.Server.Compliance;
 using Outdial.Server.Infrastructure;
 using Outdial.Server.PhoneNumbers;
@@ -34,6 +36,9 @@ public static partial class OutdialServer
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var services = builder.Services;
         services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
+        // Seed 002's result push format, always registered: deliveries already in the outbox are sent even while the IVR
+        // dialect is switched off.
+        services.AddSingleton<ICallWebhookFormatter, IvrResultFormatter>();
         services.AddOptions<ApiOptions>().BindConfiguration("Outdial:Api")
             .Validate(o => o.RateLimitPerMinute > 0, "Outdial:Api:RateLimitPerMinute must be positive")
             .Validate(o => o.MaxRequestBodyBytes >= 1024, "Outdial:Api:MaxRequestBodyBytes must be at least 1024")

@@ -104,6 +104,39 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
     }
 
     [Fact]
+    public async Task FormattedCallWebhook_StoresTheStandardPayloadWithFormatAndBatched_DueAtTheBatchTick()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t) with
+        {
+            Webhooks =
+            [
+                new CallWebhook("https://results.example.com/batched", [CallEventTypes.Queued], null, "some_format", 60),
+                new CallWebhook("https://crm.example.com/hook", [CallEventTypes.Queued], null),
+            ],
+        };
+        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        var stored = (await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct))!;
+        Assert.Equal(["some_format", null], stored.Webhooks.Select(w => w.Format));
+        Assert.Equal([60, 0], stored.Webhooks.Select(w => w.BatchIntervalSec));
+
+        var deliveries = await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct);
+        var formatted = deliveries.Single(d => d.Destination == "call:0");
+        Assert.Equal(("some_format", true, T0.AddMinutes(1)), (formatted.Format, formatted.Batched, formatted.NextAttemptAt));
+        Assert.Equal(call.Id, (string?)JsonNode.Parse(formatted.Body)!["data"]!["id"]); // the standard payload, rendered when sent
+        var standard = deliveries.Single(d => d.Destination == "call:1");
+        Assert.Equal(((string?)null, false, T0), (standard.Format, standard.Batched, standard.NextAttemptAt));
+
+        // Claimed only at the tick, still carrying both fields (the deliverer groups and renders by them).
+        Assert.Equal(standard.Id, Assert.Single(await Engine.Webhooks.ClaimDueDeliveriesAsync(T0.AddSeconds(59), 50, Lease, "l1", Ct)).Id);
+        var claimed = Assert.Single(await Engine.Webhooks.ClaimDueDeliveriesAsync(T0.AddMinutes(1), 50, Lease, "l2", Ct));
+        Assert.Equal((formatted.Id, "some_format", true), (claimed.Id, claimed.Format, claimed.Batched));
+        await Engine.ReopenAsync();
+        var reread = (await Engine.Webhooks.GetDeliveryAsync(t.Account.Id, formatted.Id, Ct))!;
+        Assert.Equal(("some_format", true), (reread.Format, reread.Batched));
+    }
+
+    [Fact]
     public async Task Payload_CarriesTheAttemptAndTheStatusAtEventTime()
     {
         var t = await TenantAsync();

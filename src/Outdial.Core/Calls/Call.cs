@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Outdial.Core.Compliance;
 using Outdial.Core.Insights;
 
@@ -41,21 +42,20 @@ public sealed record IntakeDecision(string Action, DateTimeOffset ScheduledFor, 
 /// The secret is never shown by the API.
 /// </summary>
 /// <param name="Format">
-/// <see cref="CallWebhookFormat.Standard"/>: the webhook body of every matching event. <see cref="CallWebhookFormat.IvrResult"/>:
-/// seed 002's result push (<see cref="Webhooks.IvrResultPush"/>) on the final event only.
+/// Null: Outdial's Standard Webhooks payload of every matching event. Otherwise the name of a body format a dialect
+/// registers (an <see cref="Webhooks.ICallWebhookFormatter"/>, e.g. a seed's own result push): each matching event is
+/// still written to the outbox as its standard payload, and the formatter turns it into the body when it is sent.
+/// Calls stored before formats were names carry the old enum's value: <c>"standard"</c> is read as null, any other name
+/// is kept as written (<see cref="CallWebhookFormatJsonConverter"/>).
 /// </param>
-/// <param name="BatchIntervalSec">For <see cref="CallWebhookFormat.IvrResult"/>: 0 sends at once; otherwise the result waits for the next batch (seconds).</param>
+/// <param name="BatchIntervalSec">
+/// 0 sends each event at once. Otherwise (seconds) its delivery waits for the next multiple of the interval since the
+/// Unix epoch (<see cref="Webhooks.WebhookBatching.NextBatchAt"/>); with a <paramref name="Format"/>, the deliveries then
+/// due for the same account, URL, format and secret go out in one POST rendered by the formatter. Without a format each
+/// event is still sent alone (a Standard Webhooks message carries one event).
+/// </param>
 public sealed record CallWebhook(string Url, IReadOnlyList<string>? Events, string? Secret,
-    CallWebhookFormat Format = CallWebhookFormat.Standard, int BatchIntervalSec = 0);
-
-/// <summary>What a per-call webhook sends.</summary>
-public enum CallWebhookFormat
-{
-    /// <summary>Outdial's Standard Webhooks payload of each matching event.</summary>
-    Standard,
-    /// <summary>Seed 002's <c>{"CallResults": [...]}</c> when the call reaches its final state.</summary>
-    IvrResult,
-}
+    [property: JsonConverter(typeof(CallWebhookFormatJsonConverter))] string? Format = null, int BatchIntervalSec = 0);
 
 /// <summary>One thing the sandbox's simulated callee does in turn: say <see cref="Text"/>, press <see cref="Dtmf"/>, or both.</summary>
 /// <param name="Interrupt">Speak over the agent's next utterance instead of waiting for it to finish.</param>

@@ -17,7 +17,9 @@ namespace Outdial.Core.Webhooks;
 /// per Standard Webhooks (<c>webhook-id</c> = event id, stable across retries; <c>webhook-timestamp</c> = the attempt's
 /// Unix seconds; <c>webhook-signature</c> = one <c>v1,</c> signature per active secret), POSTs it through the SSRF-guarded
 /// handler (redirects not followed) with a per-attempt timeout, and records the attempt. Delivery is at least once: a
-/// node that dies mid-attempt leaves the lease to expire and the delivery is sent again.
+/// node that dies mid-attempt leaves the lease to expire and the delivery is sent again. A delivery with a
+/// <see cref="WebhookDelivery.Format"/> is sent as its <see cref="ICallWebhookFormatter"/> renders it, batched ones of one
+/// destination together.
 /// </summary>
 /// <remarks>
 /// Outcome rules: 2xx succeeds; 410 fails the delivery and disables the endpoint; anything else (3xx included, since
@@ -36,14 +38,17 @@ public sealed partial class WebhookDeliverer : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _clock;
     private readonly ILogger<WebhookDeliverer> _log;
+    private readonly IReadOnlyDictionary<string, ICallWebhookFormatter> _formatters;
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly string _leaseToken = Ids.New("lease", DateTimeOffset.UtcNow);
 
+    /// <exception cref="InvalidOperationException">Two formatters claim the same format name.</exception>
     public WebhookDeliverer(IWebhookStore store, OutboundUrlGuard guard, OutboxSignal signal, IOptions<WebhookOptions> options,
-        IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<WebhookDeliverer> log)
+        IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<WebhookDeliverer> log, IEnumerable<ICallWebhookFormatter> formatters)
     {
+        _formatters = Formatters(formatters);
         _store = store;
         _signal = signal;
         _options = options;
@@ -93,48 +98,29 @@ public sealed partial class WebhookDeliverer : BackgroundService
         return due.Count;
     }
 
-    /// <summary>
-    /// Claimed deliveries as sending units: each alone, except batched result rows (<see cref="IvrResultPush.BatchSuffix"/>)
-    /// of one account to one URL, which go out together in one POST.
-    /// </summary>
-    private static IEnumerable<IReadOnlyList<WebhookDelivery>> GroupBatches(IReadOnlyList<WebhookDelivery> due)
-    {
-        var batches = new Dictionary<(string, string), List<WebhookDelivery>>();
-        foreach (var delivery in due)
-        {
-            if (!delivery.Destination.EndsWith(IvrResultPush.BatchSuffix, StringComparison.Ordinal))
-            {
-                yield return [delivery];
-                continue;
-            }
-            var key = (delivery.AccountId, delivery.Url);
-            if (!batches.TryGetValue(key, out var list))
-            {
-                batches[key] = list = [];
-            }
-            list.Add(delivery);
-        }
-        foreach (var list in batches.Values)
-        {
-            yield return list;
-        }
-    }
-
     private async Task SendAndRecordAsync(IReadOnlyList<WebhookDelivery> group, CancellationToken stopping)
     {
         var first = group[0];
         try
         {
-            // A batch is sent as its first row's delivery carrying every row; each row records the same attempt.
-            var sent = group.Count == 1 ? first : first with
+            var (sendable, body, refused) = Render(group);
+            foreach (var (delivery, error) in refused)
             {
-                EventId = "batch_" + first.Id,
-                Body = IvrResultPush.Merge(group.Select(d => d.Body)),
-            };
+                LogNotRendered(_log, delivery.Id, delivery.Format);
+                await _store.RecordAttemptAsync(Outcome(delivery, new WebhookAttempt(0, _clock.GetUtcNow(), null, 0, null, error),
+                    WebhookDeliveryStatus.Failed, null, disable: null), CancellationToken.None);
+            }
+            if (sendable.Count == 0)
+            {
+                return;
+            }
+            // A batch is sent as its first delivery carrying every row; each delivery records the same attempt.
+            var lead = sendable[0];
+            var sent = lead with { EventId = sendable.Count == 1 ? lead.EventId : "batch_" + lead.Id, Body = body };
             var outcome = await SendAsync(sent, stopping);
             if (outcome is not null)
             {
-                foreach (var delivery in group)
+                foreach (var delivery in sendable)
                 {
                     await _store.RecordAttemptAsync(outcome with { DeliveryId = delivery.Id }, CancellationToken.None);
                 }
@@ -316,4 +302,7 @@ public sealed partial class WebhookDeliverer : BackgroundService
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId}: recording the attempt failed; it will be retried")]
     private static partial void LogAttemptFailed(ILogger logger, Exception ex, string deliveryId);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId}: format {Format} has no formatter or could not render it; failed, not sent")]
+    private static partial void LogNotRendered(ILogger logger, string deliveryId, string? format);
 }

@@ -89,9 +89,10 @@ public sealed record WebhookAttempt(int Number, DateTimeOffset At, int? StatusCo
 /// <summary>
 /// One message (an event) to one destination: an account endpoint (<see cref="EndpointId"/>) or a per-call webhook
 /// (<see cref="Destination"/> <c>call:{index}</c>). Written to the outbox in the same transaction as its event.
-/// <see cref="EventId"/> is the <c>webhook-id</c> header, stable across retries; <see cref="Body"/> is the exact payload
-/// signed and sent. <see cref="SeriesAttempts"/> counts attempts since the delivery was created, redelivered or replayed
-/// (it indexes the retry schedule); <see cref="Attempts"/> is the whole log. Times UTC.
+/// <see cref="EventId"/> is the <c>webhook-id</c> header, stable across retries; <see cref="Body"/> is the event's
+/// standard payload, signed and sent as is unless <see cref="Format"/> names a formatter that renders the body sent.
+/// <see cref="SeriesAttempts"/> counts attempts since the delivery was created, redelivered or replayed (it indexes the
+/// retry schedule); <see cref="Attempts"/> is the whole log. Times UTC.
 /// </summary>
 public sealed record WebhookDelivery
 {
@@ -107,6 +108,13 @@ public sealed record WebhookDelivery
     /// <summary>The per-call secret, if the call gave one (never shown by the API).</summary>
     public string? Secret { get; init; }
     public required string Body { get; init; }
+    /// <summary>The per-call webhook's format (<see cref="ICallWebhookFormatter.Format"/>); null = <see cref="Body"/> is sent as is.</summary>
+    public string? Format { get; init; }
+    /// <summary>
+    /// Due at a batch tick (<see cref="WebhookBatching.NextBatchAt"/>); with a <see cref="Format"/>, sent in one POST with the
+    /// other batched deliveries of that format then due for the same account, URL and secret.
+    /// </summary>
+    public bool Batched { get; init; }
     public required WebhookDeliveryStatus Status { get; init; }
     public int SeriesAttempts { get; init; }
     public DateTimeOffset? NextAttemptAt { get; init; }

@@ -23,44 +23,41 @@ public static class WebhookOutbox
     }
 
     /// <summary>
-    /// The deliveries of <paramref name="e"/>, all due at the event's time. <paramref name="attempt"/> is the call's
-    /// latest attempt, if any. Returns an empty list when nothing subscribes.
+    /// The deliveries of <paramref name="e"/>, each carrying the event's <see cref="Payload"/>. <paramref name="attempt"/> is
+    /// the call's latest attempt, if any. A per-call webhook's delivery is marked with its <see cref="CallWebhook.Format"/>
+    /// (rendered when sent) and, when it has a batch interval, <see cref="WebhookDelivery.Batched"/> and due at the next
+    /// batch tick (<see cref="WebhookBatching.NextBatchAt"/>); every other delivery is due at the event's time. Returns an
+    /// empty list when nothing subscribes.
     /// </summary>
     public static IReadOnlyList<WebhookDelivery> Plan(CallEvent e, Call call, Attempt? attempt, IReadOnlyList<WebhookEndpoint> endpoints)
     {
-        var targets = new List<(string? EndpointId, string Destination, string Url, string? Secret)>();
-        var results = new List<WebhookDelivery>();
+        var targets = new List<(string? EndpointId, string Destination, string Url, string? Secret, string? Format, int BatchIntervalSec)>();
         foreach (var endpoint in endpoints)
         {
             if (endpoint.Enabled && endpoint.AccountId == call.AccountId && WebhookEventTypes.Matches(endpoint.Events, e.Type))
             {
-                targets.Add((endpoint.Id, endpoint.Id, endpoint.Url, null));
+                targets.Add((endpoint.Id, endpoint.Id, endpoint.Url, null, null, 0));
             }
         }
         for (var i = 0; i < call.Webhooks.Count; i++)
         {
             var hook = call.Webhooks[i];
-            if (hook.Format == CallWebhookFormat.IvrResult)
+            if (WebhookEventTypes.Matches(hook.Events, e.Type))
             {
-                if (IvrResultPush.Events.Contains(e.Type))
-                {
-                    var batched = hook.BatchIntervalSec > 0;
-                    var due = batched ? IvrResultPush.NextBatchAt(e.At, hook.BatchIntervalSec) : e.At;
-                    results.Add(Delivery(e, call, null, $"call:{i}" + (batched ? IvrResultPush.BatchSuffix : ""), hook.Url, hook.Secret,
-                        IvrResultPush.Body(call)) with { NextAttemptAt = due });
-                }
-            }
-            else if (WebhookEventTypes.Matches(hook.Events, e.Type))
-            {
-                targets.Add((null, $"call:{i}", hook.Url, hook.Secret));
+                targets.Add((null, $"call:{i}", hook.Url, hook.Secret, hook.Format, hook.BatchIntervalSec));
             }
         }
         if (targets.Count == 0)
         {
-            return results;
+            return [];
         }
         var body = Payload(e, call, attempt);
-        return [.. targets.Select(t => Delivery(e, call, t.EndpointId, t.Destination, t.Url, t.Secret, body)), .. results];
+        return [.. targets.Select(t => Delivery(e, call, t.EndpointId, t.Destination, t.Url, t.Secret, body) with
+        {
+            Format = t.Format,
+            Batched = t.BatchIntervalSec > 0,
+            NextAttemptAt = t.BatchIntervalSec > 0 ? WebhookBatching.NextBatchAt(e.At, t.BatchIntervalSec) : e.At,
+        })];
     }
 
     private static WebhookDelivery Delivery(CallEvent e, Call call, string? endpointId, string destination, string url, string? secret,

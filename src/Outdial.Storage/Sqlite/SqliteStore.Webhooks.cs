@@ -11,13 +11,13 @@ public sealed partial class SqliteStore : IWebhookStore
 {
     private const string DeliveryColumns = """
         id, account_id, endpoint_id, destination, call_id, event_id, event_type, sequence, url, secret, body, status,
-        series_attempts, next_attempt_at, created_at, updated_at
+        series_attempts, next_attempt_at, created_at, updated_at, format, batched
         """;
 
     private sealed record DeliveryRow(
         string id, string account_id, string? endpoint_id, string destination, string? call_id, string event_id, string event_type,
         long sequence, string url, string? secret, string body, string status, long series_attempts, long? next_attempt_at,
-        long created_at, long updated_at);
+        long created_at, long updated_at, string? format, long batched);
 
     private sealed record AttemptRow(string delivery_id, long number, long at, long? status_code, long latency_ms, string? response_excerpt, string? error);
 
@@ -227,7 +227,7 @@ public sealed partial class SqliteStore : IWebhookStore
             conn.Execute($"""
                 INSERT INTO webhook_deliveries ({DeliveryColumns})
                 VALUES (@Id, @AccountId, @EndpointId, @Destination, @CallId, @EventId, @EventType, @Sequence, @Url, @Secret, @Body, 'pending',
-                        0, @next, @created, @created)
+                        0, @next, @created, @created, @Format, @Batched)
                 """, new
             {
                 d.Id,
@@ -241,6 +241,8 @@ public sealed partial class SqliteStore : IWebhookStore
                 d.Url,
                 d.Secret,
                 d.Body,
+                d.Format,
+                d.Batched,
                 next = Ms(d.NextAttemptAt),
                 created = Ms(d.CreatedAt),
             });
@@ -338,6 +340,8 @@ public sealed partial class SqliteStore : IWebhookStore
         Url = r.url,
         Secret = r.secret,
         Body = r.body,
+        Format = r.format,
+        Batched = r.batched != 0,
         Status = WireNames.TryParse<WebhookDeliveryStatus>(r.status, out var status) ? status : WebhookDeliveryStatus.Pending,
         SeriesAttempts = (int)r.series_attempts,
         NextAttemptAt = r.next_attempt_at is { } next ? At(next) : null,

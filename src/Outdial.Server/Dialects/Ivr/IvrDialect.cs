@@ -7,7 +7,6 @@ using Outdial.Core.Common;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
 using Outdial.Core.Storage;
-using Outdial.Core.Webhooks;
 
 namespace Outdial.Server.Dialects.Ivr;
 
@@ -250,7 +249,7 @@ public static class IvrDialect
             // The result push is a per-call webhook in the seed's format, written to the outbox with the call's final event.
             Webhooks = resultUrl is null ? null :
             [
-                new CallWebhook(resultUrl, IvrResultPush.Events, null, CallWebhookFormat.IvrResult,
+                new CallWebhook(resultUrl, IvrResultPush.Events, null, IvrResultPush.Format,
                     metadata["sendResultImmediately"]?.GetValue<bool>() == true ? 0 : batchSec),
             ],
         };
