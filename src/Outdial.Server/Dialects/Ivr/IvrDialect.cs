@@ -300,35 +300,33 @@ public static class IvrDialect
             return Error(StatusCodes.Status400BadRequest, "AccessToken must be a non-empty string when given.", "AccessToken");
         }
         token ??= DialectGateExtensions.BearerKey(http);
-        var rows = new List<IvrCallResult>(ids.Count);
+        Func<string, Task<Call?>> find;
         if (token is null)
         {
+            // Token-less: the id is the credential, so only ids this dialect issued (unguessable, with an IVR request) are answered.
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             if (!gate.TryTakeAnonymous(http, client, anonymousPerMinute))
             {
                 return Error(StatusCodes.Status429TooManyRequests, "Too many requests.");
             }
-            foreach (var id in ids)
-            {
-                var unique = id.Trim();
-                var call = Ids.IsSecret(unique, "call") ? await calls.GetCallByIdAsync(unique, ct) : null;
-                rows.Add(call is { Metadata: { } meta } && meta["ivr"] is JsonObject
-                    ? new IvrCallResult(call.Id, IvrResultPush.CallRequestId(call), IvrCallStates.Of(call))
-                    : new IvrCallResult(id, "", IvrCallStates.Unknown));
-            }
-            return Results.Json(new IvrCallResults(rows), IvrJson.Options);
+            find = async id => Ids.IsSecret(id, "call") && await calls.GetCallByIdAsync(id, ct) is { Metadata: { } meta } call
+                && meta["ivr"] is JsonObject ? call : null;
         }
-        var (account, refusal) = await PassGateAsync(http, gate, accounts, token, Text(body["Tenant"]), ct);
-        if (account is null)
+        else
         {
-            return refusal!;
+            var (account, refusal) = await PassGateAsync(http, gate, accounts, token, Text(body["Tenant"]), ct);
+            if (account is null)
+            {
+                return refusal!;
+            }
+            find = id => id.Length == 0 ? Task.FromResult<Call?>(null) : calls.GetCallAsync(account.Id, id, ct);
         }
+        var rows = new List<IvrCallResult>(ids.Count);
         foreach (var id in ids)
         {
-            var call = string.IsNullOrWhiteSpace(id) ? null : await calls.GetCallAsync(account.Id, id.Trim(), ct);
-            rows.Add(call is null
-                ? new IvrCallResult(id, "", IvrCallStates.Unknown)
-                : new IvrCallResult(call.Id, IvrResultPush.CallRequestId(call), IvrCallStates.Of(call)));
+            rows.Add(await find(id.Trim()) is { } call
+                ? new IvrCallResult(call.Id, IvrResultPush.CallRequestId(call), IvrCallStates.Of(call))
+                : new IvrCallResult(id, "", IvrCallStates.Unknown));
         }
         return Results.Json(new IvrCallResults(rows), IvrJson.Options);
     }
