@@ -25,10 +25,16 @@ public sealed class WebhookCrashTests
             ["Outdial__Api__RateLimitPerMinute"] = "100000",
             ["Outdial__Webhooks__AllowedNetworks__0"] = "127.0.0.0/8",
             ["Outdial__Webhooks__PollInterval"] = "00:00:00.050",
-            ["Outdial__Webhooks__AttemptTimeout"] = "00:00:02",
+            ["Outdial__Webhooks__AttemptTimeout"] = "00:00:05",
             // A dead node's claims return to the pool after this.
-            ["Outdial__Webhooks__LeaseDuration"] = "00:00:03",
+            ["Outdial__Webhooks__LeaseDuration"] = "00:00:08",
         };
+        // An attempt that times out on a loaded machine is retried within seconds, not after the default 5-minute second delay
+        // (a call's later events wait behind it, in order).
+        for (var i = 0; i < 10; i++)
+        {
+            env[$"Outdial__Webhooks__RetryDelaysSec__{i}"] = "1";
+        }
         var ids = new List<string>();
         await using (var first = await ServerProcess.StartAsync(port, env))
         {

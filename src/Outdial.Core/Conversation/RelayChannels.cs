@@ -147,6 +147,9 @@ public sealed class InProcessRelay
         public async ValueTask<RelayOutbound?> ReceiveAsync(CancellationToken ct) =>
             await inbox.Reader.WaitToReadAsync(ct) && inbox.Reader.TryRead(out var frame) ? frame : null;
 
+        /// <summary>Completes when a frame is waiting (true) or the engine closed the session (false).</summary>
+        public ValueTask<bool> WaitToReceiveAsync(CancellationToken ct) => inbox.Reader.WaitToReadAsync(ct);
+
         /// <summary>The next frame the engine sent, if one is waiting, without taking it.</summary>
         public RelayOutbound? Peek() => inbox.Reader.TryPeek(out var frame) ? frame : null;
 

@@ -31,6 +31,12 @@ public sealed partial class SandboxRelay(
     public const double ThinkSeconds = 0.6;
 
     /// <summary>
+    /// Simulated seconds a callee who heard the agent's goodbye (and has no scripted reply left) waits for the line to drop
+    /// before hanging up itself; if the agent says more meanwhile, it is heard as usual.
+    /// </summary>
+    public const double FarewellWaitSeconds = 60;
+
+    /// <summary>
     /// Handles an answered sandbox attempt until its conversation or message is over, then calls <paramref name="hangUp"/>
     /// (the provider's hang-up, which reports the completion). Never throws: a failure is logged and the call hung up.
     /// </summary>
@@ -94,6 +100,21 @@ public sealed partial class SandboxRelay(
                     await DelayAsync(Words(heard.Text ?? "") * SecondsPerWord, ct);
                     return;
                 }
+                // A person who hears goodbye does not answer it: they wait for the agent's closing words and the hang-up.
+                while (!brain.HasScriptedReply && SimulatedCalleeBrain.IsFarewell(heard.Text))
+                {
+                    await DelayAsync(Words(heard.Text) * SecondsPerWord, ct);
+                    if (!await AgentSpeaksWithinAsync(side, FarewellWaitSeconds, ct))
+                    {
+                        return; // Nothing more came: the callee hangs up (finally closes the relay).
+                    }
+                    heard = await HearAsync(side, ct);
+                    if (heard.Ended || heard.Text is null)
+                    {
+                        await DelayAsync(Words(heard.Text ?? "") * SecondsPerWord, ct);
+                        return;
+                    }
+                }
                 var next = await brain.NextAsync(heard.Text, firstReply: false, ct);
                 if (next is { Interrupt: true })
                 {
@@ -149,6 +170,17 @@ public sealed partial class SandboxRelay(
             }
         }
         return (text.Length > 0 ? text.ToString() : null, true);
+    }
+
+    /// <summary>True when the engine sends a frame (or closes) within <paramref name="simulatedSeconds"/>; false when the wait ran out.</summary>
+    private async Task<bool> AgentSpeaksWithinAsync(InProcessRelay.RelayEnd side, double simulatedSeconds, CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var frame = side.WaitToReceiveAsync(wait.Token).AsTask();
+        var first = await Task.WhenAny(frame, DelayAsync(simulatedSeconds, wait.Token));
+        await wait.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+        return first == frame;
     }
 
     private Task DelayAsync(double simulatedSeconds, CancellationToken ct) =>

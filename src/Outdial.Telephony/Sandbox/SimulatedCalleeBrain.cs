@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Outdial.Core.Calls;
 using Outdial.Core.Conversation;
@@ -11,7 +12,7 @@ namespace Outdial.Telephony.Sandbox;
 /// greeting with its name (the contact's <c>firstName</c>), a question with "Yes, that works for me.", anything else with "Okay.",
 /// and hangs up after <see cref="DefaultRepliesBeforeHangUp"/> such answers. Null means the callee hangs up.
 /// </summary>
-internal sealed class SimulatedCalleeBrain(SimulatedCallee? script, JsonObject contact, LanguageModels models)
+internal sealed partial class SimulatedCalleeBrain(SimulatedCallee? script, JsonObject contact, LanguageModels models)
 {
     /// <summary>Default-persona answers before the callee says goodbye and hangs up (bounds a conversation with a chatty model).</summary>
     public const int DefaultRepliesBeforeHangUp = 8;
@@ -24,6 +25,15 @@ internal sealed class SimulatedCalleeBrain(SimulatedCallee? script, JsonObject c
     private int _defaults;
     private int _personaReplies;
     private bool _saidGoodbye;
+
+    /// <summary>True while a scripted <c>sandbox.replies</c> entry is still to be said (a script answers even a goodbye).</summary>
+    public bool HasScriptedReply => script is { Replies: var replies } && _scripted < replies.Count;
+
+    /// <summary>True when <paramref name="heard"/> says goodbye ("goodbye", "bye"): the default callee waits for the hang-up instead of answering.</summary>
+    public static bool IsFarewell(string heard) => Farewell().IsMatch(heard);
+
+    [GeneratedRegex(@"\b(good[- ]?)?bye\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Farewell();
 
     /// <summary>The callee's answer to <paramref name="heard"/> (what the agent just said), or null to hang up.</summary>
     public async Task<SimulatedReply?> NextAsync(string heard, bool firstReply, CancellationToken ct)
