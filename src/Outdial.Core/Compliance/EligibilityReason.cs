@@ -1,7 +1,7 @@
 namespace Outdial.Core.Compliance;
 
 /// <summary>
-/// One reason behind an eligibility decision. <see cref="Code"/> is stable (documented in the README):
+/// One reason behind an eligibility decision. <see cref="Code"/> is stable (documented in docs/campaigns-and-compliance.md):
 /// <c>dnc_listed</c>, <c>no_consent</c>, <c>timezone_unknown</c>, <c>duplicate_active_call</c>, <c>expired</c>,
 /// <c>not_before</c>, <c>outside_window</c>, <c>legal_quiet_hours</c>, <c>frequency_cap</c>, <c>campaign_not_started</c>,
 /// <c>campaign_ended</c>, <c>campaign_not_active</c>, <c>window_empty</c>. <see cref="Rule"/> names the rule applied

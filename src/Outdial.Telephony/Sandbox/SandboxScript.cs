@@ -18,7 +18,7 @@ public sealed record SandboxStep(double AtSec, ProviderEventKind Kind, string St
 }
 
 /// <summary>
-/// The sandbox's deterministic behaviour, chosen by the destination's last four digits (documented in the README):
+/// The sandbox's deterministic behaviour, chosen by the destination's last four digits (documented in docs/providers.md):
 /// 0001 busy, 0002 no answer, 0003 rejected, 0004 invalid number, 0005 unreachable, 0006 voicemail (a machine answers), 0007
 /// provider error; anything else is answered by a person. In the fictional NANP range <c>NXX-555-0100…0199</c> the last two
 /// digits choose the same way (<c>555-0101</c> is busy like <c>…0001</c>). Times are simulated seconds (divided by the speed factor
