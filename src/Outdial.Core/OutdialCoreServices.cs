@@ -51,6 +51,8 @@ public static class OutdialCoreServices
             .ValidateOnStart();
         services.AddOptions<ComplianceOptions>().Bind(config.GetSection(ComplianceOptions.Section))
             .Validate(o => o.FrequencyCapMaxAttempts >= 0 && o.FrequencyCapWindowSec >= 0, "Outdial:Compliance:FrequencyCap* must not be negative")
+            .Validate(o => o.RefusedTypes.All(t => Calls.NumberTypes.All.Contains(t, StringComparer.Ordinal)),
+                "Outdial:Compliance:RefusedNumberTypes takes libphonenumber's types: " + string.Join(", ", Calls.NumberTypes.All))
             .ValidateOnStart();
         services.AddOptions<CampaignOptions>().Bind(config.GetSection("Outdial:Campaigns"))
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.MinFeedAhead > 0 && o.ImportBatchSize is > 0 and <= 10_000,

@@ -183,4 +183,69 @@ public sealed class ComplianceTests
         Assert.All(us["rules"]!.AsArray(), r => Assert.False(string.IsNullOrEmpty((string?)r!["source"])));
         Assert.Contains(us["rules"]!.AsArray(), r => (string?)r!["id"] == "us.federal.tcpa_hours");
     }
+
+    [Fact]
+    public async Task AgentWindowInTheCalleesZone_IsAccepted_AndHoldsInTheNumbersOwnZone()
+    {
+        // 06:00 UTC: 01:00 in New York, 07:00 in Berlin, 11:30 in India.
+        await using var host = await StartAsync(new ManualClock(NightInNewYork));
+        var agent = await host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Local hours",
+            ["callingWindow"] = new JsonObject
+            {
+                ["timeZone"] = "callee",
+                ["days"] = new JsonArray("mon", "tue", "wed", "thu", "fri"),
+                ["ranges"] = new JsonArray(new JsonObject { ["start"] = "09:00", ["end"] = "17:00" }),
+            },
+        });
+        Assert.Equal(HttpStatusCode.Created, agent.StatusCode);
+        var agentId = (string)(await agent.JsonAsync())["id"]!;
+        Assert.Equal("callee", (string?)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/agents/{agentId}"))!["callingWindow"]!["timeZone"]);
+
+        var india = await (await host.Client.PostCallAsync(Calls.Body("+919876543210", b => b["agentId"] = agentId))).JsonAsync();
+        Assert.Equal("queued", (string?)india["status"]);
+        var berlin = await (await host.Client.PostCallAsync(Calls.Body("+4930901820", b => b["agentId"] = agentId))).JsonAsync();
+        Assert.Equal("scheduled", (string?)berlin["status"]);
+        Assert.Equal(new DateTime(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc), (DateTime)berlin["scheduledFor"]!); // 09:00 in Berlin
+
+        var bad = await host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
+        {
+            ["name"] = "Nowhere",
+            ["callingWindow"] = new JsonObject { ["timeZone"] = "Mars/Olympus_Mons", ["days"] = new JsonArray("mon"), ["ranges"] = new JsonArray(new JsonObject { ["start"] = "09:00", ["end"] = "17:00" }) },
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.Contains("or \"callee\"", (string?)(await bad.JsonAsync())["errors"]!["callingWindow"]![0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PremiumRateNumber_IsRefusedAtIntakeWithItsReason_AndNothingIsStored()
+    {
+        await using var host = await StartAsync(new ManualClock(NightInNewYork));
+        var before = (await host.Client.GetFromJsonAsync<JsonObject>("/v1/calls?limit=100"))!["data"]!.AsArray().Count;
+        var response = await host.Client.PostCallAsync(Calls.Body("+19002530000"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var problem = await response.JsonAsync();
+        Assert.Equal("number_type_refused", (string?)problem["code"]);
+        Assert.Contains("premium-rate", (string?)problem["errors"]!["to"]![0], StringComparison.Ordinal);
+        Assert.Equal(before, (await host.Client.GetFromJsonAsync<JsonObject>("/v1/calls?limit=100"))!["data"]!.AsArray().Count);
+
+        // The dry run says the same; a toll-free number is not refused by default.
+        Assert.Equal("number_type_refused", Codes(await CheckAsync(host.Client, Calls.Body("+19002530000")))[0]);
+        Assert.DoesNotContain("number_type_refused", Codes(await CheckAsync(host.Client, Calls.Body("+18002530000"))));
+    }
+
+    [Fact]
+    public async Task RefusedNumberTypes_AreTheOperatorsChoice()
+    {
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string>
+        {
+            ["Outdial:Compliance:RefusedNumberTypes:0"] = "unknown",
+            ["Outdial:Compliance:RefusedNumberTypes:1"] = "toll_free",
+        });
+        Assert.Equal("number_type_refused", (string?)(await (await host.Client.PostCallAsync(Calls.Body("+18002530000"))).JsonAsync())["code"]);
+        Assert.Equal("number_type_refused", (string?)(await (await host.Client.PostCallAsync(Calls.Body("+15551230001"))).JsonAsync())["code"]);
+        // premium_rate was the default; a list in configuration replaces it.
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.PostCallAsync(Calls.Body("+19002530000"))).StatusCode);
+    }
 }

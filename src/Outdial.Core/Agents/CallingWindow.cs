@@ -22,13 +22,20 @@ public sealed record CallingWindow(string TimeZone, IReadOnlyList<IsoDayOfWeek> 
     private static readonly ZoneLocalMappingResolver Resolver =
         Resolvers.CreateMappingResolver(Resolvers.ReturnEarlier, Resolvers.ReturnStartOfIntervalAfter);
 
+    /// <summary>
+    /// The <see cref="TimeZone"/> value meaning "the callee's own zone": the window holds in every zone the callee's number may
+    /// be in (<see cref="Compliance.CalleeZones"/>), or in the contact's explicit zone. Such a window is only evaluated through
+    /// <see cref="Compliance.Eligibility"/>, which puts each possible zone in its place.
+    /// </summary>
+    public const string CalleeZone = "callee";
+
     /// <summary>Validation errors for this window (empty when valid): unknown zone, no days, no ranges, zero-length range.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZone) is null)
+        if (TimeZone != CalleeZone && DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZone) is null)
         {
-            errors.Add($"timeZone '{TimeZone}' is not an IANA time zone id (e.g. America/New_York)");
+            errors.Add($"timeZone '{TimeZone}' is not an IANA time zone id (e.g. America/New_York) or \"callee\" (the callee's own zone)");
         }
         if (Days.Count == 0)
         {

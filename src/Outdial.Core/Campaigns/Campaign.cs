@@ -36,7 +36,7 @@ public sealed record CampaignPacing(int MaxConcurrentCalls, double CallsPerSecon
 public sealed record Campaign
 {
     /// <summary>The <see cref="CallingWindow.TimeZone"/> value meaning "the callee's own zone".</summary>
-    public const string CalleeZone = "callee";
+    public const string CalleeZone = CallingWindow.CalleeZone;
 
     public required string Id { get; init; }
     public required string AccountId { get; init; }

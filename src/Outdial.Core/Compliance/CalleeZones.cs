@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using NodaTime;
 using NodaTime.TimeZones;
+using Outdial.Core.Calls;
+using PhoneNumbers;
 
 namespace Outdial.Core.Compliance;
 
@@ -11,39 +14,50 @@ namespace Outdial.Core.Compliance;
 /// <param name="Country">ISO 3166-1 alpha-2 country of the number (e.g. <c>US</c>), or null when the calling code is unknown.</param>
 /// <param name="Region">ISO 3166-2 subdivision (e.g. <c>US-FL</c>, <c>CA-ON</c>) for +1 numbers whose area code is known, else null.</param>
 /// <param name="Zones">IANA zones the callee may be in; a dial must suit every one (intersection). Empty = unknown.</param>
-/// <param name="Basis">How <paramref name="Zones"/> was found: <c>explicit</c>, <c>area_code</c>, <c>country</c> or <c>unknown</c>.</param>
-public sealed record CalleeLocation(string? Country, string? Region, IReadOnlyList<string> Zones, string Basis);
+/// <param name="Basis">How <paramref name="Zones"/> was found: <c>explicit</c>, <c>number</c> (libphonenumber placed the number),
+/// <c>country</c> (every zone of its country) or <c>unknown</c>.</param>
+public sealed record CalleeLocation(string? Country, string? Region, IReadOnlyList<string> Zones, string Basis)
+{
+    /// <summary>The number's type by libphonenumber (<see cref="E164.TypeOf"/>): <c>mobile</c>, <c>fixed_line</c>, … or <c>unknown</c>.</summary>
+    public string NumberType { get; init; } = NumberTypes.Unknown;
+}
 
 /// <summary>
-/// The callee's possible time zones from an E.164 number: country calling code → country (ITU-T E.164 assignments)
-/// → the country's IANA zones (NodaTime's TZDB zone locations); for +1 (NANP) numbers the area code → region and
-/// zone(s) (NANPA area code assignments). An explicit zone overrides the zones but not the country or region
+/// The callee's possible time zones from an E.164 number, by Google's libphonenumber (<c>PhoneNumberToTimeZonesMapper</c>,
+/// worldwide: <c>Europe/London</c> for +44 20, <c>America/New_York</c> for +1 212, every zone of Australia for an Australian
+/// mobile), and its country (<c>PhoneNumberUtil.GetRegionCodeForNumber</c>). For +1 (NANP) numbers the area code also gives
+/// the US state or Canadian province (<c>Data/nanp-area-codes.csv</c>, from NANPA's assignments: the one fact the library
+/// lacks, needed by the legal floor's state rules). An explicit zone overrides the zones but not the country or region
 /// (legal rules follow the number).
 /// </summary>
 /// <remarks>
-/// Data: <c>Data/country-calling-codes.csv</c> (<c>code,country[,zones]</c>, longest prefix wins, up to 7 digits) and
-/// <c>Data/nanp-area-codes.csv</c> (<c>npa,region,zones</c>), both embedded. A country's zones are its rows in TZDB's
-/// <c>zone.tab</c> (<see cref="TzdbDateTimeZoneSource.ZoneLocations"/>), which names the zones a country's people
-/// actually use (<c>Indian/Reunion</c>); <c>zone1970.tab</c> would give clock-equivalent zones of other countries
-/// instead (<c>Asia/Dubai</c> for Réunion, <c>Asia/Tokyo</c> for part of Australia). Tables are parsed once; every
-/// <see cref="CalleeLocation"/> apart from explicit-zone ones is precomputed, so <see cref="Resolve"/> allocates
-/// nothing on those paths.
+/// Where the library cannot place a number more precisely than its calling code — an unassigned range, or a non-geographic
+/// +1 number (toll-free, premium rate), for which it answers every zone of the 25 NANP countries, from Guam to
+/// Newfoundland, where no hour suits them all — the zones are those TZDB's <c>zone.tab</c> lists for the number's country
+/// (<see cref="TzdbDateTimeZoneSource.ZoneLocations"/>; the United States for an unknown +1 number). Zone ids are the
+/// library's (<c>Asia/Calcutta</c> for India, an alias TZDB keeps); ids NodaTime does not know are dropped. Locations are
+/// cached per number (up to <see cref="CacheSize"/> numbers), so a number is parsed once.
 /// </remarks>
 public static class CalleeZones
 {
     /// <summary><see cref="CalleeLocation.Basis"/> when the caller gave the zone.</summary>
     public const string BasisExplicit = "explicit";
-    /// <summary><see cref="CalleeLocation.Basis"/> when the +1 area code gave the zones.</summary>
-    public const string BasisAreaCode = "area_code";
+    /// <summary><see cref="CalleeLocation.Basis"/> when libphonenumber placed the number (its prefix's zones).</summary>
+    public const string BasisNumber = "number";
     /// <summary><see cref="CalleeLocation.Basis"/> when the zones are every zone of the number's country.</summary>
     public const string BasisCountry = "country";
-    /// <summary><see cref="CalleeLocation.Basis"/> when the calling code is unknown.</summary>
+    /// <summary><see cref="CalleeLocation.Basis"/> when neither the number nor its country tell.</summary>
     public const string BasisUnknown = "unknown";
 
-    /// <summary>The location of a number whose calling code is not in the table: no country, no zones.</summary>
+    /// <summary>Most numbers whose location is kept; the cache starts over when full.</summary>
+    public const int CacheSize = 100_000;
+
+    /// <summary>The location of a number that is not E.164 with an assigned calling code: no country, no zones.</summary>
     public static CalleeLocation Unknown { get; } = new(null, null, ReadOnlyCollection<string>.Empty, BasisUnknown);
 
     private static readonly Lazy<Tables> Data = new(Tables.Load, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly ConcurrentDictionary<string, CalleeLocation> Cache = new(StringComparer.Ordinal);
+    private static int _cached;
 
     /// <summary>Resolves <paramref name="e164"/> (validated E.164); <paramref name="explicitZone"/> is an IANA id or null.</summary>
     public static CalleeLocation Resolve(string e164, string? explicitZone = null)
@@ -51,98 +65,95 @@ public static class CalleeZones
         var located = Locate(e164);
         if (string.IsNullOrEmpty(explicitZone) || DateTimeZoneProviders.Tzdb.GetZoneOrNull(explicitZone) is null)
             return located;
-        return new CalleeLocation(located.Country, located.Region, new ReadOnlyCollection<string>([explicitZone]), BasisExplicit);
+        return located with { Zones = new ReadOnlyCollection<string>([explicitZone]), Basis = BasisExplicit };
     }
 
     /// <summary>The three-digit area code (NPA) of a +1 number, or null for other numbers.</summary>
     public static string? AreaCode(string e164) =>
         e164.Length == 12 && e164.StartsWith("+1", StringComparison.Ordinal) ? e164.Substring(2, 3) : null;
 
-    /// <summary>Every zone TZDB lists for <paramref name="country"/> (ISO 3166-1 alpha-2, upper case); empty when unknown.</summary>
+    /// <summary>Every zone TZDB's <c>zone.tab</c> lists for <paramref name="country"/> (ISO 3166-1 alpha-2, upper case); empty when unknown.</summary>
     public static IReadOnlyList<string> CountryZones(string country) =>
-        Data.Value.ByCountry.TryGetValue(country, out var location) ? location.Zones : ReadOnlyCollection<string>.Empty;
+        Data.Value.ByCountry.TryGetValue(country, out var zones) ? zones : ReadOnlyCollection<string>.Empty;
 
     private static CalleeLocation Locate(string e164)
     {
-        var tables = Data.Value;
-        if (e164.Length < 2 || e164[0] != '+')
-            return Unknown;
-        var digits = e164.AsSpan(1);
-        if (digits.ContainsAnyExceptInRange('0', '9'))
-            return Unknown;
-
-        if (digits[0] == '1')
+        if (Cache.TryGetValue(e164, out var cached))
+            return cached;
+        var located = LocateUncached(e164);
+        if (Interlocked.Increment(ref _cached) > CacheSize)
         {
-            // NANP: the area code decides; an unknown or non-geographic one could be anywhere in the US.
-            if (digits.Length == 11 && tables.ByAreaCode.TryGetValue(digits.Slice(1, 3), out var npa))
-                return npa;
-            return tables.UnitedStates;
+            Cache.Clear();
+            Interlocked.Exchange(ref _cached, 0);
         }
-
-        for (var length = Math.Min(tables.LongestPrefix, digits.Length); length > 0; length--)
-        {
-            if (tables.ByPrefix.TryGetValue(digits[..length], out var location))
-                return location;
-        }
-        return Unknown;
+        Cache.TryAdd(e164, located);
+        return located;
     }
 
-    /// <summary>The parsed tables and every precomputed location.</summary>
+    private static CalleeLocation LocateUncached(string e164)
+    {
+        if (!E164.TryParse(e164, out var number))
+            return Unknown;
+        var tables = Data.Value;
+        var util = PhoneNumberUtil.GetInstance();
+        var type = NumberTypes.Of(util.GetNumberType(number));
+        var country = RegionOrNull(util.GetRegionCodeForNumber(number));
+        string? region = null;
+        if (number.CountryCode == 1 && AreaCode(e164) is { } npa && tables.ByAreaCode.TryGetValue(npa, out var place))
+        {
+            var dash = place.IndexOf('-', StringComparison.Ordinal);
+            country ??= dash < 0 ? place : place[..dash];
+            region = dash < 0 ? null : place;
+        }
+        country ??= number.CountryCode == 1 ? "US" : RegionOrNull(util.GetRegionCodeForCountryCode(number.CountryCode));
+
+        var zones = PhoneNumberToTimeZonesMapper.GetInstance().GetTimeZonesForNumber(number)
+            .Where(z => DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        // +1: the library's answer for a number it cannot place is all of NANP (or nothing); the country's zones are the useful bound.
+        var placed = zones.Length > 0 && (number.CountryCode != 1 || zones.Length < tables.NanpZoneCount);
+        if (placed)
+            return new CalleeLocation(country, region, zones.AsReadOnly(), BasisNumber) { NumberType = type };
+        if (country is not null && CountryZones(country) is { Count: > 0 } countryZones)
+            return new CalleeLocation(country, region, countryZones, BasisCountry) { NumberType = type };
+        return new CalleeLocation(country, region, ReadOnlyCollection<string>.Empty, BasisUnknown) { NumberType = type };
+    }
+
+    /// <summary>An ISO 3166-1 region code, or null for the library's "unknown" (<c>ZZ</c>) and "non-geographic" (<c>001</c>).</summary>
+    private static string? RegionOrNull(string? region) => region is null or "ZZ" or "001" ? null : region;
+
+    /// <summary>The parsed tables.</summary>
     private sealed class Tables
     {
-        public required Dictionary<string, CalleeLocation>.AlternateLookup<ReadOnlySpan<char>> ByPrefix { get; init; }
-        public required Dictionary<string, CalleeLocation>.AlternateLookup<ReadOnlySpan<char>> ByAreaCode { get; init; }
-        public required Dictionary<string, CalleeLocation> ByCountry { get; init; }
-        public required CalleeLocation UnitedStates { get; init; }
-        public required int LongestPrefix { get; init; }
+        public required Dictionary<string, string> ByAreaCode { get; init; }
+        public required Dictionary<string, IReadOnlyList<string>> ByCountry { get; init; }
+        /// <summary>How many zones the library gives a +1 number it cannot place (all of NANP).</summary>
+        public required int NanpZoneCount { get; init; }
 
         public static Tables Load()
         {
-            var source = TzdbDateTimeZoneSource.Default;
-            var zoneTab = (source.ZoneLocations ?? [])
+            var byCountry = (TzdbDateTimeZoneSource.Default.ZoneLocations ?? [])
                 .GroupBy(l => l.CountryCode, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(l => l.ZoneId).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
-
-            var byCountry = new Dictionary<string, CalleeLocation>(StringComparer.Ordinal);
-            var byPrefix = new Dictionary<string, CalleeLocation>(StringComparer.Ordinal);
-            foreach (var row in ReadCsv("country-calling-codes.csv", "code,country,zones"))
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(l => l.ZoneId).Distinct(StringComparer.Ordinal).ToArray().AsReadOnly(),
+                    StringComparer.Ordinal);
+            var byAreaCode = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var row in ReadCsv("nanp-area-codes.csv", "npa,region"))
             {
-                var (code, country, zones) = (row[0], row[1], row.Length > 2 ? SplitZones(row[2]) : []);
-                if (!byCountry.TryGetValue(country, out var location))
-                {
-                    var countryZones = zones.Length > 0 ? zones : zoneTab.GetValueOrDefault(country, []);
-                    location = new CalleeLocation(country, null, countryZones.AsReadOnly(), BasisCountry);
-                    byCountry.Add(country, location);
-                }
-                if (!byPrefix.TryAdd(code, location))
-                    throw new InvalidOperationException($"country-calling-codes.csv: calling code {code} appears twice");
-            }
-
-            var unitedStates = byCountry["US"];
-            var byAreaCode = new Dictionary<string, CalleeLocation>(StringComparer.Ordinal);
-            foreach (var row in ReadCsv("nanp-area-codes.csv", "npa,region,zones"))
-            {
-                if (row.Length != 3 || row[0].Length != 3)
+                if (row.Length != 2 || row[0].Length != 3)
                     throw new InvalidOperationException($"nanp-area-codes.csv: bad row '{string.Join(',', row)}'");
-                var (npa, place, zones) = (row[0], row[1], SplitZones(row[2]));
-                var dash = place.IndexOf('-', StringComparison.Ordinal);
-                var country = dash < 0 ? place : place[..dash];
-                var region = dash < 0 ? null : place;
-                if (!byAreaCode.TryAdd(npa, new CalleeLocation(country, region, zones.AsReadOnly(), BasisAreaCode)))
-                    throw new InvalidOperationException($"nanp-area-codes.csv: area code {npa} appears twice");
+                if (!byAreaCode.TryAdd(row[0], row[1]))
+                    throw new InvalidOperationException($"nanp-area-codes.csv: area code {row[0]} appears twice");
             }
-
+            // A toll-free number is non-geographic: the library answers with every zone of the calling code.
+            var tollFree = PhoneNumberUtil.GetInstance().Parse("+18002530000", null);
             return new Tables
             {
-                ByPrefix = byPrefix.GetAlternateLookup<ReadOnlySpan<char>>(),
-                ByAreaCode = byAreaCode.GetAlternateLookup<ReadOnlySpan<char>>(),
+                ByAreaCode = byAreaCode,
                 ByCountry = byCountry,
-                UnitedStates = unitedStates,
-                LongestPrefix = byPrefix.Keys.Max(k => k.Length),
+                NanpZoneCount = PhoneNumberToTimeZonesMapper.GetInstance().GetTimeZonesForNumber(tollFree).Count,
             };
         }
-
-        private static string[] SplitZones(string zones) => zones.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     /// <summary>Rows of an embedded <c>Data/*.csv</c> file: comments (<c>#</c>), blank lines and the header skipped.</summary>

@@ -92,6 +92,7 @@ public sealed class ComplianceChecker(IComplianceStore store, LegalFloor floor, 
         var verdict = Eligibility.Evaluate(now, new EligibilityFacts
         {
             Callee = callee,
+            RefusedNumberType = options.Value.RefusedTypes.Contains(callee.NumberType, StringComparer.Ordinal) ? callee.NumberType : null,
             Earliest = s.Earliest,
             EarliestCode = s.EarliestCode,
             ExpiresAt = s.ExpiresAt,

@@ -39,6 +39,18 @@ public sealed class ComplianceOptions
     /// <summary>Per-rule edits by rule id.</summary>
     public Dictionary<string, LegalRuleOverride> Rules { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Number types never called (libphonenumber's classification, <see cref="Calls.NumberTypes"/>): a call to one is refused
+    /// at intake with <c>number_type_refused</c>. Default <c>premium_rate</c> (a premium-rate number bills the caller per
+    /// minute). Add <c>unknown</c> to refuse numbers outside their country's numbering plan, or <c>toll_free</c>,
+    /// <c>shared_cost</c>, … as the operator's policy needs. Null means the default; a list set in configuration
+    /// (<c>Outdial:Compliance:RefusedNumberTypes:0</c>, <c>…:1</c>, …) replaces it.
+    /// </summary>
+    public string[]? RefusedNumberTypes { get; set; }
+
+    /// <summary>The number types refused: <see cref="RefusedNumberTypes"/>, or <c>premium_rate</c> when unset.</summary>
+    public IReadOnlyList<string> RefusedTypes => RefusedNumberTypes ?? [Calls.NumberTypes.PremiumRate];
+
     /// <summary>Default most attempts per number per rolling window across all of an account's calls (default 3).</summary>
     public int FrequencyCapMaxAttempts { get; set; } = 3;
 

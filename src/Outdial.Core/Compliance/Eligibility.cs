@@ -43,6 +43,8 @@ public sealed record EligibilityFacts
     public DateTimeOffset? ExpiresAt { get; init; }
     public DateTimeOffset? CampaignStartAt { get; init; }
     public DateTimeOffset? CampaignEndAt { get; init; }
+    /// <summary>The number's type (<see cref="CalleeLocation.NumberType"/>) when the operator refuses that type; null otherwise.</summary>
+    public string? RefusedNumberType { get; init; }
     /// <summary>The number's DNC entry, if any.</summary>
     public DncEntry? Dnc { get; init; }
     /// <summary>False when a campaign switched plain DNC checks off (opt-outs still block).</summary>
@@ -67,7 +69,7 @@ public sealed record EligibilityFacts
 /// The one place that decides whether and when a call may be dialed (ARCHITECTURE §5). Intake, the dispatcher's
 /// dial-time re-check, the retry policy and the dry-run endpoint (<c>POST /v1/calls/check</c>) all call it.
 /// <para>
-/// Blocks: DNC (<c>dnc_listed</c>; an opt-out even when the campaign's DNC check is off), consent (<c>no_consent</c>),
+/// Blocks: a number type the operator refuses (<c>number_type_refused</c>; libphonenumber's type), DNC (<c>dnc_listed</c>; an opt-out even when the campaign's DNC check is off), consent (<c>no_consent</c>),
 /// duplicate (<c>duplicate_active_call</c>), no callee zone where one is needed (<c>timezone_unknown</c>, also when the
 /// possible zones have no common allowed time). Then the earliest instant at or after now allowed by every
 /// constraint: the earliest time asked for, campaign start, the calling window (in each possible callee zone when
@@ -90,6 +92,12 @@ public static class Eligibility
     {
         now = now.ToUniversalTime();
         var blocks = new List<EligibilityReason>();
+        if (facts.RefusedNumberType is { } refusedType)
+        {
+            blocks.Add(new EligibilityReason("number_type_refused",
+                $"the number is a {Calls.NumberTypes.Label(refusedType)} number ({refusedType}), a type this server does not call (Outdial:Compliance:RefusedNumberTypes)",
+                "operator.number_types"));
+        }
         if (facts.Dnc is { } dnc && (dnc.OptOut || facts.DncEnabled))
         {
             blocks.Add(new EligibilityReason("dnc_listed",

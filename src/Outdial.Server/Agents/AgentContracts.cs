@@ -11,7 +11,10 @@ public sealed record AgentVariableRequest(string? Name, bool Required, string? D
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record TimeRangeRequest(string? Start, string? End);
 
-/// <summary>Calling window: IANA zone, days (<c>mon</c>..<c>sun</c>), one or more ranges.</summary>
+/// <summary>
+/// Calling window: an IANA zone or <c>callee</c> (the callee's own zone, from the contact's <c>timeZone</c> or the number;
+/// where a number may be in several zones the window must hold in all of them), days (<c>mon</c>..<c>sun</c>), one or more ranges.
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CallingWindowRequest(string? TimeZone, List<string>? Days, List<TimeRangeRequest>? Ranges);
 

@@ -240,10 +240,10 @@ public static partial class AgentMapping
             [.. w.Ranges.Select(r => new TimeRangeRequest(TimePattern.Format(r.Start), TimePattern.Format(r.End)))]);
 
     /// <summary>
-    /// Builds and validates a window, reporting errors under <paramref name="field"/>. <paramref name="allowCallee"/> accepts the
-    /// zone <c>callee</c> (campaigns: each callee's own zone).
+    /// Builds and validates a window (an agent's or a campaign's), reporting errors under <paramref name="field"/>. Its zone is an
+    /// IANA id or <c>callee</c> (each callee's own zone; it must hold in every zone the number may be in).
     /// </summary>
-    internal static CallingWindow? BuildWindow(CallingWindowRequest w, Action<string, string> error, string field = "callingWindow", bool allowCallee = false)
+    internal static CallingWindow? BuildWindow(CallingWindowRequest w, Action<string, string> error, string field = "callingWindow")
     {
         var days = new List<IsoDayOfWeek>();
         foreach (var d in w.Days ?? [])
@@ -271,10 +271,9 @@ public static partial class AgentMapping
             ranges.Add(new TimeRange(start.Value, end.Value));
         }
         var window = new CallingWindow(w.TimeZone ?? "", days, ranges);
-        var check = allowCallee && window.TimeZone == Outdial.Core.Campaigns.Campaign.CalleeZone ? window with { TimeZone = "UTC" } : window;
-        foreach (var message in check.Validate())
+        foreach (var message in window.Validate())
         {
-            error(field, allowCallee && message.StartsWith("timeZone", StringComparison.Ordinal) ? message + " or \"callee\"" : message);
+            error(field, message);
         }
         return window;
     }

@@ -103,7 +103,7 @@ public static class CampaignMapping
             Error("callerIdStrategy", "must be one of fixed, round_robin, local_presence");
         }
 
-        var window = r.CallingWindow is { } w ? AgentMapping.BuildWindow(w, Error, "callingWindow", allowCallee: true) : null;
+        var window = r.CallingWindow is { } w ? AgentMapping.BuildWindow(w, Error, "callingWindow") : null;
         if (window is not null && !errors.Keys.Any(k => k.StartsWith("callingWindow", StringComparison.Ordinal)))
         {
             CheckNotEmpty(window, floor, now, Error);
