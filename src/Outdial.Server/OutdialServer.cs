@@ -123,7 +123,7 @@ public static partial class OutdialServer
     {
         var db = app.Services.GetRequiredService<SqliteDatabase>();
         var version = await db.MigrateAsync(ct);
-        LogMigrated(app.Logger, db.Path, version);
+        LogMigrated(app.Logger, db.Path, version, Storage.Sqlite.SqliteDatabase.SqliteVersion);
         var key = await app.Services.GetRequiredService<Bootstrapper>().EnsureAsync(ct);
         if (key is null)
         {
@@ -145,6 +145,6 @@ public static partial class OutdialServer
             return errors.Count > 0 ? (IResult)Problems.Validation(errors) : TypedResults.Accepted((string?)null, new { parsed = true });
         }).RequireAuthorization().ExcludeFromDescription();
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} at schema version {Version}")]
-    private static partial void LogMigrated(ILogger logger, string path, int version);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} at schema version {Version} (SQLite {SqliteVersion})")]
+    private static partial void LogMigrated(ILogger logger, string path, int version, string sqliteVersion);
 }

@@ -10,7 +10,15 @@ namespace Outdial.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    static SqliteDatabase() => SQLitePCL.Batteries_V2.Init();
+    /// <summary>The version of the SQLite library in use (Microsoft.Data.Sqlite's bundled e_sqlite3), e.g. <c>3.53.3</c>.</summary>
+    public static string SqliteVersion => LibraryVersion.Value;
+
+    private static readonly Lazy<string> LibraryVersion = new(() =>
+    {
+        using var memory = new SqliteConnection("Data Source=:memory:");
+        memory.Open();
+        return memory.ServerVersion;
+    });
 
     /// <summary>Creates the database handle; <paramref name="path"/> is the file path (its folder is created).</summary>
     public SqliteDatabase(string path)

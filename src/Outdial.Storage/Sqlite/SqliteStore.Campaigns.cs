@@ -262,23 +262,14 @@ public sealed partial class SqliteStore
     public async Task<CampaignCounts> GetCampaignCountsAsync(string campaignId, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
-        // A read transaction in plain SQL: SqliteConnection.BeginTransaction registers an SQLite rollback hook, and
-        // SQLitePCLRaw 2.0.6's hook bridge can crash the process with a NullReferenceException (seen in CI).
-        conn.Execute("BEGIN DEFERRED;");
-        try
-        {
-            return ReadCampaignCounts(conn, campaignId);
-        }
-        finally
-        {
-            conn.Execute("ROLLBACK;");
-        }
+        using var read = conn.BeginTransaction(deferred: true);
+        return ReadCampaignCounts(conn, read, campaignId);
     }
 
-    private static CampaignCounts ReadCampaignCounts(SqliteConnection conn, string campaignId)
+    private static CampaignCounts ReadCampaignCounts(SqliteConnection conn, SqliteTransaction read, string campaignId)
     {
         var args = new { campaignId };
-        Dictionary<string, long> Group(string sql) => conn.Query<(string Key, long Count)>(sql, args)
+        Dictionary<string, long> Group(string sql) => conn.Query<(string Key, long Count)>(sql, args, read)
             .ToDictionary(r => r.Key, r => r.Count, StringComparer.Ordinal);
 
         var contacts = Group("SELECT status, COUNT(*) FROM campaign_contacts WHERE campaign_id = @campaignId GROUP BY status;");
@@ -303,10 +294,10 @@ public sealed partial class SqliteStore
                 COALESCE(SUM(json_extract(a.doc, '$.outcome') = 'answered'), 0)
             FROM calls c JOIN call_attempts a ON a.call_id = c.id
             WHERE c.campaign_id = @campaignId AND c.is_test = 0
-            """, args);
+            """, args, read);
         var nextDue = conn.QuerySingle<long?>("""
             SELECT MIN(due_at) FROM calls WHERE campaign_id = @campaignId AND status IN ('scheduled', 'queued') AND is_test = 0
-            """, args);
+            """, args, read);
         return new CampaignCounts(contacts, skipped, calls, outcomes, attempts.Total, attempts.Answered, attempts.Human,
             nextDue is { } due ? At(due) : null);
     }
