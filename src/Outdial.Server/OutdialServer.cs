@@ -34,6 +34,7 @@ public static partial class OutdialServer
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ListenOnDefaultUnlessConfigured(builder);
         var services = builder.Services;
         services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
         // Seed 002's result push format, always registered: deliveries already in the outbox are sent even while the IVR
@@ -89,6 +90,29 @@ public static partial class OutdialServer
             app.MapBenchParse();
         }
         return app;
+    }
+
+    /// <summary>Where the server listens when nothing says otherwise: loopback only, port 5080.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// Listens on <see cref="DefaultUrl"/> only when none of ASP.NET Core's own settings names an address: <c>urls</c>
+    /// (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>DOTNET_URLS</c>, <c>"Urls"</c> in a settings file), <c>http_ports</c> /
+    /// <c>https_ports</c> (<c>ASPNETCORE_HTTP_PORTS</c>, <c>ASPNETCORE_HTTPS_PORTS</c>) or <c>Kestrel:Endpoints</c>. The
+    /// default is applied in code, not in appsettings.json, where it would outrank <c>ASPNETCORE_URLS</c> (host settings
+    /// are read before the settings files; ASP.NET Core docs, "Configure endpoints for the ASP.NET Core Kestrel web server").
+    /// </summary>
+    private static void ListenOnDefaultUnlessConfigured(WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var named = !string.IsNullOrWhiteSpace(config[WebHostDefaults.ServerUrlsKey])
+            || !string.IsNullOrWhiteSpace(config[WebHostDefaults.HttpPortsKey])
+            || !string.IsNullOrWhiteSpace(config[WebHostDefaults.HttpsPortsKey])
+            || config.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        if (!named)
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
     }
 
     /// <summary>

@@ -17,16 +17,23 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts the server with <paramref name="env"/> (<c>Outdial__*</c> variables) on <paramref name="port"/> and waits for <c>/health</c>.</summary>
-    public static async Task<ServerProcess> StartAsync(int port, IDictionary<string, string> env)
+    /// <summary>
+    /// Starts the server with <paramref name="env"/> (<c>Outdial__*</c> variables) on <paramref name="port"/> and waits for
+    /// <c>/health</c>. <paramref name="setUrls"/> false leaves the address to <paramref name="env"/> and <paramref name="args"/>
+    /// (command-line arguments), which must then name <paramref name="port"/> on loopback.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(int port, IDictionary<string, string> env, bool setUrls = true, string[]? args = null)
     {
-        var info = new ProcessStartInfo("dotnet", [ServerDll()])
+        var info = new ProcessStartInfo("dotnet", [ServerDll(), .. args ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        if (setUrls)
+        {
+            info.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        }
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Outdial__Compliance__LegalFloorEnabled"] = "false";
         info.Environment["Outdial__Compliance__FrequencyCapMaxAttempts"] = "0";

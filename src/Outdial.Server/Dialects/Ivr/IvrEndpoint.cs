@@ -3,8 +3,8 @@ namespace Outdial.Server.Dialects.Ivr;
 /// <summary>
 /// Seed 002's own port: its URLs are <c>https://{baseUrl}:22222/v2/call</c> and <c>/v2/callresult</c>. With
 /// <see cref="IvrDialect.UrlsSetting"/> set (e.g. <c>http://0.0.0.0:22222</c>, or an <c>https://</c> URL with Kestrel's
-/// certificate settings), Kestrel listens there too, beside the main URLs (<c>urls</c> / <c>ASPNETCORE_URLS</c>, default
-/// <c>http://localhost:5000</c>), and that port answers only the dialect's two paths (anything else is 404).
+/// certificate settings), Kestrel listens there too, beside the main URLs (<c>urls</c> / <c>ASPNETCORE_URLS</c>, <c>http_ports</c>, or
+/// Outdial's default <c>http://127.0.0.1:5080</c>; with <c>Kestrel:Endpoints</c>, declare the port there instead), and that port answers only the dialect's two paths (anything else is 404).
 /// </summary>
 public static class IvrEndpoint
 {
@@ -33,9 +33,24 @@ public static class IvrEndpoint
             }
             ports.Add(parsed.Port);
         }
-        var main = builder.Configuration[WebHostDefaults.ServerUrlsKey];
-        builder.WebHost.UseUrls([.. (string.IsNullOrWhiteSpace(main) ? "http://localhost:5000" : main).Split(';', StringSplitOptions.RemoveEmptyEntries), .. urls]);
+        builder.WebHost.UseUrls([.. MainUrls(builder.Configuration), .. urls]);
         return ports;
+    }
+
+    /// <summary>
+    /// The addresses the main API listens on, as URLs: <c>urls</c>, else <c>http_ports</c> / <c>https_ports</c> on every
+    /// interface (what ASP.NET Core makes of them), else its own default.
+    /// </summary>
+    private static IEnumerable<string> MainUrls(IConfiguration config)
+    {
+        if (config[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } main && !string.IsNullOrWhiteSpace(main))
+        {
+            return main.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+        IEnumerable<string> Ports(string key, string scheme) => (config[key] ?? "")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"{scheme}://*:{p}");
+        var fromPorts = Ports(WebHostDefaults.HttpPortsKey, "http").Concat(Ports(WebHostDefaults.HttpsPortsKey, "https")).ToList();
+        return fromPorts.Count > 0 ? fromPorts : ["http://localhost:5000"];
     }
 
     /// <summary>Answers 404 for every request that arrives on one of <paramref name="ports"/> and is not for the dialect's paths.</summary>
