@@ -56,6 +56,7 @@ public static partial class OutdialServer
         services.AddAuthorization();
         services.AddApiKeyRateLimiting();
         services.AddOpenApi();
+        services.AddOutdialHealthChecks();
         configure?.Invoke(builder);
         var ivrPorts = Dialects.Ivr.IvrEndpoint.AddUrls(builder);
 
@@ -72,6 +73,7 @@ public static partial class OutdialServer
 
         app.MapOpenApi();
         app.MapGet("/health", (IServiceProvider sp) => TypedResults.Ok(Health(sp))).WithTags("Health").AllowAnonymous();
+        app.MapOutdialHealthChecks();
         app.MapAccount();
         app.MapCalls();
         app.MapCallConversation();

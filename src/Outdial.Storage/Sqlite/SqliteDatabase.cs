@@ -84,6 +84,23 @@ public sealed class SqliteDatabase
         return current;
     }
 
+    /// <summary>The schema version the embedded migrations reach (the highest number in <c>Migrations/Sqlite</c>).</summary>
+    public static int LatestVersion { get; } = Migrations("Sqlite").Select(m => m.Version).DefaultIfEmpty(0).Max();
+
+    /// <summary>
+    /// The schema version applied to the file (0 before the first migration). Opens a connection, so it also proves the
+    /// file can be read. Throws <see cref="SqliteException"/> when it cannot.
+    /// </summary>
+    public async Task<int> AppliedVersionAsync(CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        if (await conn.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version';") == 0)
+        {
+            return 0;
+        }
+        return await conn.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_version;") ?? 0;
+    }
+
     /// <summary>Embedded migrations of one dialect folder, ordered by their number prefix.</summary>
     public static IEnumerable<(int Version, string Name, string Sql)> Migrations(string dialect)
     {

@@ -1,0 +1,94 @@
+using HealthChecks.UI.Client;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Outdial.Storage.Sqlite;
+using Outdial.Telephony.Twilio;
+
+namespace Outdial.Server.Infrastructure;
+
+/// <summary>
+/// ASP.NET Core health checks (<c>Microsoft.Extensions.Diagnostics.HealthChecks</c>) behind two probes, answered in the
+/// common JSON format of <c>AspNetCore.HealthChecks.UI.Client</c>
+/// (<c>{"status": "Healthy" | "Degraded" | "Unhealthy", "totalDuration": "00:00:00.0012", "entries": {name: {"status",
+/// "description", "duration", "data", "tags"}}}</c>), HTTP 200 when Healthy or Degraded and 503 when Unhealthy:
+/// <list type="bullet">
+/// <item><c>GET /health/live</c>: the process serves requests (runs no check; for a liveness probe that restarts a hung process).</item>
+/// <item><c>GET /health/ready</c>: <c>database</c> (the file opens and every embedded migration is applied) and
+/// <c>providers</c> (each telephony provider's configuration; Degraded after a provider refused our credentials, until a
+/// dial succeeds again); for a readiness probe or a load balancer.</item>
+/// </list>
+/// Both are anonymous and carry no secrets or phone numbers. The older <c>GET /health</c> is kept unchanged.
+/// </summary>
+public static class OutdialHealthChecks
+{
+    /// <summary>Tag of the checks <c>/health/ready</c> runs.</summary>
+    public const string Ready = "ready";
+
+    /// <summary>Registers the checks.</summary>
+    public static IServiceCollection AddOutdialHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            .AddCheck<ProvidersHealthCheck>("providers", tags: [Ready]);
+        return services;
+    }
+
+    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c>.</summary>
+    public static IEndpointRouteBuilder MapOutdialHealthChecks(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions
+        {
+            Predicate = _ => false,
+            ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
+        }).WithTags("Health").WithDisplayName("Liveness probe").AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(Ready),
+            ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
+        }).WithTags("Health").WithDisplayName("Readiness probe").AllowAnonymous();
+        return app;
+    }
+}
+
+/// <summary>Healthy when the SQLite file opens and its schema is at <see cref="SqliteDatabase.LatestVersion"/>; else Unhealthy.</summary>
+internal sealed class DatabaseHealthCheck(SqliteDatabase db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        int applied;
+        try
+        {
+            applied = await db.AppliedVersionAsync(cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            return HealthCheckResult.Unhealthy($"the database cannot be read (SQLite error {ex.SqliteErrorCode})");
+        }
+        var data = new Dictionary<string, object> { ["schemaVersion"] = applied, ["expectedVersion"] = SqliteDatabase.LatestVersion, ["sqlite"] = SqliteDatabase.SqliteVersion };
+        return applied >= SqliteDatabase.LatestVersion
+            ? HealthCheckResult.Healthy("reachable; migrations applied", data)
+            : HealthCheckResult.Unhealthy($"migrations pending: schema version {applied} of {SqliteDatabase.LatestVersion}", data: data);
+    }
+}
+
+/// <summary>
+/// Healthy when every configured provider is usable; Degraded when Twilio refused our credentials, account or caller ID
+/// (its error code and HTTP status in <c>data</c>, never its message, which can quote phone numbers).
+/// </summary>
+internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephonyProvider> providers, TwilioHealth? twilio = null) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var provider in providers)
+        {
+            data[provider.Name] = "ok";
+        }
+        if (twilio?.LastConfigurationError is { } problem)
+        {
+            data["twilio"] = $"misconfigured: Twilio error {problem.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, HTTP {problem.HttpStatus} at {problem.At.UtcDateTime:O}";
+            return Task.FromResult(HealthCheckResult.Degraded("a provider refused our credentials, account or caller ID", data: data));
+        }
+        return Task.FromResult(HealthCheckResult.Healthy(string.Join(", ", data.Keys) + " configured", data));
+    }
+}
