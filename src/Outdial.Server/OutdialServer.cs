@@ -57,10 +57,12 @@ public static partial class OutdialServer
         services.AddApiKeyRateLimiting();
         services.AddOpenApi();
         services.AddOutdialHealthChecks();
+        builder.AddOutdialTelemetry();
         configure?.Invoke(builder);
         var ivrPorts = Dialects.Ivr.IvrEndpoint.AddUrls(builder);
 
         var app = builder.Build();
+        app.UseOutdialTelemetry();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Dialects.Ivr.IvrEndpoint.UseOnlyIvrOn(app, ivrPorts);

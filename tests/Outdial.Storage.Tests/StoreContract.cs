@@ -381,6 +381,19 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         At = T0.AddSeconds(2),
         Events = [new NewCallEvent(type, new JsonObject())],
     };
+
+    [Fact]
+    public async Task CountDueCalls_CountsScheduledAndQueuedCallsDueNow_LeasedOrNot()
+    {
+        var t = await TenantAsync();
+        Assert.Equal(0, await Engine.Calls.CountDueCallsAsync(T0, Ct));
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t, "+15551230001")), Ct);
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t, "+15551230002", dueAt: T0.AddHours(1), status: CallStatus.Scheduled)), Ct);
+        Assert.Equal(1, await Engine.Calls.CountDueCallsAsync(T0, Ct));
+        Assert.Single(await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "lease-a", Ct));
+        Assert.Equal(1, await Engine.Calls.CountDueCallsAsync(T0, Ct));
+        Assert.Equal(2, await Engine.Calls.CountDueCallsAsync(T0.AddHours(1), Ct));
+    }
 }
 
 /// <summary>The contract on SQLite, plus SQLite's group commit.</summary>

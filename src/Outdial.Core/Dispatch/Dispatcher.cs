@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,7 @@ using Outdial.Core.Common;
 using Outdial.Core.Compliance;
 using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
+using Outdial.Core.Telemetry;
 using Outdial.Core.Telephony;
 
 namespace Outdial.Core.Dispatch;
@@ -226,7 +228,7 @@ public sealed partial class Dispatcher(
         }));
         // The attempt is durable before the provider hears of it: a crash from here on leaves an attempt the
         // reconciler resolves by asking the provider, never by dialing again.
-        var written = await calls.TryApplyAsync(new CallChange
+        var dialing = new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Scheduled, CallStatus.Queued],
@@ -237,11 +239,13 @@ public sealed partial class Dispatcher(
             NewAttempt = attempt,
             Events = events,
             Decision = new CallDecision(now, "dispatch", "dial", null, []),
-        }, ct);
-        if (!written)
+        };
+        if (!await calls.TryApplyAsync(dialing, ct))
         {
             return; // Canceled meanwhile, or the lease was lost to another node.
         }
+        OutdialTelemetry.ChangeApplied(dialing, provider.Name);
+        OutdialTelemetry.DialedLate(call.DueAt, now);
         active[call.AccountId] = active.GetValueOrDefault(call.AccountId) + 1;
         if (campaign is not null && round.CampaignActive is { } byCampaign)
         {
@@ -259,14 +263,24 @@ public sealed partial class Dispatcher(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_dialsAborted.Token, lifetime.ApplicationStopped);
         timeout.CancelAfter(options.Value.DialTimeout);
         DialResult result;
-        try
+        using (var span = OutdialTelemetry.Source.StartActivity("outdial.dial", ActivityKind.Client))
         {
-            result = await provider.DialAsync(request, timeout.Token);
-        }
-        catch (Exception ex)
-        {
-            LogDialUnknown(log, ex, request.CallId, request.AttemptId);
-            return;
+            span?.SetTag("outdial.provider", provider.Name);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                result = await provider.DialAsync(request, timeout.Token);
+            }
+            catch (Exception ex)
+            {
+                OutdialTelemetry.Dial(provider.Name, "unknown", Stopwatch.GetElapsedTime(started).TotalSeconds);
+                span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+                LogDialUnknown(log, ex, request.CallId, request.AttemptId);
+                return;
+            }
+            var outcome = result is DialResult.Placed ? "placed" : "refused";
+            OutdialTelemetry.Dial(provider.Name, outcome, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            span?.SetTag("outdial.dial.result", outcome);
         }
         try
         {

@@ -182,7 +182,10 @@ public sealed partial class Reconciler(
         {
             data["outcome"] = CallOutcome.Error.ToWire();
         }
-        await calls.TryApplyAsync(change, ct);
+        if (await calls.TryApplyAsync(change, ct))
+        {
+            Telemetry.OutdialTelemetry.ChangeApplied(change, attempt.Provider);
+        }
     }
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Reconciling attempt {AttemptId} failed; will retry next round")]

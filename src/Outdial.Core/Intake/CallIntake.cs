@@ -332,7 +332,7 @@ public sealed class CallIntake(
         var result = await calls.CreateCallAsync(new NewCall(call, [firstEvent], idem), ct);
         return result switch
         {
-            CreateCallResult.Created c => new IntakeResult.Accepted(c.Call),
+            CreateCallResult.Created c => Accepted(c.Call),
             CreateCallResult.Duplicate d => new IntakeResult.Duplicate(d.Existing),
             CreateCallResult.Replay r => new IntakeResult.Replayed(r.Status, r.Body),
             _ => KeyReused(),
@@ -633,6 +633,12 @@ public sealed class CallIntake(
 
     private static IntakeResult.Refused Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         new("validation_failed", "The request has invalid fields.", errors);
+
+    private static IntakeResult.Accepted Accepted(Call call)
+    {
+        Telemetry.OutdialTelemetry.CallAccepted(call);
+        return new IntakeResult.Accepted(call);
+    }
 
     private static IntakeResult.Refused KeyReused() =>
         new("idempotency_key_reused", "This Idempotency-Key was already used with a different request in the last 24 hours.",

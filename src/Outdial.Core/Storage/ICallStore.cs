@@ -106,6 +106,12 @@ public interface ICallStore
     Task<IReadOnlyList<Attempt>> ListAttemptsAsync(string callId, CancellationToken ct);
 
     /// <summary>
+    /// The dispatch backlog: how many calls are scheduled or queued and due at <paramref name="now"/> (UTC), leased or not
+    /// (the <c>outdial.calls.due</c> gauge). Reads only.
+    /// </summary>
+    Task<long> CountDueCallsAsync(DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
     /// Leases up to <paramref name="limit"/> calls that are scheduled or queued and due (or past their expiry)
     /// at <paramref name="now"/>, and whose lease is free or expired. Each claimed call carries
     /// <paramref name="leaseToken"/> until <paramref name="now"/> + <paramref name="leaseFor"/>.

@@ -54,6 +54,10 @@ public sealed partial class CallProgress(
                 : await calls.TryApplyAsync(change, ct);
             if (applied)
             {
+                if (change is not null)
+                {
+                    Telemetry.OutdialTelemetry.ChangeApplied(change, attempt.Provider);
+                }
                 return;
             }
         }

@@ -10,6 +10,9 @@ public interface IWebhookStore
 
     Task<WebhookEndpoint?> GetEndpointAsync(string accountId, string endpointId, CancellationToken ct);
 
+    /// <summary>The delivery backlog: pending deliveries due at <paramref name="now"/> (UTC), leased or not (the <c>outdial.webhooks.due</c> gauge). Reads only.</summary>
+    Task<long> CountDueDeliveriesAsync(DateTimeOffset now, CancellationToken ct);
+
     /// <summary>The account's endpoints, oldest first.</summary>
     Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(string accountId, CancellationToken ct);
 

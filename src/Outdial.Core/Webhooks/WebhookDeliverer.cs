@@ -117,12 +117,22 @@ public sealed partial class WebhookDeliverer : BackgroundService
             // A batch is sent as its first delivery carrying every row; each delivery records the same attempt.
             var lead = sendable[0];
             var sent = lead with { EventId = sendable.Count == 1 ? lead.EventId : "batch_" + lead.Id, Body = body };
-            var outcome = await SendAsync(sent, stopping);
+            WebhookAttemptOutcome? outcome;
+            using (var span = Telemetry.OutdialTelemetry.Source.StartActivity("outdial.webhook.deliver", System.Diagnostics.ActivityKind.Producer))
+            {
+                span?.SetTag("outdial.webhook.batch_size", sendable.Count);
+                outcome = await SendAsync(sent, stopping);
+                span?.SetTag("outdial.webhook.status", outcome?.Next.ToString());
+            }
             if (outcome is not null)
             {
                 foreach (var delivery in sendable)
                 {
                     await _store.RecordAttemptAsync(outcome with { DeliveryId = delivery.Id }, CancellationToken.None);
+                    if (outcome.Next == WebhookDeliveryStatus.Succeeded)
+                    {
+                        Telemetry.OutdialTelemetry.Delivered(delivery, outcome.Attempt.At);
+                    }
                 }
             }
         }

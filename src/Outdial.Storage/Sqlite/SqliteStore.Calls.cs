@@ -152,6 +152,14 @@ public sealed partial class SqliteStore
         [.. (await QueryAsync<string>("SELECT doc FROM call_attempts WHERE call_id = @callId ORDER BY number;", new { callId }, ct)).Select(FromDoc<Attempt>)];
 
     /// <inheritdoc />
+    public async Task<long> CountDueCallsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM calls WHERE status IN ('scheduled', 'queued') AND due_at <= @now;", new { now = Ms(now) }, cancellationToken: ct));
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
         writer.WriteAsync<IReadOnlyList<Call>>(conn =>
         {

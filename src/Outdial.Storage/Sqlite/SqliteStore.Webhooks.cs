@@ -98,6 +98,14 @@ public sealed partial class SqliteStore : IWebhookStore
         }, ct);
 
     /// <inheritdoc />
+    public async Task<long> CountDueDeliveriesAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= @now;", new { now = Ms(now) }, cancellationToken: ct));
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueDeliveriesAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
         writer.WriteAsync<IReadOnlyList<WebhookDelivery>>(conn =>
         {
