@@ -63,7 +63,8 @@ public static class E164
     /// is removed (<see cref="RemoveFormatting"/>); <c>+…</c> is kept; <c>00…</c> (the ITU-T E.164 international prefix)
     /// becomes <c>+…</c>; other digits are a national number of the calling code's main country, read by libphonenumber with
     /// that country's rules (its trunk prefix dropped where the plan drops it — <c>020 7946 0018</c> in +44 is
-    /// <c>+442079460018</c> — and kept where it is part of the number, as in Italy's <c>06…</c>). Anything else is returned
+    /// <c>+442079460018</c> — and kept where it is part of the number, as in Italy's <c>06…</c>; a leading 0 that makes the
+    /// number too long for a plan whose trunk prefix is not 0, such as NANP's, is dropped too). Anything else is returned
     /// cleaned but otherwise unchanged, so that <see cref="IsValid"/> reports it. Used where a seed writes national numbers
     /// (seed 002's <c>_Destination</c>, <c>_DisplayNumber</c>).
     /// </summary>
@@ -81,20 +82,30 @@ public static class E164
         var region = IsCallingCode(callingCode) ? Util.GetRegionCodeForCountryCode(int.Parse(callingCode, CultureInfo.InvariantCulture)) : null;
         if (region is not null and not "ZZ" and not "001")
         {
-            try
+            if (ReadNational(s, region, callingCode) is { } read)
             {
-                var number = Util.Parse(s, region);
-                if (number.CountryCode.ToString(CultureInfo.InvariantCulture) == callingCode)
-                {
-                    return Util.Format(number, Lib.PhoneNumberFormat.E164);
-                }
-            }
-            catch (Lib.NumberParseException)
-            {
-                // Too short or too long for the library: written plainly below, for IsValid to report.
+                // 0 is the trunk prefix in most plans; where the country's is another (NANP's 1), a leading 0 that makes the
+                // number too long for the plan is dropped as well.
+                return !Util.IsPossibleNumber(read) && s.StartsWith('0') && ReadNational(s[1..], region, callingCode) is { } dropped
+                    && Util.IsPossibleNumber(dropped)
+                    ? Util.Format(dropped, Lib.PhoneNumberFormat.E164)
+                    : Util.Format(read, Lib.PhoneNumberFormat.E164);
             }
         }
-        return "+" + callingCode + s;
+        return "+" + callingCode + (s.StartsWith('0') ? s[1..] : s);
+    }
+
+    private static Lib.PhoneNumber? ReadNational(string digits, string region, string callingCode)
+    {
+        try
+        {
+            var number = Util.Parse(digits, region);
+            return number.CountryCode.ToString(CultureInfo.InvariantCulture) == callingCode ? number : null;
+        }
+        catch (Lib.NumberParseException)
+        {
+            return null; // Too short or too long for the library: written plainly, for IsValid to report.
+        }
     }
 
     /// <summary>True when <paramref name="callingCode"/> is a country calling code as <see cref="FromNational"/> takes it: 1–3 ASCII digits, not starting with 0.</summary>
