@@ -23,6 +23,9 @@ public sealed record BenchOptions
     /// <summary>Contact rows to import in one CSV upload (<c>--import-rows N</c>); 0 = off. When set, only the import is measured.</summary>
     public int ImportRows { get; init; }
 
+    /// <summary>Callee-zone lookups to time in process (<c>--zones N</c>); 0 = off. When set, only that is measured.</summary>
+    public int Zones { get; init; }
+
     /// <summary>Longest wait for the import to finish after the upload was accepted, in seconds.</summary>
     public int ImportTimeoutSeconds { get; init; } = 1800;
 
@@ -67,6 +70,9 @@ public sealed record BenchOptions
         With --import-rows N it measures only a bulk contact import instead: one streamed CSV upload of N rows to
         POST /v1/campaigns/{id}/contacts, then polls the import until it completes; prints upload and import time,
         rows per second and the peak memory of the server and of the bench.
+        With --zones N it measures only, in this process, N callee-zone lookups (libphonenumber's zones and type of a
+        number, as eligibility asks for them) over numbers of several countries: first each number once (a parse), then
+        the same numbers again (the cache); prints microseconds per lookup for both.
 
         Options:
           --seconds N          measured duration of each phase (default 10)
@@ -77,6 +83,7 @@ public sealed record BenchOptions
           --webhook-drain-seconds N
                                longest wait for the deliveries after the calls phase (default 60)
           --import-rows N      import N generated contacts (1 to 1000000) and measure only that (default off)
+          --zones N            time N callee-zone lookups in process and measure only that (default off)
           --import-timeout-seconds N
                                longest wait for the import after the upload is accepted (default 1800)
           --conversations N    run N concurrent relay sessions and measure only that (default off)
@@ -114,6 +121,7 @@ public sealed record BenchOptions
                 "--webhook-endpoints" => options with { WebhookEndpoints = WebhookCount(arg, Value()) },
                 "--webhook-drain-seconds" => options with { WebhookDrainSeconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--import-rows" => options with { ImportRows = ImportCount(arg, Value()) },
+                "--zones" => options with { Zones = PositiveInt(arg, Value(), allowZero: false) },
                 "--import-timeout-seconds" => options with { ImportTimeoutSeconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--conversations" => options with { Conversations = PositiveInt(arg, Value(), allowZero: false) },
                 "--turns" => options with { Turns = Math.Max(2, PositiveInt(arg, Value(), allowZero: false)) },

@@ -38,6 +38,12 @@ try
         ? Path.GetFullPath(options.ServerDll)
         : Path.Combine(Bench.RepoRoot(), "src", "Outdial.Server", "bin", "Release", "net10.0", "Outdial.Server.dll");
 
+    if (options.Zones > 0)
+    {
+        ZonesBench.Run(options.Zones);
+        return 0;
+    }
+
     if (options.Conversations > 0)
     {
         return await ConversationBench.RunAsync(serverDll, options, cts.Token) ? 0 : 1;
