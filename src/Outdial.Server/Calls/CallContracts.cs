@@ -113,6 +113,12 @@ public sealed record CallPage(IReadOnlyList<CallResource> Data, string? NextCurs
 /// <summary>A lifecycle event. <c>sequence</c> starts at 1 and increases by one per call.</summary>
 public sealed record CallEventResource(string Id, string CallId, long Sequence, string Type, DateTime At, JsonObject Data);
 
+/// <summary>A call's events, in order (<c>GET /v1/calls/{id}/events</c>).</summary>
+public sealed record CallEventList(IReadOnlyList<CallEventResource> Data);
+
+/// <summary>A call's dial attempts, in order (<c>GET /v1/calls/{id}/attempts</c>).</summary>
+public sealed record AttemptList(IReadOnlyList<AttemptResource> Data);
+
 /// <summary>Parsing of ISO-8601 instants given as strings.</summary>
 public static class Instants
 {
