@@ -48,8 +48,9 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
         }
 
         operation.Responses ??= [];
-        var nativeKeyed = security.Schemes.SequenceEqual([ApiSecurity.Bearer]) && metadata.OfType<ApiSecurity.SecurityMetadata>().FirstOrDefault() is null;
-        if (nativeKeyed)
+        // A route that declares no scheme of its own and requires authorization is the native API's (the dialects declare theirs).
+        var native = !metadata.OfType<ApiSecurity.SecurityMetadata>().Any() && security.Schemes.Count > 0;
+        if (native)
         {
             // Every native route declares at least one problem response (ProducesProblemCodes), so the component exists.
             var problem = new OpenApiSchemaReference(nameof(ProblemDetails), context.Document);
@@ -64,7 +65,8 @@ public sealed class OperationConventions : IOpenApiOperationTransformer
             if (operation.RequestBody is not null)
             {
                 AddProblem(operation, problem, StatusCodes.Status400BadRequest, "The body could not be read.", ["malformed_json", "bad_request"]);
-                AddProblem(operation, problem, StatusCodes.Status413PayloadTooLarge, "The body is larger than `Outdial:Api:MaxRequestBodyBytes` (1 MB by default).",
+                AddProblem(operation, problem, StatusCodes.Status413PayloadTooLarge,
+                    "The body is too large: `Outdial:Api:MaxRequestBodyBytes` (1 MB by default); contact uploads up to 1 GiB.",
                     ["payload_too_large"]);
             }
         }

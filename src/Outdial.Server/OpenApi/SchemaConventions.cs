@@ -84,6 +84,11 @@ public sealed class SchemaConventions : IOpenApiSchemaTransformer
             Description = "Field → messages, on `validation_failed` and `invalid_query` (and on other refusals that name a field).",
             AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
         };
+        schema.Properties["traceId"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "The request's trace id (W3C traceparent form), to find it in the server's logs.",
+        };
         schema.Required ??= new HashSet<string>(StringComparer.Ordinal);
         schema.Required.Add("code");
         schema.Examples = [new JsonObject
