@@ -27,6 +27,7 @@ const server = spawn("dotnet", [
 ], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } });
 
 let output = "";
+let fetching = false;
 let done = false;
 const finish = (code, message) => {
   if (done) return;
@@ -45,8 +46,8 @@ const timer = setTimeout(() => finish(1, `error: the server did not serve its do
 const onOutput = async chunk => {
   output += chunk;
   const match = /Now listening on: (http:\/\/\S+)/.exec(output);
-  if (!match || done || server.listening) return;
-  server.listening = true;
+  if (!match || done || fetching) return;
+  fetching = true;
   try {
     const response = await fetch(`${match[1]}/openapi/v1.json`);
     if (!response.ok) throw new Error(`GET /openapi/v1.json answered ${response.status}: ${await response.text()}`);
