@@ -7,7 +7,7 @@ namespace Outdial.Server.OpenApi;
 
 /// <summary>
 /// The OpenAPI 3.1 document (<c>GET /openapi/v1.json</c>) and its browsable reference (<c>GET /docs</c>, Scalar, served with its
-/// bundled script: no CDN, fonts or telemetry). Both need no key.
+/// bundled script: no CDN fonts, telemetry, AI agent, MCP or hosted developer toolbar). Both need no key.
 /// </summary>
 public static class OpenApiSetup
 {
@@ -58,6 +58,7 @@ public static class OpenApiSetup
             .DisableTelemetry()
             .DisableAgent()
             .DisableMcp()
+            .HideDeveloperTools()
             .AddPreferredSecuritySchemes([ApiSecurity.Bearer]))
             .AllowAnonymous();
     }
