@@ -15,6 +15,7 @@ using Outdial.Server.Dialects;
 using Outdial.Server.Dialects.Ivr;
 using Outdial.Server.Compliance;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 using Outdial.Server.PhoneNumbers;
 using Outdial.Server.Providers.Twilio;
 using Outdial.Server.Webhooks;
@@ -55,7 +56,7 @@ public static partial class OutdialServer
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddApiKeyRateLimiting();
-        services.AddOpenApi();
+        services.AddOutdialOpenApi();
         services.AddOutdialHealthChecks();
         builder.AddOutdialTelemetry();
         configure?.Invoke(builder);
@@ -73,8 +74,14 @@ public static partial class OutdialServer
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapOpenApi();
-        app.MapGet("/health", (IServiceProvider sp) => TypedResults.Ok(Health(sp))).WithTags("Health").AllowAnonymous();
+        app.MapOutdialOpenApi();
+        app.MapGet("/health", (IServiceProvider sp) => TypedResults.Ok(Health(sp))).WithTags("Health").WithName("GetHealth").AllowAnonymous()
+            .WithSummary("Check the server's health")
+            .WithDescription("""
+                200 while the process serves; needs no key. `status` is `degraded` when a provider's last dial failed for its
+                credentials, account or caller ID (`misconfigured`, with Twilio's error `code` and `httpStatus`, and when, UTC),
+                until a dial succeeds again. Twilio's message is not shown (it can quote phone numbers): it is on the call's attempt.
+                """);
         app.MapOutdialHealthChecks();
         app.MapAccount();
         app.MapCalls();
@@ -126,21 +133,21 @@ public static partial class OutdialServer
     /// <c>misconfigured</c> after it refused a dial for a credentials, account or caller-ID problem (Twilio 401/403 or error
     /// codes such as 20003), until a dial succeeds again; <c>at</c> is when (UTC).
     /// </summary>
-    private static object Health(IServiceProvider sp)
+    private static HealthResource Health(IServiceProvider sp)
     {
-        var providers = new Dictionary<string, object>(StringComparer.Ordinal);
+        var providers = new Dictionary<string, ProviderHealthResource>(StringComparer.Ordinal);
         var degraded = false;
         foreach (var provider in sp.GetServices<Core.Telephony.ITelephonyProvider>())
         {
-            providers[provider.Name] = new { status = "ok" };
+            providers[provider.Name] = new ProviderHealthResource("ok");
         }
         if (sp.GetService<Telephony.Twilio.TwilioHealth>()?.LastConfigurationError is { } problem)
         {
             degraded = true;
             // Code and HTTP status only: /health needs no key, and Twilio's message can quote phone numbers (it is on the call).
-            providers["twilio"] = new { status = "misconfigured", code = problem.Code, httpStatus = problem.HttpStatus, at = problem.At.UtcDateTime };
+            providers["twilio"] = new ProviderHealthResource("misconfigured", problem.Code, problem.HttpStatus, problem.At.UtcDateTime);
         }
-        return new { status = degraded ? "degraded" : "ok", providers };
+        return new HealthResource(degraded ? "degraded" : "ok", providers);
     }
 
     /// <summary>
@@ -176,3 +183,12 @@ public static partial class OutdialServer
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} at schema version {Version} (SQLite {SqliteVersion})")]
     private static partial void LogMigrated(ILogger logger, string path, int version, string sqliteVersion);
 }
+
+/// <summary><c>GET /health</c>: <c>status</c> <c>ok</c> or <c>degraded</c> (a provider is misconfigured), and each provider's health by name.</summary>
+public sealed record HealthResource(string Status, IReadOnlyDictionary<string, ProviderHealthResource> Providers);
+
+/// <summary>
+/// A provider's health: <c>ok</c>, or <c>misconfigured</c> after it refused a dial for a credentials, account or caller-ID problem, with
+/// the provider's error <c>code</c>, its <c>httpStatus</c> and when (<c>at</c>, UTC).
+/// </summary>
+public sealed record ProviderHealthResource(string Status, int? Code = null, int? HttpStatus = null, DateTime? At = null);

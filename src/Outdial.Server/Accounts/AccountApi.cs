@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Outdial.Server.Accounts;
@@ -56,8 +57,20 @@ public static class AccountApi
         group.MapGet("/", async (ClaimsPrincipal user, IAccountStore store, IOptions<ComplianceOptions> defaults, CancellationToken ct) =>
             await store.GetAccountAsync(user.AccountId(), ct) is { } a
                 ? (IResult)TypedResults.Ok(AccountResource.Of(a, defaults.Value))
-                : Problems.NotFound("account")).WithName("GetAccount");
-        group.MapPatch("/", UpdateAsync).WithName("UpdateAccount").Accepts<AccountSettings>("application/merge-patch+json", "application/json");
+                : Problems.NotFound("account")).WithName("GetAccount")
+            .WithSummary("Get the account")
+            .WithDescription("The account of the API key: consent rules, concurrency limit, frequency cap in force, API access switch, dialect aliases.")
+            .Produces<AccountResource>();
+        group.MapPatch("/", UpdateAsync).WithName("UpdateAccount").Accepts<AccountSettings>("application/merge-patch+json", "application/json")
+            .WithSummary("Update the account")
+            .WithDescription("""
+                JSON Merge Patch (RFC 7396) of `name`, `requireConsent`, `maxConcurrentCalls` (1–10000), `requireConsentRecord`,
+                `frequencyCap` (`{maxAttempts 0–1000, windowSec 60–2592000}`; null resets it to the server default), `apiAccessEnabled`,
+                `aliases` (`dburl`, `teamId`, `tenant`: the names the seed dialects use; unique across accounts) and `strictAgentRefs`.
+                """)
+            .Produces<AccountResource>()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "alias_taken")
+            .ProducesValidationFailed();
         return group;
     }
 

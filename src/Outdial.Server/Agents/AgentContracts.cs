@@ -120,3 +120,6 @@ public sealed record AgentResource(
     /// <summary>Names other systems use for this agent; any API resolves an agent reference by id, then key, then these.</summary>
     public IReadOnlyList<string> ExternalRefs { get; init; } = [];
 }
+
+/// <summary>Every agent of the account (<c>GET /v1/agents</c>).</summary>
+public sealed record AgentList(IReadOnlyList<AgentResource> Data);

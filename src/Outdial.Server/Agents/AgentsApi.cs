@@ -7,6 +7,7 @@ using Outdial.Core.Common;
 using Outdial.Core.Agents;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Agents;
 
@@ -16,14 +17,44 @@ public static class AgentsApi
     public static RouteGroupBuilder MapAgents(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/agents").WithTags("Agents").RequireAuthorization();
-        group.MapPost("/", CreateAsync).WithName("CreateAgent").Produces<AgentResource>(StatusCodes.Status201Created);
+        group.MapPost("/", CreateAsync).WithName("CreateAgent")
+            .WithSummary("Create an agent")
+            .WithDescription("""
+                An agent: `name`, `key` (a slug unique in the account; from the name when absent), `externalRefs` (the ids other
+                systems use for it), `prompt` and `firstMessage` with `{variable}` placeholders, `language`, `voice`, declared
+                `variables`, `insightQuestions`, `callingWindow`, `outsideWindow`, caller ID (`phoneNumberId`), `isDefault`,
+                `retry`, answering-machine detection, and the conversation settings. 201 with the agent and its `Location`.
+                """)
+            .Produces<AgentResource>(StatusCodes.Status201Created)
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "agent_key_taken", "agent_ref_taken")
+            .ProducesValidationFailed();
         group.MapGet("/", async (ClaimsPrincipal user, IAgentStore agents, CancellationToken ct) =>
-            TypedResults.Ok(new { data = (await agents.ListAgentsAsync(user.AccountId(), ct)).Select(AgentMapping.ToResource) })).WithName("ListAgents");
+            TypedResults.Ok(new AgentList([.. (await agents.ListAgentsAsync(user.AccountId(), ct)).Select(AgentMapping.ToResource)]))).WithName("ListAgents")
+            .WithSummary("List agents")
+            .WithDescription("Every agent of the account.");
         group.MapGet("/{id}", async (string id, ClaimsPrincipal user, IAgentStore agents, CancellationToken ct) =>
             await agents.GetAgentAsync(user.AccountId(), id, ct) is { } a ? (IResult)TypedResults.Ok(AgentMapping.ToResource(a)) : Problems.NotFound("agent"))
-            .WithName("GetAgent");
-        group.MapPatch("/{id}", UpdateAsync).WithName("UpdateAgent").Accepts<AgentRequest>("application/merge-patch+json", "application/json");
-        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteAgent");
+            .WithName("GetAgent")
+            .WithSummary("Get an agent")
+            .WithDescription("The agent with its prompt, variables, calling window, retry policy and conversation settings.")
+            .Produces<AgentResource>()
+            .ProducesNotFound();
+        group.MapPatch("/{id}", UpdateAsync).WithName("UpdateAgent").Accepts<AgentRequest>("application/merge-patch+json", "application/json")
+            .WithSummary("Update an agent")
+            .WithDescription("""
+                JSON Merge Patch (RFC 7396) at the top level; the result is validated like a create. Setting `isDefault: true` makes
+                this the account's default agent; the default stops being it only when another agent is made the default.
+                """)
+            .Produces<AgentResource>()
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "agent_key_taken", "agent_ref_taken")
+            .ProducesValidationFailed();
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteAgent")
+            .WithSummary("Delete an agent")
+            .WithDescription("Deletes the agent (204). Calls already placed keep it. The account's default agent cannot be deleted: 409 `default_agent`.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "default_agent");
         return group;
     }
 

@@ -5,6 +5,7 @@ using Outdial.Core.Accounts;
 using Outdial.Core.Common;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.ApiKeys;
 
@@ -22,18 +23,31 @@ public sealed record ApiKeyResource(string Id, string Name, string Prefix, DateT
 /// <summary>A newly created key: <c>key</c> is the secret, shown this once.</summary>
 public sealed record CreatedApiKeyResource(string Id, string Name, string Prefix, DateTime CreatedAt, string Key);
 
+/// <summary>Every API key of the account, revoked ones included (<c>GET /v1/api-keys</c>).</summary>
+public sealed record ApiKeyList(IReadOnlyList<ApiKeyResource> Data);
+
 /// <summary>The native API keys API: <c>/v1/api-keys</c>. Deleting a key revokes it (immediately on this node).</summary>
 public static class ApiKeySecretsApi
 {
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization();
-        group.MapPost("/", CreateAsync).WithName("CreateApiKey").Produces<CreatedApiKeyResource>(StatusCodes.Status201Created);
+        group.MapPost("/", CreateAsync).WithName("CreateApiKey")
+            .WithSummary("Create an API key")
+            .WithDescription("A new key for the account (`name` optional, at most 100 characters). 201 with the secret `key`, shown this once: only its SHA-256 hash is stored.")
+            .Produces<CreatedApiKeyResource>(StatusCodes.Status201Created)
+            .ProducesValidationFailed();
         group.MapGet("/", async (ClaimsPrincipal user, IAccountStore store, CancellationToken ct) =>
-            TypedResults.Ok(new { data = (await store.ListApiKeysAsync(user.AccountId(), ct)).Select(ApiKeyResource.From) })).WithName("ListApiKeys");
+            TypedResults.Ok(new ApiKeyList([.. (await store.ListApiKeysAsync(user.AccountId(), ct)).Select(ApiKeyResource.From)]))).WithName("ListApiKeys")
+            .WithSummary("List API keys")
+            .WithDescription("The account's keys with their visible `prefix`, never the secret; revoked keys show `revokedAt`.");
         group.MapGet("/{id}", async (string id, ClaimsPrincipal user, IAccountStore store, CancellationToken ct) =>
             await store.GetApiKeyAsync(user.AccountId(), id, ct) is { } k ? (IResult)TypedResults.Ok(ApiKeyResource.From(k)) : Problems.NotFound("API key"))
-            .WithName("GetApiKey");
+            .WithName("GetApiKey")
+            .WithSummary("Get an API key")
+            .WithDescription("One key of the account, with its visible `prefix` only.")
+            .Produces<ApiKeyResource>()
+            .ProducesNotFound();
         group.MapPatch("/{id}", async (string id, [FromBody] ApiKeyRequest body, ClaimsPrincipal user, IAccountStore store, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100)
@@ -43,7 +57,12 @@ public static class ApiKeySecretsApi
             return await store.RenameApiKeyAsync(user.AccountId(), id, body.Name, ct) && await store.GetApiKeyAsync(user.AccountId(), id, ct) is { } k
                 ? TypedResults.Ok(ApiKeyResource.From(k))
                 : (IResult)Problems.NotFound("API key");
-        }).WithName("UpdateApiKey");
+        }).WithName("UpdateApiKey")
+            .WithSummary("Rename an API key")
+            .WithDescription("Sets the key's `name` (1–100 characters).")
+            .Produces<ApiKeyResource>()
+            .ProducesNotFound()
+            .ProducesValidationFailed();
         group.MapDelete("/{id}", async (string id, ClaimsPrincipal user, IAccountStore store, ApiKeyVerifier verifier, TimeProvider clock, CancellationToken ct) =>
         {
             if (!await store.RevokeApiKeyAsync(user.AccountId(), id, clock.GetUtcNow(), ct))
@@ -52,7 +71,11 @@ public static class ApiKeySecretsApi
             }
             verifier.Forget(id);
             return TypedResults.NoContent();
-        }).WithName("RevokeApiKey");
+        }).WithName("RevokeApiKey")
+            .WithSummary("Revoke an API key")
+            .WithDescription("Revokes the key (204): at once on this node, within `Outdial:Api:ApiKeyCacheDuration` (30 s) on others.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesNotFound();
         return group;
     }
 

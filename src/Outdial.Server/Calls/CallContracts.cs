@@ -42,6 +42,7 @@ public sealed record CreateCallRequest
     public string? CampaignName { get; init; }
     /// <summary>The callee's IANA time zone, when known (else derived from the number).</summary>
     public string? TimeZone { get; init; }
+    /// <summary>The callee: <c>firstName</c>, <c>lastName</c>, <c>email</c>, any other fields; scalar fields are also prompt variables.</summary>
     public JsonObject? Contact { get; init; }
     /// <summary>Prompt variables: strings, numbers or booleans.</summary>
     public Dictionary<string, JsonElement>? Variables { get; init; }
@@ -54,12 +55,19 @@ public sealed record CreateCallRequest
     public List<InsightQuestion>? InsightQuestions { get; init; }
     /// <summary>The sandbox's simulated callee (ignored by real providers): scripted replies and an optional persona.</summary>
     public SandboxRequest? Sandbox { get; init; }
+    /// <summary>Do not dial before this instant (ISO-8601 with an offset).</summary>
     public string? NotBefore { get; init; }
+    /// <summary>Give up if not dialed by this instant (ISO-8601 with an offset): the call ends <c>expired</c>.</summary>
     public string? ExpiresAt { get; init; }
+    /// <summary>Ask the provider to record the call.</summary>
     public bool? Record { get; init; }
+    /// <summary>Consent evidence; required (<c>obtained: true</c>) unless the account sets <c>requireConsent: false</c>.</summary>
     public ConsentRequest? Consent { get; init; }
+    /// <summary>Seconds of ringing before <c>no_answer</c> (5–600; default <c>Outdial:Calls:RingTimeoutSec</c>).</summary>
     public int? RingTimeoutSec { get; init; }
+    /// <summary>Longest connected time in seconds (10–14400; default <c>Outdial:Calls:MaxDurationSec</c>).</summary>
     public int? MaxDurationSec { get; init; }
+    /// <summary>Skip the duplicate guard (a pending or active call of the account to the same number is otherwise 409 <c>duplicate_call</c>).</summary>
     public bool? AllowDuplicates { get; init; }
     /// <summary>Total dials allowed (1–10); default the agent's retry policy, else 1.</summary>
     public int? MaxAttempts { get; init; }
@@ -112,6 +120,12 @@ public sealed record CallPage(IReadOnlyList<CallResource> Data, string? NextCurs
 
 /// <summary>A lifecycle event. <c>sequence</c> starts at 1 and increases by one per call.</summary>
 public sealed record CallEventResource(string Id, string CallId, long Sequence, string Type, DateTime At, JsonObject Data);
+
+/// <summary>A call's events, in order (<c>GET /v1/calls/{id}/events</c>).</summary>
+public sealed record CallEventList(IReadOnlyList<CallEventResource> Data);
+
+/// <summary>A call's dial attempts, in order (<c>GET /v1/calls/{id}/attempts</c>).</summary>
+public sealed record AttemptList(IReadOnlyList<AttemptResource> Data);
 
 /// <summary>Parsing of ISO-8601 instants given as strings.</summary>
 public static class Instants

@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 using Outdial.Core.Calls;
 using Outdial.Core.Conversation;
 using Outdial.Core.Insights;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Calls;
 
@@ -31,15 +33,52 @@ public static class CallConversationApi
     {
         var group = app.MapGroup("/v1/calls/{id}").WithTags("Calls").RequireAuthorization();
         group.MapGet("/transcript", TranscriptAsync).WithName("GetCallTranscript")
-            .Produces<TranscriptResource>().Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Get a call's transcript")
+            .WithDescription("""
+                Every turn of every attempt in order (`speaker` agent or callee, text, start and end in milliseconds from the
+                attempt's answer, interruptions, DTMF, disclosures) and each attempt's conversation summary. With
+                `Accept: text/plain` (preferred over JSON), the transcript as a readable script (`[mm:ss] Agent: …`). Empty while no
+                one has spoken.
+                """)
+            .Produces<TranscriptResource>()
+            .ProducesNotFound()
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The same 200 in a second media type: the readable script.
+                operation.Responses?["200"].Content?.TryAdd("text/plain", new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
+                return Task.CompletedTask;
+            });
         group.MapGet("/insights", LatestInsightsAsync).WithName("GetCallInsights")
-            .Produces<InsightResource>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/insights/history", InsightHistoryAsync).WithName("ListCallInsights").Produces<InsightHistory>();
+            .WithSummary("Get a call's latest insights")
+            .WithDescription("""
+                The newest analysis of the call's insight questions (`pending`, `running`, `completed` or `failed`): typed answers
+                with status, confidence and evidence, a summary and whether the call succeeded. 404 while the call has none (it has
+                not ended).
+                """)
+            .Produces<InsightResource>()
+            .ProducesNotFound();
+        group.MapGet("/insights/history", InsightHistoryAsync).WithName("ListCallInsights")
+            .WithSummary("List a call's analyses")
+            .WithDescription("Every analysis of the call, newest first (the first one and every rerun); empty while it has none.")
+            .Produces<InsightHistory>()
+            .ProducesNotFound();
         group.MapGet("/insights/{analysisId}", InsightAsync).WithName("GetCallInsight")
-            .Produces<InsightResource>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Get one analysis of a call")
+            .WithDescription("One analysis of the call by its id (from the history or a rerun's `Location`).")
+            .Produces<InsightResource>()
+            .ProducesNotFound();
         group.MapPost("/insights/rerun", RerunAsync).WithName("RerunCallInsights")
-            .Produces<InsightResource>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithSummary("Analyse a call again")
+            .WithDescription("""
+                Starts a new analysis of the ended call, for the body's `questions` when given (strings or
+                `{key, question, type, choices?}`), else the call's own; earlier analyses are kept. 202 with the pending analysis
+                and its `Location`; it ends in a `call.insights_ready` or `call.insights_failed` event. 409 `call_not_ended`
+                before the call has ended.
+                """)
+            .Produces<InsightResource>(StatusCodes.Status202Accepted)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "call_not_ended")
+            .ProducesValidationFailed();
         return group;
     }
 

@@ -5,9 +5,11 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Calls;
+using Outdial.Core.Common;
 using Outdial.Core.Intake;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Calls;
 
@@ -21,15 +23,84 @@ public static class CallsApi
     {
         var group = app.MapGroup("/v1/calls").WithTags("Calls").RequireAuthorization();
         group.MapPost("/", CreateAsync).WithName("CreateCall")
+            .WithSummary("Place a call")
+            .WithDescription("""
+                Accepts a call to `to` (strict E.164) and answers 202 with the call and its `Location`: `queued` to be dialed now, or
+                `scheduled` for the earliest allowed instant (`decision.reason` says why: `notBefore`, the calling window, legal hours,
+                a frequency cap). Intake, in order: Idempotency-Key, field validation, caller ID and agent resolution, the agent's
+                declared variables, eligibility (do-not-call list, consent, calling window, legal floor, caps), then one durable
+                write with the duplicate guard. Nothing is stored unless the answer is 2xx.
+
+                With an `Idempotency-Key` (1–255 characters), the same key and body within 24 h answer the original status and body
+                with `Idempotent-Replayed: true`; a different body is 422 `idempotency_key_reused`; the same key still in flight is
+                409 `idempotency_in_flight`. A pending or active call of the account to the same number is 409 `duplicate_call`
+                with `existingCall`, unless `allowDuplicates` is true.
+                """)
             .Produces<CallResource>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "duplicate_call", "idempotency_in_flight")
+            .ProducesProblemCodes(StatusCodes.Status422UnprocessableEntity, "validation_failed", "number_on_dnc", "no_consent", "outside_calling_window",
+                "idempotency_key_reused", "provider_not_configured", "provider_mismatch", "campaign_not_found", "campaign_finished")
+            .WithRequestExample("CreateCallRequest")
+            .WithResponseExample(StatusCodes.Status202Accepted, "CallQueued");
         group.MapPost("/check", CheckAsync).WithName("CheckCall")
-            .Produces<CallCheckResource>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/", ListAsync).WithName("ListCalls");
-        group.MapGet("/{id}", GetAsync).WithName("GetCall");
-        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelCall");
-        group.MapGet("/{id}/events", EventsAsync).WithName("ListCallEvents");
-        group.MapGet("/{id}/attempts", AttemptsAsync).WithName("ListCallAttempts");
+            .WithSummary("Check a call's eligibility (dry run)")
+            .WithDescription("""
+                Takes the body of `POST /v1/calls`, validates it the same way and evaluates the same eligibility at its `notBefore`
+                (else now), without storing anything: whether the call could be dialed (`action`: dial, defer, block, expire), every
+                reason that applies with its rule and legal source, and the earliest allowed time (UTC).
+                """)
+            .Produces<CallCheckResource>()
+            .ProducesProblemCodes(StatusCodes.Status422UnprocessableEntity, "validation_failed", "provider_not_configured", "provider_mismatch",
+                "campaign_not_found", "campaign_finished");
+        group.MapGet("/", ListAsync).WithName("ListCalls")
+            .WithSummary("List calls")
+            .WithDescription("""
+                The account's calls, newest first, filtered by `status`, `outcome`, `agentId`, `campaignId`, `to` and creation time
+                (`createdFrom`, `createdTo`: ISO-8601 with an offset). Pages of `limit` (1–100, default 20); pass `nextCursor` as
+                `cursor` for the next page (absent on the last).
+                """)
+            .WithQuery(QueryParameter.OneOf("status", "Only calls in this status.", [.. Enum.GetValues<CallStatus>().Select(WireNames.Of)]),
+                QueryParameter.OneOf("outcome", "Only ended calls with this outcome.", [.. Enum.GetValues<CallOutcome>().Select(WireNames.Of)]),
+                QueryParameter.Text("agentId", "Only calls of this agent (id)."),
+                QueryParameter.Text("campaignId", "Only calls of this campaign (id)."),
+                QueryParameter.Text("to", "Only calls to this E.164 number."),
+                QueryParameter.Instant("createdFrom", "Only calls created at or after this instant."),
+                QueryParameter.Instant("createdTo", "Only calls created before this instant."),
+                QueryParameter.Limit, QueryParameter.Cursor)
+            .Produces<CallPage>()
+            .ProducesInvalidQuery();
+        group.MapGet("/{id}", GetAsync).WithName("GetCall")
+            .WithSummary("Get a call")
+            .WithDescription("The call: status, outcome and its raw codes, caller ID, agent, consent, retry policy, every eligibility decision, times (UTC).")
+            .Produces<CallResource>()
+            .ProducesNotFound()
+            .WithResponseExample(StatusCodes.Status200OK, "CallEnded");
+        group.MapPost("/{id}/cancel", CancelAsync).WithName("CancelCall")
+            .WithSummary("Cancel a call")
+            .WithDescription("""
+                Cancels a pending or active call (an active one is hung up) and answers it. Idempotent: a canceled call answers 200
+                again. A call that already ended, expired or was blocked is 409 `call_not_cancelable` (with the `call`).
+                """)
+            .Produces<CallResource>()
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "call_not_cancelable");
+        group.MapGet("/{id}/events", EventsAsync).WithName("ListCallEvents")
+            .WithSummary("List a call's events")
+            .WithDescription("""
+                The call's lifecycle events in order (`sequence` 1, 2, …): `call.queued`, `call.scheduled`, `call.dialing`,
+                `call.ringing`, `call.answered`, `call.voicemail`, `call.ended`, `call.canceled`, `call.expired`, `call.blocked`,
+                `call.insights_ready`, `call.insights_failed`; each was also sent as a webhook with the same `id`.
+                """)
+            .Produces<CallEventList>()
+            .ProducesNotFound();
+        group.MapGet("/{id}/attempts", AttemptsAsync).WithName("ListCallAttempts")
+            .WithSummary("List a call's dial attempts")
+            .WithDescription("""
+                Each dial: provider and its call id, status, outcome, who answered, SIP and Q.850 codes, the provider's raw status,
+                timings (UTC), recording URL, and the attempt's conversation summary.
+                """)
+            .Produces<AttemptList>()
+            .ProducesNotFound();
         return group;
     }
 
@@ -192,7 +263,7 @@ public static class CallsApi
             return Problems.NotFound("call");
         }
         var events = await calls.ListEventsAsync(id, ct);
-        return TypedResults.Ok(new { data = events.Select(e => new CallEventResource(e.Id, e.CallId, e.Sequence, e.Type, e.At.UtcDateTime, e.Data)) });
+        return TypedResults.Ok(new CallEventList([.. events.Select(e => new CallEventResource(e.Id, e.CallId, e.Sequence, e.Type, e.At.UtcDateTime, e.Data))]));
     }
 
     public static async Task<IResult> AttemptsAsync(string id, ClaimsPrincipal user, ICallStore calls, CancellationToken ct)
@@ -202,7 +273,7 @@ public static class CallsApi
             return Problems.NotFound("call");
         }
         var attempts = await calls.ListAttemptsAsync(id, ct);
-        return TypedResults.Ok(new { data = attempts.Select(AttemptResource.Of) });
+        return TypedResults.Ok(new AttemptList([.. attempts.Select(AttemptResource.Of)]));
     }
 
     /// <summary>Maps the request to the intake command, collecting format errors (times, variables, cooldowns).</summary>

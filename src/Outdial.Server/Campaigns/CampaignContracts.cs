@@ -107,3 +107,9 @@ public sealed record CampaignStatsResource(
     long AttemptsAnsweredByHuman,
     double PickupRate,
     DateTime? NextScheduledDial);
+
+/// <summary>One page of campaigns, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next (absent on the last page).</summary>
+public sealed record CampaignPage(IReadOnlyList<CampaignResource> Data, string? NextCursor);
+
+/// <summary>Every contact import of a campaign (<c>GET /v1/campaigns/{id}/imports</c>).</summary>
+public sealed record ImportList(IReadOnlyList<ImportResource> Data);

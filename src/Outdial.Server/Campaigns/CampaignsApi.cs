@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Outdial.Core.Calls;
 using Outdial.Core.Campaigns;
 using Outdial.Core.Common;
 using Outdial.Core.Compliance;
@@ -10,6 +11,7 @@ using Outdial.Core.Intake;
 using Outdial.Core.Storage;
 using Outdial.Server.Calls;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Campaigns;
 
@@ -17,7 +19,7 @@ namespace Outdial.Server.Campaigns;
 /// The native campaigns API: <c>/v1/campaigns</c> — CRUD, lifecycle (<c>draft → active ⇄ paused → completed |
 /// canceled</c>), one call in a campaign, bulk contact import, imports and stats.
 /// </summary>
-public static class CampaignsApi
+public static partial class CampaignsApi
 {
     /// <summary>Largest contact upload accepted, in bytes (1,000,000 rows of a few hundred bytes).</summary>
     public const long MaxUploadBytes = 1L << 30;
@@ -25,33 +27,111 @@ public static class CampaignsApi
     public static RouteGroupBuilder MapCampaigns(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireAuthorization();
-        group.MapPost("/", CreateAsync).WithName("CreateCampaign").Produces<CampaignResource>(StatusCodes.Status201Created);
-        group.MapGet("/", ListAsync).WithName("ListCampaigns");
+        group.MapPost("/", CreateAsync).WithName("CreateCampaign")
+            .WithSummary("Create a campaign")
+            .WithDescription("""
+                A campaign (status `draft`): `name` (unique in the account), agent, caller-ID pool, calling window, pacing, retry
+                policy, DNC rule, start and end. Contacts are added by import or one call at a time; nothing is dialed until it is
+                activated. 201 with the campaign and its `Location`.
+                """)
+            .Produces<CampaignResource>(StatusCodes.Status201Created)
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "campaign_name_taken")
+            .ProducesValidationFailed();
+        group.MapGet("/", ListAsync).WithName("ListCampaigns")
+            .WithSummary("List campaigns")
+            .WithDescription("The account's campaigns, newest first, optionally by `status`; pages of `limit`, `cursor`.")
+            .WithQuery(QueryParameter.OneOf("status", "Only campaigns in this status.", [.. Enum.GetValues<CampaignStatus>().Select(WireNames.Of)]),
+                QueryParameter.Limit, QueryParameter.Cursor)
+            .Produces<CampaignPage>()
+            .ProducesInvalidQuery();
         group.MapGet("/{id}", async (string id, ClaimsPrincipal user, ICampaignStore store, CancellationToken ct) =>
             await store.GetCampaignAsync(user.AccountId(), id, ct) is { } c ? (IResult)TypedResults.Ok(CampaignResource.Of(c)) : Problems.NotFound("campaign"))
-            .WithName("GetCampaign");
-        group.MapPatch("/{id}", UpdateAsync).WithName("UpdateCampaign").Accepts<CampaignRequest>("application/merge-patch+json", "application/json");
-        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteCampaign");
+            .WithName("GetCampaign")
+            .WithSummary("Get a campaign")
+            .WithDescription("The campaign with its settings, status and lifecycle times.")
+            .Produces<CampaignResource>()
+            .ProducesNotFound();
+        group.MapPatch("/{id}", UpdateAsync).WithName("UpdateCampaign").Accepts<CampaignRequest>("application/merge-patch+json", "application/json")
+            .WithSummary("Update a campaign")
+            .WithDescription("""
+                JSON Merge Patch (RFC 7396), validated like a create; allowed in draft, active and paused (the window, pacing and
+                retry policy of an active campaign apply to calls not yet dialed). 409 `campaign_finished` once completed or
+                canceled; `campaign_busy` when it kept changing meanwhile (retry).
+                """)
+            .Produces<CampaignResource>()
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "campaign_finished", "campaign_name_taken", "campaign_busy")
+            .ProducesValidationFailed();
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteCampaign")
+            .WithSummary("Delete a campaign")
+            .WithDescription("Deletes a draft, completed or canceled campaign (204); its calls keep their campaign id. 409 `campaign_running` while active or paused: cancel it first.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "campaign_running");
         group.MapPost("/{id}/activate", (string id, ClaimsPrincipal u, ICampaignStore s, CampaignRunner r, TimeProvider c, CancellationToken ct) =>
-            TransitionAsync(id, "activate", u, s, r, c, ct)).WithName("ActivateCampaign");
+            TransitionAsync(id, "activate", u, s, r, c, ct)).WithName("ActivateCampaign")
+            .Transition("Activate a campaign", "Draft or paused → active: its pending contacts are dialed within its window and pacing.");
         group.MapPost("/{id}/pause", (string id, ClaimsPrincipal u, ICampaignStore s, CampaignRunner r, TimeProvider c, CancellationToken ct) =>
-            TransitionAsync(id, "pause", u, s, r, c, ct)).WithName("PauseCampaign");
+            TransitionAsync(id, "pause", u, s, r, c, ct)).WithName("PauseCampaign")
+            .Transition("Pause a campaign", "Active → paused: no new dials until it is resumed; calls in progress go on.");
         group.MapPost("/{id}/resume", (string id, ClaimsPrincipal u, ICampaignStore s, CampaignRunner r, TimeProvider c, CancellationToken ct) =>
-            TransitionAsync(id, "resume", u, s, r, c, ct)).WithName("ResumeCampaign");
+            TransitionAsync(id, "resume", u, s, r, c, ct)).WithName("ResumeCampaign")
+            .Transition("Resume a campaign", "Paused → active.");
         group.MapPost("/{id}/cancel", (string id, ClaimsPrincipal u, ICampaignStore s, CampaignRunner r, TimeProvider c, CancellationToken ct) =>
-            TransitionAsync(id, "cancel", u, s, r, c, ct)).WithName("CancelCampaign");
-        group.MapPost("/{id}/calls", CreateCallAsync).WithName("CreateCampaignCall");
-        group.MapPost("/{id}/contacts", ImportAsync).WithName("ImportCampaignContacts").DisableAntiforgery();
+            TransitionAsync(id, "cancel", u, s, r, c, ct)).WithName("CancelCampaign")
+            .Transition("Cancel a campaign", "Draft, active or paused → canceled: pending contacts are skipped and calls not yet dialed are canceled.");
+        group.MapPost("/{id}/calls", CreateCallAsync).WithName("CreateCampaignCall")
+            .WithSummary("Place a call in a campaign")
+            .WithDescription("""
+                The body and answers of `POST /v1/calls`, with the path's campaign: the call inherits its agent, caller-ID pool,
+                window, retry policy and DNC rule, and waits while the campaign is not active. 409 `duplicate_call` with the
+                existing call unless `allowDuplicates`.
+                """)
+            .Produces<CallResource>(StatusCodes.Status202Accepted)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "duplicate_call", "idempotency_in_flight")
+            .ProducesProblemCodes(StatusCodes.Status422UnprocessableEntity, "validation_failed", "number_on_dnc", "no_consent", "outside_calling_window",
+                "idempotency_key_reused", "provider_not_configured", "provider_mismatch", "campaign_finished");
+        group.MapPost("/{id}/contacts", ImportAsync).WithName("ImportCampaignContacts").DisableAntiforgery()
+            .WithSummary("Import contacts into a campaign")
+            .WithDescription($"""
+                Bulk import of up to 1,000,000 contacts: CSV (`text/csv`, or a file in `multipart/form-data`) with a header row that
+                has `phone` (and optionally `timezone`) plus any columns, or a JSON array of objects (`application/json`). Uploads up
+                to {MaxUploadBytes} bytes are stored, then imported in the background: 202 with the import and its `Location` to
+                poll. 409 `campaign_finished`; 415 for other content types.
+                """)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = ContactUploadBody();
+                return Task.CompletedTask;
+            })
+            .Produces<ImportResource>(StatusCodes.Status202Accepted)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "campaign_finished")
+            .ProducesProblemCodes(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type")
+            .ProducesValidationFailed();
         group.MapGet("/{id}/imports", async (string id, ClaimsPrincipal user, ICampaignStore store, CancellationToken ct) =>
             await store.GetCampaignAsync(user.AccountId(), id, ct) is null
                 ? Problems.NotFound("campaign")
-                : (IResult)TypedResults.Ok(new { data = (await store.ListImportsAsync(user.AccountId(), id, ct)).Select(ImportResource.Of) }))
-            .WithName("ListCampaignImports");
+                : (IResult)TypedResults.Ok(new ImportList([.. (await store.ListImportsAsync(user.AccountId(), id, ct)).Select(ImportResource.Of)])))
+            .WithName("ListCampaignImports")
+            .WithSummary("List a campaign's imports")
+            .WithDescription("Every contact import of the campaign with its counts, progress and first row errors.")
+            .Produces<ImportList>()
+            .ProducesNotFound();
         group.MapGet("/{id}/imports/{importId}", async (string id, string importId, ClaimsPrincipal user, ICampaignStore store, CancellationToken ct) =>
             await store.GetImportAsync(user.AccountId(), importId, ct) is { } i && i.CampaignId == id
                 ? (IResult)TypedResults.Ok(ImportResource.Of(i))
-                : Problems.NotFound("import")).WithName("GetCampaignImport");
-        group.MapGet("/{id}/stats", StatsAsync).WithName("GetCampaignStats");
+                : Problems.NotFound("import")).WithName("GetCampaignImport")
+            .WithSummary("Get an import")
+            .WithDescription("One import: rows read, imported, skipped and invalid so far, progress (0–1), the first 1,000 row errors.")
+            .Produces<ImportResource>()
+            .ProducesNotFound();
+        group.MapGet("/{id}/stats", StatsAsync).WithName("GetCampaignStats")
+            .WithSummary("Get a campaign's statistics")
+            .WithDescription("Contacts by state, calls done by outcome and skipped by reason, attempts, pickup rate and the next scheduled dial (UTC).")
+            .Produces<CampaignStatsResource>()
+            .ProducesNotFound();
         return group;
     }
 
@@ -88,7 +168,7 @@ public static class CampaignsApi
             status = st;
         }
         var page = await store.ListCampaignsAsync(user.AccountId(), limit, Paging.Str(request.Query, "cursor"), status, ct);
-        return TypedResults.Ok(new { data = page.Select(CampaignResource.Of), nextCursor = page.Count == limit ? page[^1].Id : null });
+        return TypedResults.Ok(new CampaignPage([.. page.Select(CampaignResource.Of)], page.Count == limit ? page[^1].Id : null));
     }
 
     /// <summary>

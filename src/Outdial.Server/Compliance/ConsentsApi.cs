@@ -6,6 +6,7 @@ using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 using Outdial.Server.Calls;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Compliance;
 
@@ -28,10 +29,31 @@ public static class ConsentsApi
     {
         var group = app.MapGroup("/v1/consents").WithTags("Consents").RequireAuthorization();
         group.MapPost("/", CreateAsync).WithName("CreateConsent")
-            .Produces<ConsentResource>(StatusCodes.Status201Created).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/", ListAsync).WithName("ListConsents").Produces<ConsentPage>();
-        group.MapGet("/{id}", GetAsync).WithName("GetConsent").Produces<ConsentResource>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{id}/revoke", RevokeAsync).WithName("RevokeConsent").Produces<ConsentResource>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Record a consent")
+            .WithDescription("""
+                Evidence that the person at `number` agreed to be called: `source` (how: web_form, ivr, paper, crm…), `obtainedAt`
+                (not in the future), `purpose` (absent = any), `evidenceUrl`, `evidenceText`, `expiresAt`. Records are never edited;
+                revoke one to end it. 201 with the record and its `Location`.
+                """)
+            .Produces<ConsentResource>(StatusCodes.Status201Created)
+            .ProducesValidationFailed();
+        group.MapGet("/", ListAsync).WithName("ListConsents")
+            .WithSummary("List consent records")
+            .WithDescription("The account's records, newest first, optionally for one `number`; pages of `limit`, `cursor`.")
+            .WithQuery(QueryParameter.Text("number", "Only records of this E.164 number (a leading `+` sent unencoded is accepted)."),
+                QueryParameter.Limit, QueryParameter.Cursor)
+            .Produces<ConsentPage>()
+            .ProducesInvalidQuery();
+        group.MapGet("/{id}", GetAsync).WithName("GetConsent")
+            .WithSummary("Get a consent record")
+            .WithDescription("One record, with `valid`: whether it is in force now (obtained, not expired, not revoked).")
+            .Produces<ConsentResource>()
+            .ProducesNotFound();
+        group.MapPost("/{id}/revoke", RevokeAsync).WithName("RevokeConsent")
+            .WithSummary("Revoke a consent record")
+            .WithDescription("Sets `revokedAt` (`valid` becomes false); revoking again keeps the first `revokedAt`.")
+            .Produces<ConsentResource>()
+            .ProducesNotFound();
         return group;
     }
 

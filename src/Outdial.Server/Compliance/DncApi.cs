@@ -4,6 +4,7 @@ using Outdial.Core.Calls;
 using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Compliance;
 
@@ -31,16 +32,51 @@ public static class DncApi
     {
         var group = app.MapGroup("/v1/dnc").WithTags("Do not call").RequireAuthorization();
         group.MapPost("/", AddAsync).WithName("AddDncEntry")
+            .WithSummary("Add a number to the do-not-call list")
+            .WithDescription("""
+                Lists `number` (E.164) with an optional `reason` (at most 500 characters) and `optOut` (the callee asked not to be
+                called). 201 with the new entry (`result: added`) and its `Location`; 200 with the stored entry when the number was
+                listed already: `upgraded` when this opt-out replaced a plain entry, else `kept` (an opt-out is never overwritten).
+                """)
             .Produces<DncEntryResource>(StatusCodes.Status201Created).Produces<DncEntryResource>()
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesValidationFailed();
         group.MapPost("/bulk", AddBulkAsync).WithName("AddDncEntries")
-            .Produces<DncBulkResult>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithSummary("Add many numbers to the do-not-call list")
+            .WithDescription($"""
+                Up to {MaxBulkEntries} entries in one transaction, each checked on its own: invalid ones are listed with their 0-based
+                `index` and skipped; the counts say how many were added, upgraded and kept.
+                """)
+            .Produces<DncBulkResult>()
+            .ProducesValidationFailed();
         group.MapPost("/check", CheckAsync).WithName("CheckDnc")
-            .Produces<DncCheckResponse>().ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/", ListAsync).WithName("ListDncEntries").Produces<DncPage>();
-        group.MapGet("/{number}", GetAsync).WithName("GetDncEntry").Produces<DncEntryResource>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Check numbers against the do-not-call list")
+            .WithDescription($"Up to {MaxCheckNumbers} E.164 numbers; one result per number, in request order, with the entry when listed.")
+            .Produces<DncCheckResponse>()
+            .ProducesValidationFailed();
+        group.MapGet("/", ListAsync).WithName("ListDncEntries")
+            .WithSummary("List the do-not-call list")
+            .WithDescription("Entries ordered by number; pages of `limit`, `cursor` (the previous page's `nextCursor`).")
+            .WithQuery(QueryParameter.Limit, QueryParameter.Cursor)
+            .Produces<DncPage>()
+            .ProducesInvalidQuery();
+        group.MapGet("/{number}", GetAsync).WithName("GetDncEntry")
+            .WithSummary("Get a do-not-call entry")
+            .WithDescription("The entry of an E.164 number (`%2B1555…`, `+1555…` or the `+` decoded to a space); 404 when it is not listed.")
+            .Produces<DncEntryResource>()
+            .ProducesNotFound()
+            .ProducesValidationFailed();
         group.MapDelete("/{number}", RemoveAsync).WithName("RemoveDncEntry")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .WithSummary("Remove a number from the do-not-call list")
+            .WithDescription("""
+                Removes the entry (204). An opt-out is protected: 409 `dnc_opt_out_protected` unless `removeOptOut=true` (remove it
+                only on the callee's word).
+                """)
+            .WithQuery(new QueryParameter("removeOptOut", "Also remove an opt-out entry.", Microsoft.OpenApi.JsonSchemaType.Boolean))
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesInvalidQuery()
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "dnc_opt_out_protected")
+            .ProducesValidationFailed();
         return group;
     }
 

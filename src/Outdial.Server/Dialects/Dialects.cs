@@ -36,6 +36,16 @@ public sealed class DialectOptions
     public DialectSwitch Aicaller { get; set; } = new();
 }
 
+/// <summary>The OpenAPI tag of each seed dialect's operations.</summary>
+public static class DialectTags
+{
+    public const string Vodex = "Vodex dialect (seed 000)";
+    public const string Talkover = "Talkover dialect (seed 001)";
+    public const string Ivr = "IVR dialect (seed 002)";
+    public const string BuildVoice = "BuildVoiceAI dialect (seed 003)";
+    public const string Aicaller = "aicaller dialect (seed 004)";
+}
+
 /// <summary>Maps every enabled seed dialect. Each dialect is a thin translation into <c>CallIntake</c> and back; no business rule lives in one.</summary>
 public static class Dialects
 {

@@ -1,5 +1,4 @@
 using HealthChecks.UI.Client;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Outdial.Storage.Sqlite;
 using Outdial.Telephony.Twilio;
@@ -33,22 +32,57 @@ public static class OutdialHealthChecks
         return services;
     }
 
-    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c>.</summary>
+    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c> (described in the OpenAPI document, anonymous).</summary>
     public static IEndpointRouteBuilder MapOutdialHealthChecks(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions
-        {
-            Predicate = _ => false,
-            ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
-        }).WithTags("Health").WithDisplayName("Liveness probe").AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions
-        {
-            Predicate = check => check.Tags.Contains(Ready),
-            ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
-        }).WithTags("Health").WithDisplayName("Readiness probe").AllowAnonymous();
+        app.MapGet("/health/live", (HealthCheckService checks, HttpContext http) => ProbeAsync(checks, http, _ => false))
+            .WithTags("Health").WithName("GetLiveness").AllowAnonymous()
+            .WithSummary("Liveness probe")
+            .WithDescription("""
+                Runs no check: 200 `Healthy` while the process serves requests. For an orchestrator's liveness probe (restart a
+                hung process). Needs no key. Format: AspNetCore.HealthChecks.UI.Client's JSON.
+                """)
+            .Produces<HealthReportDocument>(StatusCodes.Status200OK);
+        app.MapGet("/health/ready", (HealthCheckService checks, HttpContext http) => ProbeAsync(checks, http, c => c.Tags.Contains(Ready)))
+            .WithTags("Health").WithName("GetReadiness").AllowAnonymous()
+            .WithSummary("Readiness probe")
+            .WithDescription("""
+                Runs the `database` check (the SQLite file opens and every migration is applied: `schemaVersion`,
+                `expectedVersion`, `sqlite` in its `data`) and the `providers` check (each configured telephony provider;
+                `Degraded` after Twilio refused our credentials, account or caller ID, until a dial succeeds). 200 when
+                `Healthy` or `Degraded`, 503 when `Unhealthy`. Needs no key; carries no secret or phone number.
+                """)
+            .Produces<HealthReportDocument>(StatusCodes.Status200OK)
+            .Produces<HealthReportDocument>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
+
+    private static async Task ProbeAsync(HealthCheckService checks, HttpContext http, Func<HealthCheckRegistration, bool> predicate)
+    {
+        var report = await checks.CheckHealthAsync(predicate, http.RequestAborted);
+        http.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+        http.Response.Headers.CacheControl = "no-store, no-cache";
+        await UIResponseWriter.WriteHealthCheckUIResponse(http, report);
+    }
 }
+
+/// <summary>
+/// The probes' answer (AspNetCore.HealthChecks.UI.Client's format), for the OpenAPI document: <c>status</c> <c>Healthy</c>,
+/// <c>Degraded</c> or <c>Unhealthy</c>; <c>totalDuration</c> as <c>hh:mm:ss.fffffff</c>; one entry per check run.
+/// </summary>
+/// <param name="Status">The worst status of the checks run.</param>
+/// <param name="TotalDuration">How long the checks took, <c>hh:mm:ss.fffffff</c>.</param>
+/// <param name="Entries">Each check by name (<c>database</c>, <c>providers</c>); empty for the liveness probe.</param>
+public sealed record HealthReportDocument(string Status, string TotalDuration, IReadOnlyDictionary<string, HealthEntryDocument> Entries);
+
+/// <summary>One check's result in <see cref="HealthReportDocument"/>.</summary>
+/// <param name="Status"><c>Healthy</c>, <c>Degraded</c> or <c>Unhealthy</c>.</param>
+/// <param name="Description">What the check found, in words.</param>
+/// <param name="Duration">How long the check took, <c>hh:mm:ss.fffffff</c>.</param>
+/// <param name="Data">The check's figures (e.g. <c>schemaVersion</c>), as strings or numbers.</param>
+/// <param name="Tags">The check's tags (<c>ready</c>).</param>
+public sealed record HealthEntryDocument(string Status, string? Description, string Duration, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> Data,
+    IReadOnlyList<string> Tags);
 
 /// <summary>Healthy when the SQLite file opens and its schema is at <see cref="SqliteDatabase.LatestVersion"/>; else Unhealthy.</summary>
 internal sealed class DatabaseHealthCheck(SqliteDatabase db) : IHealthCheck

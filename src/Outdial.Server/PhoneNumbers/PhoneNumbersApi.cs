@@ -10,6 +10,7 @@ using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
 using Outdial.Core.Telephony;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.PhoneNumbers;
 
@@ -24,22 +25,51 @@ public sealed record PhoneNumberResource(string Id, string Number, string? Label
         new(n.Id, n.Number, n.Label, n.Provider, n.AgentId, n.CallsPerSecond, n.CreatedAt.UtcDateTime, n.UpdatedAt.UtcDateTime);
 }
 
+/// <summary>Every phone number of the account (<c>GET /v1/phone-numbers</c>).</summary>
+public sealed record PhoneNumberList(IReadOnlyList<PhoneNumberResource> Data);
+
 /// <summary>The native phone numbers API: <c>/v1/phone-numbers</c>.</summary>
 public static class PhoneNumbersApi
 {
     public static RouteGroupBuilder MapPhoneNumbers(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/phone-numbers").WithTags("Phone numbers").RequireAuthorization();
-        group.MapPost("/", CreateAsync).WithName("CreatePhoneNumber").Produces<PhoneNumberResource>(StatusCodes.Status201Created);
+        group.MapPost("/", CreateAsync).WithName("CreatePhoneNumber")
+            .WithSummary("Add a phone number")
+            .WithDescription("""
+                A caller ID the account owns: `number` (E.164, unique in the account), `label`, `provider` (`sandbox` by default;
+                others once configured on the server), `agentId` (the agent for calls from it) and `callsPerSecond` (0 < cps ≤ 100,
+                default 1). 201 with the number and its `Location`.
+                """)
+            .Produces<PhoneNumberResource>(StatusCodes.Status201Created)
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "phone_number_taken")
+            .ProducesValidationFailed();
         group.MapGet("/", async (ClaimsPrincipal user, IAgentStore store, CancellationToken ct) =>
-            TypedResults.Ok(new { data = (await store.ListPhoneNumbersAsync(user.AccountId(), ct)).Select(PhoneNumberResource.From) })).WithName("ListPhoneNumbers");
+            TypedResults.Ok(new PhoneNumberList([.. (await store.ListPhoneNumbersAsync(user.AccountId(), ct)).Select(PhoneNumberResource.From)])))
+            .WithName("ListPhoneNumbers")
+            .WithSummary("List phone numbers")
+            .WithDescription("Every caller ID of the account.");
         group.MapGet("/{id}", async (string id, ClaimsPrincipal user, IAgentStore store, CancellationToken ct) =>
             await store.GetPhoneNumberAsync(user.AccountId(), id, ct) is { } n ? (IResult)TypedResults.Ok(PhoneNumberResource.From(n)) : Problems.NotFound("phone number"))
-            .WithName("GetPhoneNumber");
-        group.MapPatch("/{id}", UpdateAsync).WithName("UpdatePhoneNumber").Accepts<PhoneNumberRequest>("application/merge-patch+json", "application/json");
+            .WithName("GetPhoneNumber")
+            .WithSummary("Get a phone number")
+            .WithDescription("One caller ID of the account.")
+            .Produces<PhoneNumberResource>()
+            .ProducesNotFound();
+        group.MapPatch("/{id}", UpdateAsync).WithName("UpdatePhoneNumber").Accepts<PhoneNumberRequest>("application/merge-patch+json", "application/json")
+            .WithSummary("Update a phone number")
+            .WithDescription("JSON Merge Patch (RFC 7396) at the top level; the result is validated like a create.")
+            .Produces<PhoneNumberResource>()
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "phone_number_taken")
+            .ProducesValidationFailed();
         group.MapDelete("/{id}", async (string id, ClaimsPrincipal user, IAgentStore store, CancellationToken ct) =>
             await store.DeletePhoneNumberAsync(user.AccountId(), id, ct) ? (IResult)TypedResults.NoContent() : Problems.NotFound("phone number"))
-            .WithName("DeletePhoneNumber");
+            .WithName("DeletePhoneNumber")
+            .WithSummary("Delete a phone number")
+            .WithDescription("Removes the caller ID from the account (204).")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesNotFound();
         return group;
     }
 

@@ -8,6 +8,7 @@ using Outdial.Core.Net;
 using Outdial.Core.Webhooks;
 using Outdial.Server.Calls;
 using Outdial.Server.Infrastructure;
+using Outdial.Server.OpenApi;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Outdial.Server.Webhooks;
@@ -56,6 +57,18 @@ public sealed record ReplayRequest(string? Since, string? Until);
 /// <summary>A signing secret as shown: <c>expiresAt</c> is set on a secret rotated out and still valid until then (UTC).</summary>
 public sealed record SigningSecretResource(string Secret, DateTime CreatedAt, DateTime? ExpiresAt);
 
+/// <summary>Every webhook endpoint of the account (<c>GET /v1/webhook-endpoints</c>).</summary>
+public sealed record WebhookEndpointList(IReadOnlyList<WebhookEndpointResource> Data);
+
+/// <summary>One page of the delivery log, newest first; pass <c>nextCursor</c> as <c>cursor</c> for the next (absent on the last page).</summary>
+public sealed record WebhookDeliveryPage(IReadOnlyList<WebhookDeliveryResource> Data, string? NextCursor);
+
+/// <summary>The account's signing secrets still valid, newest first (<c>/v1/account/webhook-secret</c>).</summary>
+public sealed record SigningSecretList(IReadOnlyList<SigningSecretResource> Data);
+
+/// <summary>Answer of a replay: how many failed deliveries were sent again.</summary>
+public sealed record ReplayResult(int Replayed);
+
 /// <summary>
 /// <c>/v1/webhook-endpoints</c>, <c>/v1/webhook-deliveries</c> and <c>/v1/account/webhook-secret</c>: account webhook endpoints,
 /// the delivery log with redelivery and replay, and the default signing secret used for per-call webhooks.
@@ -68,42 +81,117 @@ public static class WebhooksApi
     public static IEndpointRouteBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
         var endpoints = app.MapGroup("/v1/webhook-endpoints").WithTags("Webhooks").RequireAuthorization();
-        endpoints.MapPost("/", CreateAsync).WithName("CreateWebhookEndpoint").Produces<WebhookEndpointResource>(StatusCodes.Status201Created);
+        endpoints.MapPost("/", CreateAsync).WithName("CreateWebhookEndpoint")
+            .WithSummary("Create a webhook endpoint")
+            .WithDescription($"""
+                An account endpoint that receives every call event (`events` null) or the listed types: `url` (at most 2048
+                characters, must pass the SSRF guard), `description` (at most 500), `events`, `enabled`. 201 with the endpoint and
+                its generated signing `secret` (`whsec_…`), shown only here and on rotation. At most {MaxEndpoints} endpoints per
+                account: 409 `too_many_endpoints`.
+                """)
+            .Produces<WebhookEndpointResource>(StatusCodes.Status201Created)
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "too_many_endpoints")
+            .ProducesValidationFailed();
         endpoints.MapGet("/", async (ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
-            TypedResults.Ok(new { data = (await store.ListEndpointsAsync(user.AccountId(), ct)).Select(e => WebhookEndpointResource.Of(e, clock.GetUtcNow())) }))
-            .WithName("ListWebhookEndpoints");
+            TypedResults.Ok(new WebhookEndpointList([.. (await store.ListEndpointsAsync(user.AccountId(), ct)).Select(e => WebhookEndpointResource.Of(e, clock.GetUtcNow()))])))
+            .WithName("ListWebhookEndpoints")
+            .WithSummary("List webhook endpoints")
+            .WithDescription("The account's endpoints with `enabled`, `disabledReason`, `failingSince` and `activeSecrets` (a count; secrets are never shown again).");
         endpoints.MapGet("/{id}", async (string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
             await store.GetEndpointAsync(user.AccountId(), id, ct) is { } e
                 ? (IResult)TypedResults.Ok(WebhookEndpointResource.Of(e, clock.GetUtcNow()))
-                : Problems.NotFound("webhook endpoint")).WithName("GetWebhookEndpoint");
-        endpoints.MapPatch("/{id}", UpdateAsync).WithName("UpdateWebhookEndpoint").Accepts<WebhookEndpointRequest>("application/merge-patch+json", "application/json");
+                : Problems.NotFound("webhook endpoint")).WithName("GetWebhookEndpoint")
+            .WithSummary("Get a webhook endpoint")
+            .WithDescription("One endpoint of the account (without its secret).")
+            .Produces<WebhookEndpointResource>()
+            .ProducesNotFound();
+        endpoints.MapPatch("/{id}", UpdateAsync).WithName("UpdateWebhookEndpoint").Accepts<WebhookEndpointRequest>("application/merge-patch+json", "application/json")
+            .WithSummary("Update a webhook endpoint")
+            .WithDescription("""
+                JSON Merge Patch (RFC 7396) of `url`, `description`, `events`, `enabled`. `enabled: false` ends the endpoint's
+                pending deliveries as failed (replay them later); `enabled: true` clears `disabledReason` and `failingSince`.
+                """)
+            .Produces<WebhookEndpointResource>()
+            .ProducesNotFound()
+            .ProducesValidationFailed();
         endpoints.MapDelete("/{id}", async (string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
             await store.DeleteEndpointAsync(user.AccountId(), id, clock.GetUtcNow(), ct) ? (IResult)TypedResults.NoContent() : Problems.NotFound("webhook endpoint"))
-            .WithName("DeleteWebhookEndpoint");
-        endpoints.MapPost("/{id}/rotate-secret", RotateAsync).WithName("RotateWebhookEndpointSecret");
-        endpoints.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayWebhookEndpoint");
+            .WithName("DeleteWebhookEndpoint")
+            .WithSummary("Delete a webhook endpoint")
+            .WithDescription("Deletes the endpoint (204); its pending deliveries become failed (`endpoint_deleted`); the delivery log is kept.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesNotFound();
+        endpoints.MapPost("/{id}/rotate-secret", RotateAsync).WithName("RotateWebhookEndpointSecret")
+            .WithSummary("Rotate an endpoint's signing secret")
+            .WithDescription("""
+                A new signing secret, answered once in `secret`. The previous ones stay valid, and sign too, for
+                `Outdial:Webhooks:SecretRotationOverlap` (24 h): receivers see two signatures meanwhile.
+                """)
+            .Produces<WebhookEndpointResource>()
+            .ProducesNotFound();
+        endpoints.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayWebhookEndpoint")
+            .WithSummary("Replay an endpoint's failed deliveries")
+            .WithDescription("""
+                Sends the endpoint's failed deliveries created in [`since`, `until`) again with a fresh retry schedule, in order per
+                call (`until` defaults to now). 202 with how many; 409 `endpoint_disabled` while the endpoint is disabled.
+                """)
+            .Produces<ReplayResult>(StatusCodes.Status202Accepted)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "endpoint_disabled")
+            .ProducesValidationFailed();
 
         var deliveries = app.MapGroup("/v1/webhook-deliveries").WithTags("Webhooks").RequireAuthorization();
-        deliveries.MapGet("/", ListDeliveriesAsync).WithName("ListWebhookDeliveries");
+        deliveries.MapGet("/", ListDeliveriesAsync).WithName("ListWebhookDeliveries")
+            .WithSummary("List webhook deliveries")
+            .WithDescription("""
+                The delivery log, newest first: one delivery per event and destination (an account endpoint or a per-call webhook),
+                each with every attempt. Filters `endpointId`, `callId`, `status`, `eventType`; pages of `limit`, `cursor`.
+                """)
+            .WithQuery(QueryParameter.Text("endpointId", "Only deliveries to this endpoint."),
+                QueryParameter.Text("callId", "Only deliveries of this call's events."),
+                QueryParameter.OneOf("status", "Only deliveries in this state.", [.. Enum.GetValues<WebhookDeliveryStatus>().Select(WireNames.Of)]),
+                QueryParameter.OneOf("eventType", "Only deliveries of this event type.", [.. WebhookEventTypes.All]),
+                QueryParameter.Limit, QueryParameter.Cursor)
+            .Produces<WebhookDeliveryPage>()
+            .ProducesInvalidQuery();
         deliveries.MapGet("/{id}", async (string id, ClaimsPrincipal user, IWebhookStore store, CancellationToken ct) =>
             await store.GetDeliveryAsync(user.AccountId(), id, ct) is { } d
                 ? (IResult)TypedResults.Ok(WebhookDeliveryResource.Of(d, withPayload: true))
-                : Problems.NotFound("webhook delivery")).WithName("GetWebhookDelivery");
-        deliveries.MapPost("/{id}/redeliver", RedeliverAsync).WithName("RedeliverWebhook");
+                : Problems.NotFound("webhook delivery")).WithName("GetWebhookDelivery")
+            .WithSummary("Get a webhook delivery")
+            .WithDescription("One delivery with every attempt and its `payload` (the body sent, as JSON; verify signatures against the raw bytes you received).")
+            .Produces<WebhookDeliveryResource>()
+            .ProducesNotFound();
+        deliveries.MapPost("/{id}/redeliver", RedeliverAsync).WithName("RedeliverWebhook")
+            .WithSummary("Redeliver a webhook")
+            .WithDescription("""
+                Sends this delivery again now with a fresh retry schedule, whatever its status (same `webhook-id`, same body). 202
+                with the delivery and its `Location`; 409 `endpoint_disabled` when its endpoint is disabled or deleted.
+                """)
+            .Produces<WebhookDeliveryResource>(StatusCodes.Status202Accepted)
+            .ProducesNotFound()
+            .ProducesProblemCodes(StatusCodes.Status409Conflict, "endpoint_disabled");
 
         var secret = app.MapGroup("/v1/account/webhook-secret").WithTags("Webhooks").RequireAuthorization();
         secret.MapGet("/", async (ClaimsPrincipal user, IWebhookStore store, TimeProvider clock, CancellationToken ct) =>
         {
             var now = clock.GetUtcNow();
-            return TypedResults.Ok(new { data = Shown(await store.GetSigningSecretsAsync(user.AccountId(), now, WebhookSecrets.Generate, ct), now) });
-        }).WithName("GetAccountWebhookSecret");
+            return TypedResults.Ok(new SigningSecretList(Shown(await store.GetSigningSecretsAsync(user.AccountId(), now, WebhookSecrets.Generate, ct), now)));
+        }).WithName("GetAccountWebhookSecret")
+            .WithSummary("Get the account's signing secret")
+            .WithDescription("""
+                The account's default signing secret(s), newest first (created on first use): they sign per-call webhooks that bring
+                no secret of their own, and seed 002's result push. A secret rotated out shows `expiresAt`.
+                """);
         secret.MapPost("/rotate", async (ClaimsPrincipal user, IWebhookStore store, IOptions<WebhookOptions> options, TimeProvider clock, CancellationToken ct) =>
         {
             var now = clock.GetUtcNow();
             var rotated = await store.UpdateSigningSecretsAsync(user.AccountId(),
                 current => WebhookSecret.Rotate(current, WebhookSecrets.Generate(), now, options.Value.SecretRotationOverlap), ct);
-            return TypedResults.Ok(new { data = Shown(rotated, now) });
-        }).WithName("RotateAccountWebhookSecret");
+            return TypedResults.Ok(new SigningSecretList(Shown(rotated, now)));
+        }).WithName("RotateAccountWebhookSecret")
+            .WithSummary("Rotate the account's signing secret")
+            .WithDescription("A new default secret; the previous one gets `expiresAt` = now + 24 h and signs too until then.");
         return app;
     }
 
@@ -228,7 +316,7 @@ public static class WebhooksApi
                 "Enable it (PATCH enabled: true) before replaying its failed deliveries.");
         }
         var replayed = await store.ReplayAsync(user.AccountId(), id, since, until, now, ct);
-        return TypedResults.Accepted((string?)null, new { replayed });
+        return TypedResults.Accepted((string?)null, new ReplayResult(replayed));
     }
 
     /// <summary>
@@ -278,7 +366,7 @@ public static class WebhooksApi
         var page = await store.ListDeliveriesAsync(new WebhookDeliveryQuery(user.AccountId(), limit + 1, Paging.Str(q, "cursor"), Paging.Str(q, "endpointId"),
             Paging.Str(q, "callId"), status, eventType), ct);
         var data = page.Take(limit).Select(d => WebhookDeliveryResource.Of(d)).ToList();
-        return TypedResults.Ok(new { data, nextCursor = page.Count > limit ? data[^1].Id : null });
+        return TypedResults.Ok(new WebhookDeliveryPage(data, page.Count > limit ? data[^1].Id : null));
     }
 
     /// <summary>Field checks; the URL goes through the SSRF guard unless <paramref name="guard"/> is null.</summary>

@@ -5,6 +5,7 @@ using Outdial.Core.Calls;
 using Outdial.Core.Insights;
 using Outdial.Core.Intake;
 using Outdial.Core.Storage;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Dialects.Aicaller;
 
@@ -46,12 +47,36 @@ public static class AicallerDialect
     {
         app.MapPost(Path, CreateAsync)
             .RequireDialectGate(Gate)
-            .WithTags("Dialects")
-            .WithName("AicallerCreatePhoneCall");
+            .WithTags(DialectTags.Aicaller)
+            .WithName("AicallerCreatePhoneCall")
+            .WithSummary("Create a phone call (aicaller)")
+            .WithDescription("""
+                One call to `toPhoneNumber` with the agent `callTemplateId`. Checks, in order: the `aicaller-api-key` header (401
+                `unauthorized`), the per-key budget shared with the native API (429 `rate_limited`), the account's API access switch
+                (403 `forbidden`), the body and every field at once (400 `validation_failed` with `errors`), `teamId` (403
+                `team_mismatch`), then intake: 400 `telephony_provider_not_configured` / `telephony_provider_mismatch`, 409
+                `duplicate_call`, 422 for eligibility refusals (the native code). 200 `{data}`: the phone call.
+                """)
+            .WithSecurity(ApiSecurity.AicallerApiKey)
+            .Accepts<AicallerPhoneCallRequest>("application/json")
+            .WithRequestExample("AicallerPhoneCallRequest")
+            .Produces<AicallerPhoneCallEnvelope>()
+            .ProducesErrors<AicallerErrorEnvelope>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
         app.MapGet(Path + "/{id}", GetAsync)
             .RequireDialectGate(Gate)
-            .WithTags("Dialects")
-            .WithName("AicallerGetPhoneCall");
+            .WithTags(DialectTags.Aicaller)
+            .WithName("AicallerGetPhoneCall")
+            .WithSummary("Get a phone call (aicaller)")
+            .WithDescription("""
+                The phone call in the same shape as the create answer, with its live `status`, plus `summary` and `insights` (the
+                native analysis: typed answers with status, confidence and evidence) once the call is analysed. 404 `not_found` for
+                an unknown id or another account's call.
+                """)
+            .WithSecurity(ApiSecurity.AicallerApiKey)
+            .Produces<AicallerPhoneCallEnvelope>()
+            .ProducesErrors<AicallerErrorEnvelope>(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status429TooManyRequests);
     }
 
     /// <summary>

@@ -2,6 +2,22 @@ using System.Text.Json.Serialization;
 
 namespace Outdial.Server.Dialects.BuildVoice;
 
+/// <summary>
+/// Body of <c>POST /api/v1/calls/trigger</c>, as the document describes it (the handler reads the JSON itself: unknown fields are
+/// ignored).
+/// </summary>
+/// <param name="PhoneNumber">The callee, strict E.164 (never normalised).</param>
+/// <param name="AgentId">The agent's id, key or external reference; absent: the account's default agent.</param>
+/// <param name="Name">The callee's name: contact field and prompt variable <c>{name}</c>.</param>
+/// <param name="Email">The callee's email: contact field and prompt variable <c>{email}</c>.</param>
+/// <param name="Metadata">Kept on the call as its <c>metadata</c>.</param>
+public sealed record BuildVoiceTriggerRequest(
+    [property: JsonPropertyName("phone_number")] string PhoneNumber,
+    [property: JsonPropertyName("agent_id")] string? AgentId = null,
+    [property: JsonPropertyName("name")] string? Name = null,
+    [property: JsonPropertyName("email")] string? Email = null,
+    [property: JsonPropertyName("metadata")] Dictionary<string, object>? Metadata = null);
+
 /// <summary>Seed 003's success body (200): <c>{"success": true, "call_id": "...", "status": "initiated"}</c>.</summary>
 public sealed record BuildVoiceTriggered(
     [property: JsonPropertyName("success")] bool Success,

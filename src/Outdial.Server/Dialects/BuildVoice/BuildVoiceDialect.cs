@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Outdial.Core.Calls;
 using Outdial.Core.Intake;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Dialects.BuildVoice;
 
@@ -48,8 +49,21 @@ public static class BuildVoiceDialect
     {
         app.MapPost(Path, TriggerAsync)
             .RequireDialectGate(Gate)
-            .WithTags("Dialects").WithName("BuildVoiceTriggerCall")
+            .WithTags(DialectTags.BuildVoice).WithName("BuildVoiceTriggerCall")
+            .WithSummary("Trigger a call (BuildVoiceAI)")
+            .WithDescription($$"""
+                One call to `phone_number` with the agent `agent_id` (else the account's default). 200 `{success: true, call_id,
+                status: "initiated"}` for every accepted call, queued now or scheduled for the agent's next calling window. Errors are
+                `{success: false, error}` with the seed's texts: 400 (invalid phone number, agent not found, no default agent, no
+                phone number, invalid JSON), 401 "Invalid API key", 403 "API access is disabled", 409 (a pending call to the number,
+                with `call_id`), 422 (an eligibility refusal), 429 "Rate limit exceeded" after {{PermitsPerMinute}} requests per minute
+                per key (a budget of its own).
+                """)
+            .WithSecurity(ApiSecurity.Bearer)
+            .Accepts<BuildVoiceTriggerRequest>("application/json")
             .Produces<BuildVoiceTriggered>()
+            .WithRequestExample("BuildVoiceTriggerRequest")
+            .WithResponseExample(StatusCodes.Status200OK, "BuildVoiceTriggered")
             .ProducesErrors<BuildVoiceError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
     }

@@ -7,6 +7,7 @@ using Outdial.Core.Common;
 using Outdial.Core.Intake;
 using Outdial.Core.Net;
 using Outdial.Core.Storage;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Dialects.Ivr;
 
@@ -91,18 +92,43 @@ public static class IvrDialect
         }
         app.MapPost(CallPath, (HttpContext http, DialectGate gate, IAccountStore accounts, CallIntake intake, OutboundUrlGuard guard, CancellationToken ct) =>
                 CallAsync(http, gate, accounts, intake, guard, callingCode, batchSec, ct))
-            .WithTags("Dialects").WithName("IvrCall")
+            .WithTags(DialectTags.Ivr).WithName("IvrCall")
+            .WithSummary("Trigger a call (IVR)")
+            .WithDescription("""
+                One call to `_Destination` from `_DisplayNumber` with the agent `ScenarioPath`; the key is the body's `AccessToken`
+                (no header). Checks, in order: a JSON object and the seed's required fields (400, nothing stored), the key (401), the
+                native per-key budget (429 with `Retry-After`), `Tenant` (403), the account's API access switch (403), field formats
+                (400), then intake (400 invalid fields, 409 a pending call to the number with its `UniqueId`, 422 an eligibility
+                refusal). 200 `{UniqueId}`: the native call's id, also a bearer secret for `/v2/callresult`. Errors are
+                `{Error, Field?}`, `Field` naming the body field (a parameter by its `Name`).
+                """)
             .AllowAnonymous()
             .DisableRateLimiting()
+            .WithSecurity()
+            .Accepts<IvrCallRequest>("application/json")
             .Produces<IvrCallCreated>()
+            .WithRequestExample("IvrCallRequest")
+            .WithResponseExample(StatusCodes.Status200OK, "IvrCallCreated")
             .ProducesErrors<IvrError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
         app.MapPost(ResultPath, (HttpContext http, DialectGate gate, IAccountStore accounts, ICallStore calls, CancellationToken ct) =>
                 CallResultAsync(http, gate, accounts, calls, anonymousPerMinute, ct))
-            .WithTags("Dialects").WithName("IvrCallResult")
+            .WithTags(DialectTags.Ivr).WithName("IvrCallResult")
+            .WithSummary("Get call results (IVR)")
+            .WithDescription("""
+                One row `{UniqueId, CallRequestId, CallState}` per requested id, in order. With `AccessToken` in the body or
+                `Authorization: Bearer`, the request is scoped to the key's account (any other id is `Unknown`). Without, as in the
+                seed's own example, the ids are the credential: only ids issued by `/v2/call` (125 random bits) are answered, with
+                the seed's three fields only, and requests are limited per client address
+                (`Outdial:Dialects:Ivr:AnonymousResultsPerMinute`, default 60; 429 with `Retry-After`).
+                """)
             .AllowAnonymous()
             .DisableRateLimiting()
+            .WithOptionalSecurity(ApiSecurity.Bearer)
+            .Accepts<IvrCallResultRequest>("application/json")
             .Produces<IvrCallResults>()
+            .WithRequestExample("IvrCallResultRequest")
+            .WithResponseExample(StatusCodes.Status200OK, "IvrCallResults")
             .ProducesErrors<IvrError>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status429TooManyRequests);
     }

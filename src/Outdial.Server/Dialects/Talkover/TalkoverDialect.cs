@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
 using Outdial.Core.Intake;
 using Outdial.Core.Storage;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Dialects.Talkover;
 
@@ -40,8 +41,24 @@ public static class TalkoverDialect
     public static RouteHandlerBuilder MapTalkoverDialect(this IEndpointRouteBuilder app) =>
         app.MapPost(Path, CreateCallAsync)
             .RequireDialectGate(Gate)
-            .WithTags("Dialects")
-            .WithName("TalkoverMakeCampaignCall");
+            .WithTags(DialectTags.Talkover)
+            .WithName("TalkoverMakeCampaignCall")
+            .WithSummary("Make a campaign call (Talkover)")
+            .WithDescription("""
+                One call to `to` in the native campaign `campaign_id`, with the campaign's agent, caller IDs, window and retry policy.
+                201 `{campaign_call, campaign}` with `Location` (the native call). Errors are `{success: false, message, code?,
+                errors?, existing_call?}`: 401 `UNAUTHENTICATED`; 403 `FORBIDDEN` (API access switched off); 404
+                `CAMPAIGN_NOT_FOUND`; 409 with `existing_call`; 422 "The given data was invalid." with `errors`, or an eligibility
+                refusal (`NUMBER_ON_DNC`, `OUTSIDE_CALLING_WINDOW`, …); 429 `RATE_LIMITED` with `Retry-After`, sharing the native
+                per-key budget.
+                """)
+            .WithSecurity(ApiSecurity.Bearer)
+            .Accepts<TalkoverCallRequest>("application/json")
+            .Produces<TalkoverCreated>(StatusCodes.Status201Created)
+            .WithRequestExample("TalkoverCallRequest")
+            .WithResponseExample(StatusCodes.Status201Created, "TalkoverCreated")
+            .ProducesErrors<TalkoverError>(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
 
     /// <summary>
     /// 201 <c>{campaign_call, campaign}</c>; 401 <c>UNAUTHENTICATED</c>; 403 <c>FORBIDDEN</c> (account's API access switched

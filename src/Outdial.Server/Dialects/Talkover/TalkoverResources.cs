@@ -1,31 +1,71 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Outdial.Core.Calls;
 using Outdial.Core.Campaigns;
 using Outdial.Core.Common;
 
 namespace Outdial.Server.Dialects.Talkover;
 
-/// <summary>Seed 001's <c>campaign_call</c> object (201 response).</summary>
-public sealed record TalkoverCampaignCall(string Id, string CampaignId, string To, string Status, string ScheduledAt, string CreatedAt);
+// The seed writes snake_case (TalkoverRender.Json); the names are spelled out too so that the OpenAPI document, generated with
+// the native API's camelCase options, shows them as sent.
+
+/// <summary>
+/// Body of <c>POST /api/v1/campaigns/{campaign_id}/call</c>, as the document describes it (the handler reads the JSON itself,
+/// leniently like Laravel: unknown fields are ignored; the booleans also take 1/0, "1"/"0", "true"/"false").
+/// </summary>
+/// <param name="To">The callee, E.164 (required).</param>
+/// <param name="Payload">Prompt variables: strings, numbers or booleans.</param>
+/// <param name="Context">Kept on the call as its <c>metadata</c>.</param>
+/// <param name="IsTesting">A test call, left out of campaign statistics.</param>
+/// <param name="AllowDuplicates">Skip the duplicate guard.</param>
+public sealed record TalkoverCallRequest(
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("payload")] Dictionary<string, object>? Payload = null,
+    [property: JsonPropertyName("context")] Dictionary<string, object>? Context = null,
+    [property: JsonPropertyName("is_testing")] bool? IsTesting = null,
+    [property: JsonPropertyName("allow_duplicates")] bool? AllowDuplicates = null);
+
+/// <summary>Seed 001's <c>campaign_call</c> object (201 response). <c>status</c>: scheduled, queued, in_progress, completed, canceled, failed; times UTC with <c>Z</c>.</summary>
+public sealed record TalkoverCampaignCall(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("campaign_id")] string CampaignId,
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("scheduled_at")] string ScheduledAt,
+    [property: JsonPropertyName("created_at")] string CreatedAt);
 
 /// <summary>Seed 001's <c>campaign</c> object (201 response).</summary>
-public sealed record TalkoverCampaign(string Id, string Name, string Status);
+public sealed record TalkoverCampaign(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("status")] string Status);
 
 /// <summary>201 body: <c>{campaign_call, campaign}</c>.</summary>
-public sealed record TalkoverCreated(TalkoverCampaignCall CampaignCall, TalkoverCampaign Campaign);
+public sealed record TalkoverCreated(
+    [property: JsonPropertyName("campaign_call")] TalkoverCampaignCall CampaignCall,
+    [property: JsonPropertyName("campaign")] TalkoverCampaign Campaign);
 
 /// <summary>Seed 001's <c>existing_call</c> object (409 response).</summary>
-public sealed record TalkoverExistingCall(string Id, string CampaignId, string To, string Status, string CreatedAt);
+public sealed record TalkoverExistingCall(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("campaign_id")] string CampaignId,
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("created_at")] string CreatedAt);
 
 /// <summary>
 /// Seed 001's error envelope: <c>{success: false, message, code?, errors?, existing_call?}</c>. <c>errors</c> maps request
 /// fields to Laravel-style messages (422); <c>existing_call</c> comes with 409.
 /// </summary>
-public sealed record TalkoverError(string Message, string? Code = null, IReadOnlyDictionary<string, string[]>? Errors = null,
-    TalkoverExistingCall? ExistingCall = null)
+public sealed record TalkoverError(
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("code")] string? Code = null,
+    [property: JsonPropertyName("errors")] IReadOnlyDictionary<string, string[]>? Errors = null,
+    [property: JsonPropertyName("existing_call")] TalkoverExistingCall? ExistingCall = null)
 {
     /// <summary>Always false (the seed's envelope).</summary>
+    [JsonPropertyName("success")]
     public bool Success => false;
 }
 

@@ -3,6 +3,36 @@ using System.Text.Json.Serialization;
 namespace Outdial.Server.Dialects.Vodex;
 
 /// <summary>
+/// Body of <c>POST /api/v1/trigger-call</c>, as the document describes it (the handler reads the JSON itself: unknown fields are
+/// ignored; <c>projectId</c> may also be a number).
+/// </summary>
+/// <param name="CallList">The contacts to call (1–1000): one call each.</param>
+/// <param name="ProjectId">The agent: its id, key or an external reference (a foreign reference: an unknown one follows the account's <c>strictAgentRefs</c>).</param>
+/// <param name="ConsentForCalls">Must be true: every contact has consented to be called.</param>
+/// <param name="CampaignName">The account's campaign of that name, created on first use.</param>
+/// <param name="Insights">Questions answered from the transcript after each call.</param>
+public sealed record VodexTriggerRequest(
+    [property: JsonPropertyName("callList")] IReadOnlyList<VodexContact> CallList,
+    [property: JsonPropertyName("projectId")] string ProjectId,
+    [property: JsonPropertyName("consentForCalls")] bool ConsentForCalls,
+    [property: JsonPropertyName("campaignName")] string? CampaignName = null,
+    [property: JsonPropertyName("insights")] IReadOnlyList<string>? Insights = null);
+
+/// <summary>
+/// One contact of <c>callList</c>: <c>phone</c> (E.164) is required; every field, these and any other, is a prompt variable
+/// (<c>{firstName}</c>) and is kept on the call's <c>contact</c> (any field besides these three makes the call type <c>dynamicFields</c>).
+/// </summary>
+public sealed record VodexContact(
+    [property: JsonPropertyName("phone")] string Phone,
+    [property: JsonPropertyName("firstName")] string? FirstName = null,
+    [property: JsonPropertyName("lastName")] string? LastName = null)
+{
+    /// <summary>Any other field of the contact.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object>? Fields { get; init; }
+}
+
+/// <summary>
 /// Seed 000's envelope: <c>{success, message, data?}</c>. Success and partial success carry <see cref="VodexTriggered"/>;
 /// auth and request errors carry no <c>data</c>; a request whose every entry was refused carries <c>data</c> too (0 triggered).
 /// </summary>

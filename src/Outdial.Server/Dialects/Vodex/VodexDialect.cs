@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Outdial.Core.Calls;
 using Outdial.Core.Intake;
+using Outdial.Server.OpenApi;
 
 namespace Outdial.Server.Dialects.Vodex;
 
@@ -52,9 +53,23 @@ public static class VodexDialect
     public static RouteHandlerBuilder MapVodexDialect(this IEndpointRouteBuilder app) =>
         app.MapPost(Path, TriggerAsync)
             .RequireDialectGate(Gate)
-            .WithTags("Dialects")
+            .WithTags(DialectTags.Vodex)
             .WithName("VodexTriggerCall")
+            .WithSummary("Trigger calls (Vodex)")
+            .WithDescription("""
+                One call per `callList` contact, with the agent named by `projectId`. Checks, in order: the key (401), the per-key
+                budget shared with the native API (429 with `Retry-After`), the `dburl` header (403 when missing or not the key's
+                account's alias), the account's API access switch (403), the body (400: JSON, `consentForCalls: true`, a non-empty
+                `callList`, `projectId`), then each contact through intake. 200 `{success: true, message, data: {callsTriggered,
+                callIds, callType, callTypes, errors}}` when at least one call was accepted (`errors` lists the refused entries);
+                400 with the same `data` when every entry was refused.
+                """)
+            .WithSecurity(ApiSecurity.VodexAuthorization)
+            .WithHeader("dburl", "The account's `aliases.dburl` (`PATCH /v1/account`); an unknown one and another account's answer the same 403.", required: true)
+            .Accepts<VodexTriggerRequest>("application/json")
             .Produces<VodexResponse>()
+            .WithRequestExample("VodexTriggerRequest")
+            .WithResponseExample(StatusCodes.Status200OK, "VodexTriggered")
             .ProducesErrors<VodexResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status429TooManyRequests);
 
