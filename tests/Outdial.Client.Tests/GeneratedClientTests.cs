@@ -21,13 +21,16 @@ public sealed class GeneratedClientTests
         await using var host = await OutdialHost.StartAsync();
         using var http = new HttpClient();
         var client = Client(host, http, OutdialHost.BootstrapKey);
+        var expires = new DateTimeOffset(DateTime.UtcNow.AddDays(1).Date, TimeSpan.Zero);
 
         var created = await client.V1.Calls.PostAsync(new CreateCallRequest
         {
             To = Fictional,
             Provider = "sandbox",
-            Consent = new ConsentRequest { Obtained = true, Source = "web_form", ObtainedAt = "2026-11-01T10:00:00Z" },
+            Consent = new ConsentRequest { Obtained = true, Source = "web_form", ObtainedAt = new DateTimeOffset(2026, 11, 1, 10, 0, 0, TimeSpan.Zero) },
             Metadata = new JsonObject { AdditionalData = { ["crmId"] = "c-77" } },
+            // The document declares request instants as date-times: the client sends a DateTimeOffset, the server reads it.
+            ExpiresAt = expires,
         });
 
         Assert.NotNull(created);
@@ -38,6 +41,7 @@ public sealed class GeneratedClientTests
         var read = await client.V1.Calls[created.Id].GetAsync();
         Assert.NotNull(read);
         Assert.Equal(created.Id, read.Id);
+        Assert.Equal(expires, read.ExpiresAt);
         Assert.Equal(Fictional, read.To);
         Assert.Equal("web_form", read.Consent?.Source);
         Assert.Equal("c-77", read.Metadata?.AdditionalData["crmId"]?.ToString());

@@ -7,7 +7,8 @@ namespace Outdial.Core.Common;
 
 /// <summary>
 /// The one JSON configuration used for stored documents and the native API: camelCase properties, enums as
-/// snake_case strings, NodaTime local times as <c>HH:mm</c> (or <c>HH:mm:ss</c>), nulls omitted.
+/// snake_case strings, NodaTime local times as <c>HH:mm</c> (or <c>HH:mm:ss</c>), instants in UTC with <c>Z</c>
+/// (ISO 8601 / RFC 3339, e.g. <c>2026-12-06T03:00:00.123Z</c>; any offset is read), nulls omitted.
 /// </summary>
 public static class Json
 {
@@ -27,6 +28,17 @@ public static class Json
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         o.Converters.Add(new LocalTimeConverter());
+        o.Converters.Add(new UtcInstantConverter());
+    }
+
+    /// <summary>Writes a <see cref="DateTimeOffset"/> as its UTC instant with <c>Z</c>; reads any ISO 8601 offset.</summary>
+    private sealed class UtcInstantConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime);
     }
 
     /// <summary>Reads <c>HH:mm</c> or <c>HH:mm:ss</c>; writes <c>HH:mm</c> when seconds are zero.</summary>

@@ -131,6 +131,12 @@ public sealed record AttemptList(IReadOnlyList<AttemptResource> Data);
 public static class Instants
 {
     /// <summary>
+    /// Request fields read by <see cref="TryParseUtc"/>: the OpenAPI document declares them <c>format: date-time</c>
+    /// (<see cref="OpenApi.SchemaConventions"/>), so generated clients type them as instants. Field names, camelCase.
+    /// </summary>
+    public static readonly IReadOnlySet<string> RequestFields = new HashSet<string>(StringComparer.Ordinal) { "notBefore", "expiresAt", "obtainedAt", "startAt", "endAt" };
+
+    /// <summary>
     /// Parses an ISO-8601 date-time that carries an offset (<c>Z</c> or <c>±hh:mm</c>) and returns it in UTC.
     /// Times without an offset are refused: they would silently mean the server's zone.
     /// </summary>

@@ -17,6 +17,8 @@ namespace Outdial.Server.OpenApi;
 /// <item>A property that can be null is never required: nulls are left out of every answer (<c>WhenWritingNull</c>,
 /// <see cref="Core.Common.Json"/>) and a null field of a request means "not given".</item>
 /// <item>A sandbox reply (a custom converter) is a string or <c>{text?, dtmf?, interrupt?}</c>.</item>
+/// <item>An instant (<see cref="DateTimeOffset"/>, written by a custom converter as UTC with <c>Z</c>) is a <c>date-time</c> string,
+/// and so is a request's instant given as a string (<see cref="Instants.RequestFields"/>: ISO 8601 with an offset).</item>
 /// </list>
 /// </summary>
 public sealed class SchemaConventions : IOpenApiSchemaTransformer
@@ -25,7 +27,13 @@ public sealed class SchemaConventions : IOpenApiSchemaTransformer
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = context.JsonTypeInfo.Type;
-        if (type == typeof(ProblemDetails) || type == typeof(HttpValidationProblemDetails))
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTimeOffset?))
+        {
+            // Core.Common.Json writes instants through its own converter (UTC with Z), which hides the type from the exporter.
+            schema.Type = type == typeof(DateTimeOffset) ? JsonSchemaType.String : JsonSchemaType.String | JsonSchemaType.Null;
+            schema.Format = "date-time";
+        }
+        else if (type == typeof(ProblemDetails) || type == typeof(HttpValidationProblemDetails))
         {
             DescribeProblem(schema);
         }
@@ -38,6 +46,18 @@ public sealed class SchemaConventions : IOpenApiSchemaTransformer
             // Read as a string or an object, always written as an object.
             var input = context.JsonPropertyInfo?.DeclaringType.Name.EndsWith("Request", StringComparison.Ordinal) ?? false;
             schema.Items = input ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.String }, InsightQuestionObject()] } : InsightQuestionObject();
+        }
+        if (type.Namespace?.StartsWith("Outdial.Server", StringComparison.Ordinal) == true && schema.Properties is { } members)
+        {
+            // Instants a request gives as strings (parsed strictly by Instants.TryParseUtc) are date-times to a client.
+            foreach (var (name, member) in members)
+            {
+                if (Instants.RequestFields.Contains(name) && member is OpenApiSchema { Type: { } kind } field && (kind & JsonSchemaType.String) != 0
+                    && context.JsonTypeInfo.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType == typeof(string))
+                {
+                    field.Format = "date-time";
+                }
+            }
         }
         if (schema.Type is { } t && (t & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0 && (t & JsonSchemaType.String) != 0)
         {
