@@ -74,8 +74,12 @@ public static class TestData
         };
     }
 
+    /// <summary>A write of <paramref name="call"/>; a key's claim holds for intake's window before the call's creation.</summary>
     public static NewCall Write(Call call, IdempotencyRecord? idem = null) =>
-        new(call, [new NewCallEvent(CallEventTypes.Queued, new System.Text.Json.Nodes.JsonObject { ["status"] = "queued" })], idem);
+        new(call, [new NewCallEvent(CallEventTypes.Queued, new System.Text.Json.Nodes.JsonObject { ["status"] = "queued" })], idem)
+        {
+            IdempotencyValidAfter = call.CreatedAt - Core.Intake.CallIntake.IdempotencyWindow,
+        };
 
     public static Attempt NewAttempt(Call call, int number = 1, DateTimeOffset? at = null)
     {

@@ -329,7 +329,7 @@ public sealed class CallIntake(
         var idem = cmd.Idempotency is { } i
             ? new IdempotencyRecord(i.Key, i.RequestHash, 202, i.RenderResponse(call))
             : null;
-        var result = await calls.CreateCallAsync(new NewCall(call, [firstEvent], idem), ct);
+        var result = await calls.CreateCallAsync(new NewCall(call, [firstEvent], idem) { IdempotencyValidAfter = now - IdempotencyWindow }, ct);
         return result switch
         {
             CreateCallResult.Created c => Accepted(c.Call),

@@ -3,7 +3,7 @@ using Outdial.Core.Compliance;
 
 namespace Outdial.Core.Storage;
 
-/// <summary>An Idempotency-Key claim carried with a new call (per account, kept 24 h).</summary>
+/// <summary>An Idempotency-Key claim carried with a new call (per account; how long it holds is intake's rule, <see cref="NewCall.IdempotencyValidAfter"/>).</summary>
 /// <param name="Key">The header value.</param>
 /// <param name="RequestHash">SHA-256 of the request (method, path, body); a reuse with another hash is refused.</param>
 /// <param name="ResponseStatus">HTTP status to replay.</param>
@@ -11,7 +11,15 @@ namespace Outdial.Core.Storage;
 public sealed record IdempotencyRecord(string Key, string RequestHash, int ResponseStatus, string ResponseBody);
 
 /// <summary>A new call with its first events, written in one transaction.</summary>
-public sealed record NewCall(Call Call, IReadOnlyList<NewCallEvent> Events, IdempotencyRecord? Idempotency);
+public sealed record NewCall(Call Call, IReadOnlyList<NewCallEvent> Events, IdempotencyRecord? Idempotency)
+{
+    /// <summary>
+    /// A stored claim of the same key holds (replay or <c>KeyReused</c>) only when it was made after this instant (UTC); an
+    /// older one is replaced. Intake sets it from its one window (<see cref="Intake.CallIntake.IdempotencyWindow"/>, 24 h); the
+    /// store applies it inside the write, so two racing requests cannot both claim a key. Default: every stored claim holds.
+    /// </summary>
+    public DateTimeOffset IdempotencyValidAfter { get; init; } = DateTimeOffset.MinValue;
+}
 
 /// <summary>Outcome of <see cref="ICallStore.CreateCallAsync"/>.</summary>
 public abstract record CreateCallResult

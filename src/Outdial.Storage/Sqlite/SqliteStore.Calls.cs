@@ -31,7 +31,7 @@ public sealed partial class SqliteStore
                 var prior = conn.QuerySingleOrDefault<IdempotencyRow>(
                     "SELECT request_hash, response_status, response_body, created_at FROM idempotency_keys WHERE account_id = @AccountId AND key = @Key;",
                     new { call.AccountId, idem.Key });
-                if (prior is not null && At(prior.created_at) > call.CreatedAt - TimeSpan.FromHours(24))
+                if (prior is not null && At(prior.created_at) > newCall.IdempotencyValidAfter)
                 {
                     return prior.request_hash == idem.RequestHash
                         ? new CreateCallResult.Replay((int)prior.response_status, prior.response_body)
