@@ -30,7 +30,7 @@ public sealed class TelemetryTests
         await host.WaitForSettledAsync(id);
 
         string[] metrics = ["outdial.calls.accepted", "outdial.calls.dialed", "outdial.calls.ended", "outdial.dial.duration", "outdial.calls.due",
-            "outdial.webhooks.due", "http.server.request.duration"];
+            "outdial.webhooks.due", "outdial.store.commit.writes", "outdial.store.commit.duration", "outdial.store.write.wait", "http.server.request.duration"];
         await WebhookTests.WaitAsync(() => metrics.All(m => collector.Received.Any(r => r.Path == "/v1/metrics" && Carries(r, m))),
             "every Outdial metric to be exported", TimeSpan.FromSeconds(30));
         await WebhookTests.WaitAsync(() => collector.Received.Any(r => r.Path == "/v1/traces" && Carries(r, "outdial.dial")),

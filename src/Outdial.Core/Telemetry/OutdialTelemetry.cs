@@ -18,6 +18,9 @@ namespace Outdial.Core.Telemetry;
 /// <item><term><c>outdial.dial.duration</c></term><description>histogram, seconds the provider took to accept or refuse a dial; tags <c>provider</c>, <c>result</c> (<c>placed</c>, <c>refused</c>, <c>unknown</c>).</description></item>
 /// <item><term><c>outdial.dial.lateness</c></term><description>histogram, seconds between a call's due time and its dial.</description></item>
 /// <item><term><c>outdial.webhooks.lag</c></term><description>histogram, seconds from a webhook event to its delivery's 2xx; tag <c>destination</c> (<c>endpoint</c>, <c>call</c>).</description></item>
+/// <item><term><c>outdial.store.commit.writes</c></term><description>histogram, writes sharing one commit of the store's writer (group commit).</description></item>
+/// <item><term><c>outdial.store.commit.duration</c></term><description>histogram, seconds from a write transaction's start to its durable commit (fsync included).</description></item>
+/// <item><term><c>outdial.store.write.wait</c></term><description>histogram, seconds a write waited in the writer's queue before its transaction began.</description></item>
 /// <item><term><c>outdial.calls.due</c>, <c>outdial.webhooks.due</c></term><description>gauges, the dispatch and delivery backlogs (<see cref="BacklogGauges"/>).</description></item>
 /// </list>
 /// Spans: <c>outdial.dial</c> (one provider dial) and <c>outdial.webhook.deliver</c> (one delivery attempt); ASP.NET Core's and
@@ -40,6 +43,20 @@ public static class OutdialTelemetry
     private static readonly Histogram<double> DialDuration = Meter.CreateHistogram<double>("outdial.dial.duration", "s", "Time the provider took to accept or refuse a dial.");
     private static readonly Histogram<double> DialLateness = Meter.CreateHistogram<double>("outdial.dial.lateness", "s", "Time between a call's due time and its dial.");
     private static readonly Histogram<double> WebhookLag = Meter.CreateHistogram<double>("outdial.webhooks.lag", "s", "Time from a webhook event to its delivery's 2xx.");
+
+    private static readonly Histogram<long> CommitWrites = Meter.CreateHistogram<long>("outdial.store.commit.writes", "{write}", "Writes sharing one commit of the store's writer.");
+    private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("outdial.store.commit.duration", "s", "Time from a write transaction's start to its durable commit.");
+    private static readonly Histogram<double> WriteWait = Meter.CreateHistogram<double>("outdial.store.write.wait", "s", "Time a write waited in the writer's queue.");
+
+    /// <summary>The store's writer committed <paramref name="writes"/> writes in one transaction of <paramref name="seconds"/>.</summary>
+    public static void StoreCommitted(int writes, double seconds)
+    {
+        CommitWrites.Record(writes);
+        CommitDuration.Record(seconds);
+    }
+
+    /// <summary>A write waited <paramref name="seconds"/> in the store writer's queue.</summary>
+    public static void StoreWriteWaited(double seconds) => WriteWait.Record(seconds);
 
     /// <summary>Intake stored <paramref name="call"/>.</summary>
     public static void CallAccepted(Call call) => Accepted.Add(1, new KeyValuePair<string, object?>("status", call.Status.ToWire()));

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Outdial.Core.Telemetry;
 
 namespace Outdial.Storage.Sqlite;
 
@@ -58,6 +60,11 @@ public sealed class SqliteWriter : IAsyncDisposable
             {
                 batch.Add(op);
             }
+            var started = Stopwatch.GetTimestamp();
+            foreach (var op in batch)
+            {
+                OutdialTelemetry.StoreWriteWaited(Stopwatch.GetElapsedTime(op.QueuedAt, started).TotalSeconds);
+            }
             try
             {
                 _conn.Execute("BEGIN IMMEDIATE;");
@@ -77,6 +84,7 @@ public sealed class SqliteWriter : IAsyncDisposable
                 }
                 _conn.Execute("COMMIT;");
                 Commits++;
+                OutdialTelemetry.StoreCommitted(batch.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
                 foreach (var op in batch)
                 {
                     op.Complete();
@@ -110,6 +118,9 @@ public sealed class SqliteWriter : IAsyncDisposable
 
     private abstract class WriteOp
     {
+        /// <summary>When the write was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        public long QueuedAt { get; } = Stopwatch.GetTimestamp();
+
         public Exception? Failed { get; set; }
 
         public abstract void Run(SqliteConnection conn);
