@@ -37,9 +37,6 @@ public static class E164
     /// </summary>
     public static string TypeOf(string e164) => TryParse(e164, out var number) ? NumberTypes.Of(Util.GetNumberType(number)) : NumberTypes.Unknown;
 
-    /// <summary>True when the library's metadata places <paramref name="e164"/> in its country's numbering plan (right length and range).</summary>
-    public static bool IsAssignedRange(string e164) => TryParse(e164, out var number) && Util.IsValidNumber(number);
-
     /// <summary>
     /// Removes the formatting people type around a number — whitespace, dashes, dots and parentheses:
     /// <c>+1 (555) 123-4567</c> → <c>+15551234567</c>. Nothing else changes (no country code is added); check the result
