@@ -27,7 +27,7 @@ public sealed class ReconcilerTests
             Id = Ids.New("att", now), CallId = id, AccountId = call.AccountId, Number = 1, Provider = "sandbox",
             Status = AttemptStatus.Dialing, To = call.To, From = call.From, CreatedAt = now, UpdatedAt = now, Version = 1,
         };
-        Assert.True(await store.TryApplyAsync(new CallChange
+        Assert.True(await host.Services.GetRequiredService<CallChanges>().TryApplyAsync(new CallChange
         {
             CallId = id, Expected = [CallStatus.Scheduled], Next = CallStatus.Dialing, Via = CallStatus.Queued, At = now, NewAttempt = orphan,
         }, CancellationToken.None));

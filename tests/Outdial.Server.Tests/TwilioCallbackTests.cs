@@ -64,7 +64,7 @@ public sealed class TwilioCallbackTests
             UpdatedAt = now,
             Version = 1,
         };
-        Assert.True(await store.TryApplyAsync(new CallChange
+        Assert.True(await host.Services.GetRequiredService<CallChanges>().TryApplyAsync(new CallChange
         {
             CallId = id,
             Expected = [CallStatus.Scheduled],

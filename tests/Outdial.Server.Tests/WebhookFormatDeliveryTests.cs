@@ -101,7 +101,7 @@ public sealed class WebhookFormatDeliveryTests
                 UpdatedAt = T0,
             };
             Assert.IsType<CreateCallResult.Created>(await Store.CreateCallAsync(
-                new NewCall(call, [new NewCallEvent(CallEventTypes.Queued, new JsonObject { ["status"] = "queued" })], null), CancellationToken.None));
+                NewCall.Plan(call, [new NewCallEvent(CallEventTypes.Queued, new JsonObject { ["status"] = "queued" })], [], null), CancellationToken.None));
             return call;
         }
 

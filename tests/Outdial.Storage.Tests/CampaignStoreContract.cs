@@ -42,13 +42,13 @@ public abstract class CampaignStoreContract<TEngine> : IAsyncLifetime where TEng
         DateTimeOffset? dueAt = null, bool isTest = false)
     {
         var call = NewCall(t, to: to, campaignId: campaign?.Id, status: status, dueAt: dueAt) with { IsTest = isTest };
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(call), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(call), Ct));
         return call;
     }
 
     private async Task<bool> MoveAsync(Call call, CallStatus from, CallStatus to, Attempt? newAttempt = null, Attempt? attemptUpdate = null,
         CallOutcome? outcome = null, string? reason = null, CallStatus? via = null) =>
-        await Engine.Calls.TryApplyAsync(new CallChange
+        await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [from],
@@ -163,7 +163,7 @@ public abstract class CampaignStoreContract<TEngine> : IAsyncLifetime where TEng
         await CallAsync(t, deleted, "+15551230006");
         var expiringOfPaused = NewCall(t, to: "+15551230007", campaignId: paused.Id, dueAt: T0.AddHours(1), expiresAt: T0.AddSeconds(-1),
             status: CallStatus.Scheduled);
-        await Engine.Calls.CreateCallAsync(Write(expiringOfPaused), Ct);
+        await Engine.CreateCallAsync(Write(expiringOfPaused), Ct);
 
         var claimed = await Engine.Calls.ClaimDueCallsAsync(T0, 100, Lease, "l1", Ct);
         Assert.Equal(new[] { single.Id, ofActive.Id }.Order(), claimed.Select(c => c.Id).Order());
@@ -343,7 +343,7 @@ public abstract class CampaignStoreContract<TEngine> : IAsyncLifetime where TEng
         Assert.True(await MoveAsync(dialing, CallStatus.Dialing, CallStatus.Ended, outcome: CallOutcome.Busy));
         Assert.Empty(await Engine.Campaigns.CountActiveCallsByCampaignAsync(Ct));
         Assert.True(await Engine.Campaigns.HasUnfinishedWorkAsync(c.Id, Ct));
-        await Engine.Calls.TryApplyAsync(new CallChange { CallId = dueSoon.Id, Expected = [CallStatus.Scheduled], Next = CallStatus.Canceled, At = T0 }, Ct);
+        await Engine.Changes.TryApplyAsync(new CallChange { CallId = dueSoon.Id, Expected = [CallStatus.Scheduled], Next = CallStatus.Canceled, At = T0 }, Ct);
         Assert.Equal(1, await Engine.Campaigns.CountOpenCallsAsync(c.Id, T0.AddHours(2), Ct));
     }
 
@@ -415,7 +415,7 @@ public abstract class CampaignStoreContract<TEngine> : IAsyncLifetime where TEng
         var t = await TenantAsync();
         var c = await CampaignAsync(t);
         var call = NewCall(t, campaignId: c.Id) with { ContactId = "ct_1", IsTest = true, TimeZone = "Europe/Paris", ConsentRecordId = "cns_1" };
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         var read = (await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct))!;
         Assert.Equal(("ct_1", true, "Europe/Paris", "cns_1"), (read.ContactId, read.IsTest, read.TimeZone, read.ConsentRecordId));
     }

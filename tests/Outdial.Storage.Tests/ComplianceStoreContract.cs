@@ -31,7 +31,7 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
     private async Task<Call> CallAsync(Tenant t, string to = "+15551230000")
     {
         var call = NewCall(t, to: to);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         return call;
     }
 
@@ -125,16 +125,16 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
         var call = await CallAsync(t);
         var auto = Dnc(t, call.To, reason: "outcome:rejected", source: "campaign:cmp_1", at: T0.AddMinutes(1));
         var refused = new CallChange { CallId = call.Id, Expected = [CallStatus.Scheduled], Next = CallStatus.Canceled, At = T0, AddDnc = auto };
-        Assert.False(await Engine.Calls.TryApplyAsync(refused, Ct));
+        Assert.False(await Engine.Changes.TryApplyAsync(refused, Ct));
         Assert.Null(await Engine.Compliance.GetDncAsync(t.Account.Id, call.To, Ct));
 
-        Assert.True(await Engine.Calls.TryApplyAsync(refused with { Expected = [CallStatus.Queued] }, Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(refused with { Expected = [CallStatus.Queued] }, Ct));
         Assert.Equal(auto, await Engine.Compliance.GetDncAsync(t.Account.Id, call.To, Ct));
 
         var optedOut = await CallAsync(t, "+15551230099");
         var optOut = Dnc(t, optedOut.To, optOut: true, reason: "customer asked");
         await Engine.Compliance.AddDncAsync([optOut], Ct);
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = optedOut.Id, Expected = [CallStatus.Queued], Next = CallStatus.Canceled, At = T0, AddDnc = auto with { Number = optedOut.To },
         }, Ct));
@@ -146,7 +146,7 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
     {
         var t = await TenantAsync();
         var call = await CallAsync(t);
-        Assert.False(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.False(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id, Expected = [CallStatus.Scheduled], Next = CallStatus.Queued, At = T0, Decision = Decision(-1),
         }, Ct));
@@ -154,7 +154,7 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
 
         for (var i = 0; i < CallDecision.MaxKept + 5; i++)
         {
-            Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+            Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
             {
                 CallId = call.Id, Expected = [CallStatus.Queued], Next = CallStatus.Queued, At = T0.AddSeconds(i), Decision = Decision(i),
             }, Ct));
@@ -169,7 +169,7 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
         Assert.Equal(CallDecision.MaxKept, decisions.Count);
         Assert.Equal(Enumerable.Range(5, CallDecision.MaxKept).Select(i => T0.AddSeconds(i)), decisions.Select(d => d.At));
         // A change without a decision keeps the trail.
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id, Expected = [CallStatus.Queued], Next = CallStatus.Blocked, At = T0.AddHours(1), StatusReason = "dnc_listed",
         }, Ct));
@@ -188,25 +188,25 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
         {
             CallId = call.Id, Expected = [CallStatus.Scheduled], Next = CallStatus.Dialing, At = T0, NewAttempt = NewAttempt(call, 1, T0.AddMinutes(1)),
         };
-        Assert.False(await Engine.Calls.TryApplyAsync(notApplied, Ct));
+        Assert.False(await Engine.Changes.TryApplyAsync(notApplied, Ct));
         Assert.Empty(await Engine.Compliance.ListDialTimesAsync(t.Account.Id, call.To, T0.AddDays(-1), Ct));
 
-        Assert.True(await Engine.Calls.TryApplyAsync(notApplied with { Expected = [CallStatus.Queued] }, Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(notApplied with { Expected = [CallStatus.Queued] }, Ct));
         var first = (await Engine.Calls.ListAttemptsAsync(call.Id, Ct))[0];
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id, Expected = [CallStatus.Dialing], Next = CallStatus.Scheduled, At = T0.AddMinutes(2),
             AttemptUpdate = first with { Status = AttemptStatus.Completed, Outcome = CallOutcome.Busy, Version = 2 },
         }, Ct));
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id, Expected = [CallStatus.Scheduled], Next = CallStatus.Dialing, Via = CallStatus.Queued, At = T0.AddMinutes(10),
             NewAttempt = NewAttempt(call, 2, T0.AddMinutes(10)),
         }, Ct));
         // A single call to the same number, made earlier, counts as well.
         var single = NewCall(t, to: call.To, allowDuplicates: true);
-        await Engine.Calls.CreateCallAsync(Write(single), Ct);
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        await Engine.CreateCallAsync(Write(single), Ct);
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = single.Id, Expected = [CallStatus.Queued], Next = CallStatus.Dialing, At = T0, NewAttempt = NewAttempt(single, 1, T0.AddSeconds(30)),
             Events = [new NewCallEvent(CallEventTypes.Dialing, new JsonObject())],

@@ -74,8 +74,8 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
     private async Task<(Call Call, InsightAnalysis Analysis)> EndedCallAsync(Tenant t, string to = "+15551230000")
     {
         var call = NewCall(t, to: to);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        await Engine.CreateCallAsync(Write(call), Ct);
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Queued],
@@ -85,7 +85,7 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
             Events = [new NewCallEvent(CallEventTypes.Dialing, new JsonObject { ["status"] = "dialing" })],
         }, Ct));
         var analysis = Analysis(call, EndedAt);
-        Assert.True(await Engine.Calls.TryApplyAsync(End(call, analysis), Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(End(call, analysis), Ct));
         return (call, analysis);
     }
 
@@ -134,9 +134,9 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
     {
         var t = await TenantAsync();
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         // The call is still queued: the end does not apply, and neither does its analysis.
-        Assert.False(await Engine.Calls.TryApplyAsync(End(call, Analysis(call, EndedAt)), Ct));
+        Assert.False(await Engine.Changes.TryApplyAsync(End(call, Analysis(call, EndedAt)), Ct));
         Assert.Empty(await Engine.Insights.ListAnalysesAsync(call.Id, Ct));
         Assert.Empty(await Engine.Insights.ClaimDueAnalysesAsync(EndedAt.AddDays(1), 10, Lease, "worker-1", Ct));
     }
@@ -186,8 +186,8 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
         var deliveriesBefore = await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 100), Ct);
 
         var late = Completed(stale, EndedAt + Lease + TimeSpan.FromSeconds(5));
-        Assert.False(await Engine.Insights.FinishAnalysisAsync(late, "worker-1", Announce(late), Ct));
-        Assert.False(await Engine.Insights.FinishAnalysisAsync(late, "no-such-lease", Announce(late), Ct));
+        Assert.False(await Engine.Changes.FinishAnalysisAsync(late, "worker-1", Announce(late), Ct));
+        Assert.False(await Engine.Changes.FinishAnalysisAsync(late, "no-such-lease", Announce(late), Ct));
 
         var stored = Assert.Single(await Engine.Insights.ListAnalysesAsync(call.Id, Ct));
         Assert.Equal(AnalysisStatus.Running, stored.Status);
@@ -198,7 +198,7 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
         Assert.Equal(deliveriesBefore.Count, (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 100), Ct)).Count);
         Assert.Equal(eventsBefore.Count, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EventSequence);
         // The holder of the lease still finishes it.
-        Assert.True(await Engine.Insights.FinishAnalysisAsync(Completed(current, late.UpdatedAt), "worker-2", null, Ct));
+        Assert.True(await Engine.Changes.FinishAnalysisAsync(Completed(current, late.UpdatedAt), "worker-2", null, Ct));
         Assert.Equal(AnalysisStatus.Completed, Assert.Single(await Engine.Insights.ListAnalysesAsync(call.Id, Ct)).Status);
     }
 
@@ -213,7 +213,7 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
         var doneAt = EndedAt.AddSeconds(20);
         var result = Completed(claimed, doneAt);
 
-        Assert.True(await Engine.Insights.FinishAnalysisAsync(result, "worker-1", Announce(result), Ct));
+        Assert.True(await Engine.Changes.FinishAnalysisAsync(result, "worker-1", Announce(result), Ct));
 
         var stored = Assert.Single(await Engine.Insights.ListAnalysesAsync(call.Id, Ct));
         Assert.Equal(AnalysisStatus.Completed, stored.Status);
@@ -259,9 +259,9 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
         var first = Assert.Single(await Engine.Insights.ClaimDueAnalysesAsync(EndedAt, 10, Lease, "worker-1", Ct));
         var retryAt = EndedAt.AddMinutes(5);
         var rescheduled = first with { Status = AnalysisStatus.Pending, NextAttemptAt = retryAt, LastError = "model_timeout", UpdatedAt = EndedAt.AddSeconds(30) };
-        Assert.True(await Engine.Insights.FinishAnalysisAsync(rescheduled, "worker-1", null, Ct));
+        Assert.True(await Engine.Changes.FinishAnalysisAsync(rescheduled, "worker-1", null, Ct));
         // The lease was released with the write: its holder cannot write again.
-        Assert.False(await Engine.Insights.FinishAnalysisAsync(rescheduled with { LastError = "twice" }, "worker-1", null, Ct));
+        Assert.False(await Engine.Changes.FinishAnalysisAsync(rescheduled with { LastError = "twice" }, "worker-1", null, Ct));
 
         var waiting = Assert.Single(await Engine.Insights.ListAnalysesAsync(call.Id, Ct));
         Assert.Equal((AnalysisStatus.Pending, retryAt, "model_timeout"), (waiting.Status, waiting.NextAttemptAt, waiting.LastError));
@@ -272,7 +272,7 @@ public abstract class InsightStoreContract<TEngine> : IAsyncLifetime where TEngi
         Assert.Equal((first.Id, 2, AnalysisStatus.Running), (second.Id, second.Attempts, second.Status));
 
         var failed = second with { Status = AnalysisStatus.Failed, LastError = "model_unavailable", UpdatedAt = retryAt.AddSeconds(30) };
-        Assert.True(await Engine.Insights.FinishAnalysisAsync(failed, "worker-2", Announce(failed), Ct));
+        Assert.True(await Engine.Changes.FinishAnalysisAsync(failed, "worker-2", Announce(failed), Ct));
         Assert.Empty(await Engine.Insights.ClaimDueAnalysesAsync(retryAt.AddDays(30), 10, Lease, "worker-3", Ct));
         var final = Assert.Single(await Engine.Insights.ListAnalysesAsync(call.Id, Ct));
         Assert.Equal((AnalysisStatus.Failed, "model_unavailable", 2), (final.Status, final.LastError, final.Attempts));

@@ -109,7 +109,7 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var call = NewCall(t) with { Metadata = new JsonObject { ["crm"] = "42" } };
-        var created = Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(call), Ct));
+        var created = Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(call), Ct));
         Assert.Equal(1, created.Call.EventSequence);
         var read = await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct);
         Assert.Equal("42", read!.Metadata!["crm"]!.GetValue<string>());
@@ -124,14 +124,14 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var first = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(first), Ct);
-        var dup = Assert.IsType<CreateCallResult.Duplicate>(await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct));
+        await Engine.CreateCallAsync(Write(first), Ct);
+        var dup = Assert.IsType<CreateCallResult.Duplicate>(await Engine.CreateCallAsync(Write(NewCall(t)), Ct));
         Assert.Equal(first.Id, dup.Existing.Id);
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t, allowDuplicates: true)), Ct));
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t, campaignId: "cmp_1")), Ct));
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551239999")), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(NewCall(t, allowDuplicates: true)), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(NewCall(t, campaignId: "cmp_1")), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(NewCall(t, to: "+15551239999")), Ct));
         var otherTenant = await TenantAsync();
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(otherTenant)), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(NewCall(otherTenant)), Ct));
     }
 
     [Fact]
@@ -140,13 +140,13 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         var t = await TenantAsync();
         var a = NewCall(t);
         var b = NewCall(t, allowDuplicates: true);
-        await Engine.Calls.CreateCallAsync(Write(a), Ct);
-        await Engine.Calls.CreateCallAsync(Write(b), Ct);
-        Assert.True(await Engine.Calls.TryApplyAsync(Cancel(a), Ct));
-        var dup = Assert.IsType<CreateCallResult.Duplicate>(await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct));
+        await Engine.CreateCallAsync(Write(a), Ct);
+        await Engine.CreateCallAsync(Write(b), Ct);
+        Assert.True(await Engine.Changes.TryApplyAsync(Cancel(a), Ct));
+        var dup = Assert.IsType<CreateCallResult.Duplicate>(await Engine.CreateCallAsync(Write(NewCall(t)), Ct));
         Assert.Equal(b.Id, dup.Existing.Id);
-        Assert.True(await Engine.Calls.TryApplyAsync(Cancel(b), Ct));
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(Cancel(b), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(NewCall(t)), Ct));
     }
 
     [Fact]
@@ -154,22 +154,22 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var first = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(first, new IdempotencyRecord("k1", "hash-a", 202, "{\"id\":\"x\"}")), Ct);
-        var replay = Assert.IsType<CreateCallResult.Replay>(await Engine.Calls.CreateCallAsync(
+        await Engine.CreateCallAsync(Write(first, new IdempotencyRecord("k1", "hash-a", 202, "{\"id\":\"x\"}")), Ct);
+        var replay = Assert.IsType<CreateCallResult.Replay>(await Engine.CreateCallAsync(
             Write(NewCall(t, to: "+15551230002"), new IdempotencyRecord("k1", "hash-a", 202, "other")), Ct));
         Assert.Equal("{\"id\":\"x\"}", replay.Body);
         Assert.Equal(202, replay.Status);
-        Assert.IsType<CreateCallResult.KeyReused>(await Engine.Calls.CreateCallAsync(
+        Assert.IsType<CreateCallResult.KeyReused>(await Engine.CreateCallAsync(
             Write(NewCall(t, to: "+15551230003"), new IdempotencyRecord("k1", "hash-b", 202, "other")), Ct));
         Assert.NotNull(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "k1", T0.AddHours(-1), Ct));
         Assert.Null(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "k1", T0.AddHours(1), Ct));
         // Another account may use the same key.
         var other = await TenantAsync();
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(
             Write(NewCall(other), new IdempotencyRecord("k1", "hash-b", 202, "b")), Ct));
         // 25 hours later the key is free again.
         var later = NewCall(t, to: "+15551230004", at: T0.AddHours(25));
-        Assert.IsType<CreateCallResult.Created>(await Engine.Calls.CreateCallAsync(Write(later, new IdempotencyRecord("k1", "hash-c", 202, "c")), Ct));
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(later, new IdempotencyRecord("k1", "hash-c", 202, "c")), Ct));
         // The replayed and refused requests stored nothing.
         Assert.Empty(await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, To: "+15551230002"), Ct));
         Assert.Empty(await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 10, To: "+15551230003"), Ct));
@@ -179,8 +179,8 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     public async Task PurgeIdempotencyKeys_DeletesOnlyOlderRecords()
     {
         var t = await TenantAsync();
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t), new IdempotencyRecord("old", "h", 202, "{}")), Ct);
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551230005", at: T0.AddHours(2)), new IdempotencyRecord("new", "h", 202, "{}")), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t), new IdempotencyRecord("old", "h", 202, "{}")), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t, to: "+15551230005", at: T0.AddHours(2)), new IdempotencyRecord("new", "h", 202, "{}")), Ct);
         Assert.Equal(1, await Engine.Calls.PurgeIdempotencyKeysAsync(T0.AddHours(1), Ct));
         Assert.Null(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "old", T0.AddDays(-1), Ct));
         Assert.NotNull(await Engine.Calls.FindIdempotencyRecordAsync(t.Account.Id, "new", T0.AddDays(-1), Ct));
@@ -195,7 +195,7 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         var expiring = NewCall(t, to: "+15551230010", dueAt: T0.AddHours(2), expiresAt: T0.AddMinutes(1), status: CallStatus.Scheduled);
         foreach (var c in new[] { due, later, expiring })
         {
-            await Engine.Calls.CreateCallAsync(Write(c), Ct);
+            await Engine.CreateCallAsync(Write(c), Ct);
         }
         var first = await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "lease-a", Ct);
         Assert.Equal([due.Id], first.Select(c => c.Id));
@@ -203,9 +203,9 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         var afterExpiry = await Engine.Calls.ClaimDueCallsAsync(T0.AddMinutes(2), 10, TimeSpan.FromSeconds(30), "lease-b", Ct);
         Assert.Equal(new[] { due.Id, expiring.Id }.Order(), afterExpiry.Select(c => c.Id).Order());
         // The old lease holder is fenced out.
-        Assert.False(await Engine.Calls.ReleaseLeaseAsync(due.Id, "lease-a", T0, Ct));
-        Assert.False(await Engine.Calls.TryApplyAsync(Dial(due, "lease-a"), Ct));
-        Assert.True(await Engine.Calls.TryApplyAsync(Dial(due, "lease-b"), Ct));
+        Assert.False(await Engine.Changes.ReleaseLeaseAsync(due.Id, "lease-a", T0, Ct));
+        Assert.False(await Engine.Changes.TryApplyAsync(Dial(due, "lease-a"), Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(Dial(due, "lease-b"), Ct));
     }
 
     [Fact]
@@ -213,11 +213,11 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "l", Ct);
         var dial = Dial(call, "l");
-        Assert.True(await Engine.Calls.TryApplyAsync(dial, Ct));
-        Assert.False(await Engine.Calls.TryApplyAsync(dial with { LeaseToken = null }, Ct)); // no longer queued
+        Assert.True(await Engine.Changes.TryApplyAsync(dial, Ct));
+        Assert.False(await Engine.Changes.TryApplyAsync(dial with { LeaseToken = null }, Ct)); // no longer queued
         var stored = (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!;
         Assert.Equal(CallStatus.Dialing, stored.Status);
         Assert.Equal(1, stored.AttemptCount);
@@ -227,20 +227,20 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
 
         var ringing = attempt with { Status = AttemptStatus.Ringing, ProviderCallId = "SB1", Version = 2, UpdatedAt = T0.AddSeconds(1) };
         var stale = attempt with { Status = AttemptStatus.Ringing, Version = 2 };
-        Assert.True(await Engine.Calls.TryApplyAsync(Change(call, CallStatus.Dialing, CallStatus.Ringing, CallEventTypes.Ringing) with { AttemptUpdate = ringing }, Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(Change(call, CallStatus.Dialing, CallStatus.Ringing, CallEventTypes.Ringing) with { AttemptUpdate = ringing }, Ct));
         // A second writer holding the old attempt version loses and changes nothing.
-        Assert.False(await Engine.Calls.TryApplyAsync(Change(call, CallStatus.Ringing, CallStatus.InProgress, CallEventTypes.Answered) with { AttemptUpdate = stale }, Ct));
+        Assert.False(await Engine.Changes.TryApplyAsync(Change(call, CallStatus.Ringing, CallStatus.InProgress, CallEventTypes.Answered) with { AttemptUpdate = stale }, Ct));
         Assert.Equal(CallStatus.Ringing, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.Status);
         Assert.Equal("SB1", (await Engine.Calls.FindAttemptByProviderCallIdAsync("sandbox", "SB1", Ct))!.ProviderCallId);
         Assert.Equal(1, (await Engine.Calls.CountActiveCallsAsync(Ct))[t.Account.Id]);
 
-        Assert.True(await Engine.Calls.TryApplyAsync(Change(call, CallStatus.Ringing, CallStatus.Ended, CallEventTypes.Ended) with { Outcome = CallOutcome.Busy }, Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(Change(call, CallStatus.Ringing, CallStatus.Ended, CallEventTypes.Ended) with { Outcome = CallOutcome.Busy }, Ct));
         var ended = (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!;
         Assert.Equal(CallOutcome.Busy, ended.Outcome);
         Assert.NotNull(ended.EndedAt);
         Assert.Equal([1L, 2, 3, 4], (await Engine.Calls.ListEventsAsync(call.Id, Ct)).Select(e => e.Sequence));
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            Engine.Calls.TryApplyAsync(Change(call, CallStatus.Ended, CallStatus.Queued, CallEventTypes.Queued), Ct));
+            Engine.Changes.TryApplyAsync(Change(call, CallStatus.Ended, CallStatus.Queued, CallEventTypes.Queued), Ct));
         Assert.False((await Engine.Calls.CountActiveCallsAsync(Ct)).ContainsKey(t.Account.Id));
     }
 
@@ -249,15 +249,15 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
-        Assert.True(await Engine.Calls.TryApplyAsync(Dial(call, null), Ct));
+        await Engine.CreateCallAsync(Write(call), Ct);
+        Assert.True(await Engine.Changes.TryApplyAsync(Dial(call, null), Ct));
         Assert.Null((await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EndedAt);
         var end = Change(call, CallStatus.Dialing, CallStatus.Ended, CallEventTypes.Ended) with { Outcome = CallOutcome.NoAnswer };
-        Assert.True(await Engine.Calls.TryApplyAsync(end, Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(end, Ct));
         Assert.Equal(end.At, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EndedAt);
 
         // A late write on the ended call (e.g. the provider's final report) refines it but does not move its end.
-        Assert.True(await Engine.Calls.TryApplyAsync(end with { Expected = [CallStatus.Ended], At = end.At.AddMinutes(1), StatusReason = "late_report" }, Ct));
+        Assert.True(await Engine.Changes.TryApplyAsync(end with { Expected = [CallStatus.Ended], At = end.At.AddMinutes(1), StatusReason = "late_report" }, Ct));
         var ended = (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!;
         Assert.Equal(end.At, ended.EndedAt);
         Assert.Equal(end.At.AddMinutes(1), ended.UpdatedAt);
@@ -269,8 +269,8 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
-        await Engine.Calls.TryApplyAsync(Dial(call, null), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
+        await Engine.Changes.TryApplyAsync(Dial(call, null), Ct);
         Assert.Single(await Engine.Calls.ListStaleAttemptsAsync(T0.AddSeconds(1), 10, Ct));
         Assert.Empty(await Engine.Calls.ListStaleAttemptsAsync(T0, 10, Ct));
         var attempt = (await Engine.Calls.ListAttemptsAsync(call.Id, Ct))[0];
@@ -287,8 +287,8 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         async Task<Attempt> EndedAsync(bool requested, CallOutcome outcome, string? sid = "CA1")
         {
             var call = NewCall(t, to: $"+1555987000{++n}");
-            await Engine.Calls.CreateCallAsync(Write(call), Ct);
-            await Engine.Calls.TryApplyAsync(Dial(call, null) with { NewAttempt = NewAttempt(call) with { RecordingRequested = requested } }, Ct);
+            await Engine.CreateCallAsync(Write(call), Ct);
+            await Engine.Changes.TryApplyAsync(Dial(call, null) with { NewAttempt = NewAttempt(call) with { RecordingRequested = requested } }, Ct);
             var attempt = (await Engine.Calls.ListAttemptsAsync(call.Id, Ct))[0];
             var ended = attempt with
             {
@@ -307,8 +307,8 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         await EndedAsync(true, CallOutcome.Busy);
         await EndedAsync(true, CallOutcome.Answered, sid: null);
         var open = NewCall(t, to: "+15559870009");
-        await Engine.Calls.CreateCallAsync(Write(open), Ct);
-        await Engine.Calls.TryApplyAsync(Dial(open, null) with { NewAttempt = NewAttempt(open) with { RecordingRequested = true } }, Ct);
+        await Engine.CreateCallAsync(Write(open), Ct);
+        await Engine.Changes.TryApplyAsync(Dial(open, null) with { NewAttempt = NewAttempt(open) with { RecordingRequested = true } }, Ct);
 
         Assert.Equal(new[] { awaiting.Id, voicemail.Id }.Order(), (await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0, T0.AddHours(1), 10, Ct)).Select(a => a.Id).Order());
         Assert.Empty(await Engine.Calls.ListAttemptsAwaitingRecordingAsync(T0, T0.AddMinutes(1), 10, Ct));
@@ -331,7 +331,7 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         {
             var c = NewCall(t, to: $"+1555123000{i + 1}", at: T0.AddSeconds(i));
             ids.Add(c.Id);
-            await Engine.Calls.CreateCallAsync(Write(c), Ct);
+            await Engine.CreateCallAsync(Write(c), Ct);
         }
         var page1 = await Engine.Calls.ListCallsAsync(new CallQuery(t.Account.Id, 2), Ct);
         Assert.Equal([ids[4], ids[3]], page1.Select(c => c.Id));
@@ -348,7 +348,7 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         await Engine.ReopenAsync();
         Assert.NotNull(await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct));
     }
@@ -358,6 +358,58 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         Assert.False(await Engine.Calls.IsOnDncAsync(t.Account.Id, "+15551230000", Ct));
+    }
+
+    [Fact]
+    public async Task TryWrite_IsFencedOnTheVersionRead_ALosingWriteLeavesNothing()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.CreateCallAsync(Write(call), Ct);
+        var read = (await Engine.Calls.GetStoredCallAsync(call.Id, Ct))!;
+        var first = CallTransition.Apply(read, Change(call, CallStatus.Queued, CallStatus.Queued, "call.note"), [], null)!;
+        var second = CallTransition.Apply(read, Cancel(call), [], null)!;
+
+        Assert.Equal(CallWriteResult.Written, await Engine.Calls.TryWriteAsync(first, Ct));
+        Assert.Equal(CallWriteResult.CallChanged, await Engine.Calls.TryWriteAsync(second, Ct));
+
+        var after = (await Engine.Calls.GetStoredCallAsync(call.Id, Ct))!;
+        Assert.Equal(read.Version + 1, after.Version);
+        Assert.Equal(CallStatus.Queued, after.Call.Status);
+        Assert.Equal(["call.queued", "call.note"], (await Engine.Calls.ListEventsAsync(call.Id, Ct)).Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task TryWrite_AStaleAttemptVersionIsRefused_AndNothingOfTheWriteIsKept()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.CreateCallAsync(Write(call), Ct);
+        var attempt = NewAttempt(call);
+        Assert.True(await Engine.Changes.TryApplyAsync(Dial(call, null) with { NewAttempt = attempt }, Ct));
+        var ringing = attempt with { Status = AttemptStatus.Ringing, Version = attempt.Version + 1 };
+        Assert.True(await Engine.Calls.TryUpdateAttemptAsync(ringing, Ct));
+
+        // A change carrying the attempt as it was before that update (a stale version) is refused whole.
+        var stale = Change(call, CallStatus.Dialing, CallStatus.Ringing, CallEventTypes.Ringing) with { AttemptUpdate = ringing };
+        Assert.False(await Engine.Changes.TryApplyAsync(stale, Ct));
+        var after = (await Engine.Calls.GetStoredCallAsync(call.Id, Ct))!;
+        Assert.Equal(CallStatus.Dialing, after.Call.Status);
+        Assert.Equal(2, (await Engine.Calls.ListEventsAsync(call.Id, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentChanges_OfOneCall_AreEachDecidedOnTheCallAsItIs()
+    {
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.CreateCallAsync(Write(call), Ct);
+        var changes = Enumerable.Range(0, 8).Select(i => Engine.Changes.TryApplyAsync(Change(call, CallStatus.Queued, CallStatus.Queued, $"call.note{i}"), Ct));
+
+        Assert.All(await Task.WhenAll(changes), Assert.True);
+        var events = await Engine.Calls.ListEventsAsync(call.Id, Ct);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.Equal(9, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EventSequence);
     }
 
     private static CallChange Dial(Call call, string? lease) => new()
@@ -387,8 +439,8 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     {
         var t = await TenantAsync();
         Assert.Equal(0, await Engine.Calls.CountDueCallsAsync(T0, Ct));
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t, "+15551230001")), Ct);
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t, "+15551230002", dueAt: T0.AddHours(1), status: CallStatus.Scheduled)), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t, "+15551230001")), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t, "+15551230002", dueAt: T0.AddHours(1), status: CallStatus.Scheduled)), Ct);
         Assert.Equal(1, await Engine.Calls.CountDueCallsAsync(T0, Ct));
         Assert.Single(await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "lease-a", Ct));
         Assert.Equal(1, await Engine.Calls.CountDueCallsAsync(T0, Ct));
@@ -406,7 +458,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
         await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
         var before = Engine.Writer.Commits;
         var writes = Enumerable.Range(0, 400).Select(i =>
-            Engine.Calls.CreateCallAsync(Write(NewCall(t, to: $"+1555{i:D7}")), CancellationToken.None));
+            Engine.CreateCallAsync(Write(NewCall(t, to: $"+1555{i:D7}")), CancellationToken.None));
         var results = await Task.WhenAll(writes);
         Assert.All(results, r => Assert.IsType<CreateCallResult.Created>(r));
         var commits = Engine.Writer.Commits - before;
@@ -416,7 +468,7 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(8, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(8, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(9, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(9, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }

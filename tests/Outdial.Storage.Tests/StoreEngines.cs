@@ -1,3 +1,4 @@
+using Outdial.Core.Calls;
 using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
 using Outdial.Storage.Sqlite;
@@ -27,6 +28,31 @@ public interface IStoreEngine : IAsyncDisposable
 
     /// <summary>Closes and reopens the store on the same database (durability checks).</summary>
     Task ReopenAsync();
+}
+
+
+/// <summary>What Core does over an engine's stores, for the contract tests.</summary>
+public static class StoreEngineExtensions
+{
+    extension(IStoreEngine engine)
+    {
+        /// <summary>Core's call writer over this engine's stores (reads, decides with <see cref="CallTransition"/>, writes fenced).</summary>
+        public CallChanges Changes => new(engine.Calls, engine.Webhooks, engine.Insights);
+
+        /// <summary>
+        /// Writes <paramref name="draft"/> as intake does: its events' deliveries planned to the account's endpoints as stored
+        /// now (a draft from <see cref="TestData.Write"/> plans none).
+        /// </summary>
+        public async Task<CreateCallResult> CreateCallAsync(NewCall draft, CancellationToken ct)
+        {
+            var endpoints = await engine.Webhooks.ListEndpointsAsync(draft.Call.AccountId, ct);
+            var planned = NewCall.Plan(draft.Call, [.. draft.Events.Select(e => new NewCallEvent(e.Type, e.Data))], endpoints, draft.Idempotency) with
+            {
+                IdempotencyValidAfter = draft.IdempotencyValidAfter,
+            };
+            return await engine.Calls.CreateCallAsync(planned, ct);
+        }
+    }
 }
 
 /// <summary>A real SQLite file in a temporary folder, WAL, synchronous=FULL, through the single writer.</summary>

@@ -76,7 +76,7 @@ public static class TestData
 
     /// <summary>A write of <paramref name="call"/>; a key's claim holds for intake's window before the call's creation.</summary>
     public static NewCall Write(Call call, IdempotencyRecord? idem = null) =>
-        new(call, [new NewCallEvent(CallEventTypes.Queued, new System.Text.Json.Nodes.JsonObject { ["status"] = "queued" })], idem)
+        Core.Storage.NewCall.Plan(call, [new NewCallEvent(CallEventTypes.Queued, new System.Text.Json.Nodes.JsonObject { ["status"] = "queued" })], [], idem) with
         {
             IdempotencyValidAfter = call.CreatedAt - Core.Intake.CallIntake.IdempotencyWindow,
         };

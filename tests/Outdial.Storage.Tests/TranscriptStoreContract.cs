@@ -21,7 +21,7 @@ public abstract class TranscriptStoreContract<TEngine> : IAsyncLifetime where TE
         var t = NewTenant();
         await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, Ct);
         var call = NewCall(t, to: to);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         return call;
     }
 

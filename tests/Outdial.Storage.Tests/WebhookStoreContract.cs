@@ -49,7 +49,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
     /// <summary>Moves a queued call through <c>dialing → ringing</c>, adding two events (sequences 2 and 3).</summary>
     private async Task AdvanceAsync(Call call)
     {
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Queued],
@@ -58,7 +58,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
             NewAttempt = NewAttempt(call, at: T0.AddSeconds(1)),
             Events = [new NewCallEvent(CallEventTypes.Dialing, new JsonObject())],
         }, Ct));
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Dialing],
@@ -83,7 +83,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         await EndpointAsync(t, "whe_off", enabled: false);
         await EndpointAsync(other, "whe_other");
         var call = NewCall(t) with { Webhooks = [new CallWebhook("https://crm.example.com/hook", null, "raw-secret")] };
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
 
         var deliveries = await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct);
         Assert.Equal(["call:0", "whe_all"], deliveries.Select(d => d.Destination).Order());
@@ -99,7 +99,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         Assert.Empty(await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(other.Account.Id, 50), Ct));
 
         // A refused write (duplicate call) writes no event and no delivery.
-        Assert.IsType<CreateCallResult.Duplicate>(await Engine.Calls.CreateCallAsync(Write(NewCall(t) with { Webhooks = call.Webhooks }), Ct));
+        Assert.IsType<CreateCallResult.Duplicate>(await Engine.CreateCallAsync(Write(NewCall(t) with { Webhooks = call.Webhooks }), Ct));
         Assert.Equal(2, (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct)).Count);
     }
 
@@ -115,7 +115,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
                 new CallWebhook("https://crm.example.com/hook", [CallEventTypes.Queued], null),
             ],
         };
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         var stored = (await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, Ct))!;
         Assert.Equal(["some_format", null], stored.Webhooks.Select(w => w.Format));
         Assert.Equal([60, 0], stored.Webhooks.Select(w => w.BatchIntervalSec));
@@ -142,7 +142,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         var t = await TenantAsync();
         await EndpointAsync(t, "whe_1");
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         await AdvanceAsync(call);
         var bodies = (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct))
             .OrderBy(d => d.Sequence).Select(d => JsonNode.Parse(d.Body)!).ToList();
@@ -159,9 +159,9 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         var t = await TenantAsync();
         await EndpointAsync(t, "whe_1");
         var call = NewCall(t, dueAt: T0.AddMinutes(5), status: CallStatus.Scheduled);
-        await Engine.Calls.CreateCallAsync(new NewCall(call, [new NewCallEvent(CallEventTypes.Scheduled, new JsonObject { ["status"] = "scheduled" })], null), Ct);
+        await Engine.CreateCallAsync(Core.Storage.NewCall.Plan(call, [new NewCallEvent(CallEventTypes.Scheduled, new JsonObject { ["status"] = "scheduled" })], [], null), Ct);
         // The dispatcher's write for a call that comes due: scheduled → queued → dialing, two events, one new attempt.
-        Assert.True(await Engine.Calls.TryApplyAsync(new CallChange
+        Assert.True(await Engine.Changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Scheduled],
@@ -190,8 +190,8 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         await EndpointAsync(t, "whe_1");
         var a = NewCall(t, to: "+15551230001");
         var b = NewCall(t, to: "+15551230002");
-        await Engine.Calls.CreateCallAsync(Write(a), Ct);
-        await Engine.Calls.CreateCallAsync(Write(b), Ct);
+        await Engine.CreateCallAsync(Write(a), Ct);
+        await Engine.CreateCallAsync(Write(b), Ct);
         await AdvanceAsync(a);
 
         var first = await Engine.Webhooks.ClaimDueDeliveriesAsync(T0.AddSeconds(5), 50, Lease, "l1", Ct);
@@ -224,7 +224,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
     {
         var t = await TenantAsync();
         await EndpointAsync(t, "whe_1");
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t)), Ct);
         var claimed = Assert.Single(await Engine.Webhooks.ClaimDueDeliveriesAsync(T0, 50, Lease, "dead-node", Ct));
         Assert.Empty(await Engine.Webhooks.ClaimDueDeliveriesAsync(T0.AddSeconds(30), 50, Lease, "other", Ct));
         // The holder "died": after the lease the delivery is claimed again (at least once).
@@ -247,8 +247,8 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
     {
         var t = await TenantAsync();
         var endpoint = await EndpointAsync(t, "whe_1");
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551230001")), Ct);
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551230002")), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t, to: "+15551230001")), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t, to: "+15551230002")), Ct);
         var claimed = await Engine.Webhooks.ClaimDueDeliveriesAsync(T0, 1, Lease, "l", Ct);
         await Engine.Webhooks.RecordAttemptAsync(Outcome(claimed[0], "l", WebhookDeliveryStatus.Pending, T0, T0.AddHours(1), code: 500), Ct);
         var failing = (await Engine.Webhooks.GetEndpointAsync(t.Account.Id, endpoint.Id, Ct))!;
@@ -265,7 +265,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         Assert.All(all, d => Assert.Equal(WebhookDeliveryStatus.Failed, d.Status));
         Assert.Contains(all.SelectMany(d => d.Attempts), a => a.Error == "endpoint_disabled");
         // New events are not queued for a disabled endpoint.
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551230003")), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t, to: "+15551230003")), Ct);
         Assert.Equal(2, (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct)).Count);
     }
 
@@ -275,7 +275,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         var t = await TenantAsync();
         var gone = await EndpointAsync(t, "whe_gone");
         var flaky = await EndpointAsync(t, "whe_flaky");
-        await Engine.Calls.CreateCallAsync(Write(NewCall(t)), Ct);
+        await Engine.CreateCallAsync(Write(NewCall(t)), Ct);
         var claimed = await Engine.Webhooks.ClaimDueDeliveriesAsync(T0, 50, Lease, "l", Ct);
         var toGone = claimed.Single(d => d.EndpointId == gone.Id);
         var toFlaky = claimed.Single(d => d.EndpointId == flaky.Id);
@@ -295,8 +295,8 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         var endpoint = await EndpointAsync(t, "whe_1");
         var early = NewCall(t, to: "+15551230001", at: T0);
         var late = NewCall(t, to: "+15551230002", at: T0.AddHours(3));
-        await Engine.Calls.CreateCallAsync(Write(early), Ct);
-        await Engine.Calls.CreateCallAsync(Write(late), Ct);
+        await Engine.CreateCallAsync(Write(early), Ct);
+        await Engine.CreateCallAsync(Write(late), Ct);
         var now = T0.AddHours(4);
         foreach (var d in await Engine.Webhooks.ClaimDueDeliveriesAsync(now, 50, Lease, "l", Ct))
         {
@@ -322,7 +322,7 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
         var e1 = await EndpointAsync(t, "whe_1");
         await EndpointAsync(t, "whe_2");
         var call = NewCall(t);
-        await Engine.Calls.CreateCallAsync(Write(call), Ct);
+        await Engine.CreateCallAsync(Write(call), Ct);
         await AdvanceAsync(call);
         Assert.Equal(6, (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50), Ct)).Count);
         Assert.Equal(3, (await Engine.Webhooks.ListDeliveriesAsync(new WebhookDeliveryQuery(t.Account.Id, 50, EndpointId: e1.Id), Ct)).Count);

@@ -17,7 +17,7 @@ public enum CancelOutcome
 }
 
 /// <summary>Commands on existing calls.</summary>
-public sealed partial class CallCommands(ICallStore calls, TelephonyProviders providers, TimeProvider clock, ILogger<CallCommands> log)
+public sealed partial class CallCommands(ICallStore calls, CallChanges changes, TelephonyProviders providers, TimeProvider clock, ILogger<CallCommands> log)
 {
     /// <summary>
     /// Cancels a pending or active call. An active call's provider leg is hung up after the cancel is stored;
@@ -41,7 +41,7 @@ public sealed partial class CallCommands(ICallStore calls, TelephonyProviders pr
             {
                 return (CancelOutcome.NotCancelable, call);
             }
-            var applied = await calls.TryApplyAsync(new CallChange
+            var applied = await changes.TryApplyAsync(new CallChange
             {
                 CallId = call.Id,
                 Expected = [call.Status],

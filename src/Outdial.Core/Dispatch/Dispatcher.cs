@@ -25,6 +25,7 @@ namespace Outdial.Core.Dispatch;
 /// </summary>
 public sealed partial class Dispatcher(
     ICallStore calls,
+    CallChanges changes,
     IAccountStore accounts,
     IAgentStore agents,
     ICampaignStore campaigns,
@@ -140,7 +141,7 @@ public sealed partial class Dispatcher(
             if (campaign is not { Status: CampaignStatus.Active })
             {
                 // Paused or finished since the claim: leave it; the claim query skips calls of inactive campaigns.
-                round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, call.DueAt, ct));
+                round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, call.DueAt, ct));
                 return;
             }
         }
@@ -162,7 +163,7 @@ public sealed partial class Dispatcher(
 
         if (active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
         {
-            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
+            round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
             return;
         }
         if (campaign is not null)
@@ -170,7 +171,7 @@ public sealed partial class Dispatcher(
             round.CampaignActive ??= new Dictionary<string, int>(await campaigns.CountActiveCallsByCampaignAsync(ct), StringComparer.Ordinal);
             if (round.CampaignActive.GetValueOrDefault(campaign.Id) >= campaign.Pacing.MaxConcurrentCalls)
             {
-                round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
+                round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
                 return;
             }
         }
@@ -186,17 +187,17 @@ public sealed partial class Dispatcher(
             : null;
         if (pacing.TryAcquire(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now) is { } nextSlot)
         {
-            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct));
+            round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct));
             return;
         }
         if (campaign is not null && pacing.TryAcquire("campaign:" + campaign.Id, campaign.Pacing.CallsPerSecond, now) is { } campaignSlot)
         {
-            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct));
+            round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct));
             return;
         }
         if (provider.CallsPerSecond is { } providerCps && pacing.TryAcquire("provider:" + provider.Name, providerCps, now) is { } providerSlot)
         {
-            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, providerSlot, ct));
+            round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, providerSlot, ct));
             return;
         }
 
@@ -240,7 +241,7 @@ public sealed partial class Dispatcher(
             Events = events,
             Decision = new CallDecision(now, "dispatch", "dial", null, []),
         };
-        if (!await calls.TryApplyAsync(dialing, ct))
+        if (!await changes.TryApplyAsync(dialing, ct))
         {
             return; // Canceled meanwhile, or the lease was lost to another node.
         }
@@ -332,11 +333,11 @@ public sealed partial class Dispatcher(
         if (call.Status == CallStatus.Scheduled)
         {
             // Already scheduled: no new event (the status does not change), but the deferral and its reasons go on the audit trail.
-            round.Releases.Add(calls.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct,
+            round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, until, ct,
                 new CallDecision(now, "dispatch", "deferred", until, verdict.Reasons)));
             return;
         }
-        await calls.TryApplyAsync(new CallChange
+        await changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Queued],
@@ -358,7 +359,7 @@ public sealed partial class Dispatcher(
     private static JsonNode? Reasons(EligibilityVerdict verdict) => System.Text.Json.JsonSerializer.SerializeToNode(verdict.Reasons, Json.Options);
 
     private Task<bool> EndAsync(Call call, CallStatus status, string type, EligibilityVerdict verdict, DateTimeOffset now, CancellationToken ct) =>
-        calls.TryApplyAsync(new CallChange
+        changes.TryApplyAsync(new CallChange
         {
             CallId = call.Id,
             Expected = [CallStatus.Scheduled, CallStatus.Queued],

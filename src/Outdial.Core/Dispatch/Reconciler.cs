@@ -20,6 +20,7 @@ namespace Outdial.Core.Dispatch;
 /// </summary>
 public sealed partial class Reconciler(
     ICallStore calls,
+    CallChanges changes,
     TelephonyProviders providers,
     IProviderEventSink progress,
     IOptions<ReconcilerOptions> options,
@@ -182,7 +183,7 @@ public sealed partial class Reconciler(
         {
             data["outcome"] = CallOutcome.Error.ToWire();
         }
-        if (await calls.TryApplyAsync(change, ct))
+        if (await changes.TryApplyAsync(change, ct))
         {
             Telemetry.OutdialTelemetry.ChangeApplied(change, attempt.Provider);
         }

@@ -17,6 +17,7 @@ namespace Outdial.Core.Insights;
 /// </summary>
 public sealed partial class InsightWorker(
     IInsightStore store,
+    CallChanges changes,
     InsightAnalyzer analyzer,
     IOptions<InsightOptions> options,
     IHostApplicationLifetime lifetime,
@@ -65,7 +66,7 @@ public sealed partial class InsightWorker(
                 LogRetrying(log, analysis.Id, analysis.CallId, analysis.Attempts, retryAt, ex.Message);
             }
         }
-        if (!await store.FinishAnalysisAsync(finished, _leaseToken, announce, ct))
+        if (!await changes.FinishAnalysisAsync(finished, _leaseToken, announce, ct))
         {
             LogLeaseLost(log, analysis.Id);
         }

@@ -27,6 +27,8 @@ public sealed class CallIntake(
     IAccountStore accounts,
     IAgentStore agents,
     ICallStore calls,
+    IWebhookStore webhooks,
+    OutboxSignal outbox,
     ICampaignStore campaigns,
     IdempotencyGate gate,
     ComplianceChecker compliance,
@@ -329,7 +331,15 @@ public sealed class CallIntake(
         var idem = cmd.Idempotency is { } i
             ? new IdempotencyRecord(i.Key, i.RequestHash, 202, i.RenderResponse(call))
             : null;
-        var result = await calls.CreateCallAsync(new NewCall(call, [firstEvent], idem) { IdempotencyValidAfter = now - IdempotencyWindow }, ct);
+        var newCall = NewCall.Plan(call, [firstEvent], await webhooks.ListEndpointsAsync(call.AccountId, ct), idem) with
+        {
+            IdempotencyValidAfter = now - IdempotencyWindow,
+        };
+        var result = await calls.CreateCallAsync(newCall, ct);
+        if (result is CreateCallResult.Created && newCall.Deliveries.Count > 0)
+        {
+            outbox.Notify();
+        }
         return result switch
         {
             CreateCallResult.Created c => Accepted(c.Call),

@@ -10,9 +10,23 @@ namespace Outdial.Core.Storage;
 /// <param name="ResponseBody">Exact response body to replay.</param>
 public sealed record IdempotencyRecord(string Key, string RequestHash, int ResponseStatus, string ResponseBody);
 
-/// <summary>A new call with its first events, written in one transaction.</summary>
-public sealed record NewCall(Call Call, IReadOnlyList<NewCallEvent> Events, IdempotencyRecord? Idempotency)
+/// <summary>
+/// A new call with its first events (numbered from 1) and their webhook deliveries, written in one transaction; build it
+/// with <see cref="Plan"/>.
+/// </summary>
+public sealed record NewCall(Call Call, IReadOnlyList<CallEvent> Events, IReadOnlyList<Webhooks.WebhookDelivery> Deliveries, IdempotencyRecord? Idempotency)
 {
+    /// <summary>
+    /// The new call <paramref name="call"/> with <paramref name="events"/> numbered and their deliveries planned to
+    /// <paramref name="endpoints"/> (the account's webhook endpoints) and the call's own webhooks (<see cref="CallTransition.Create"/>).
+    /// </summary>
+    public static NewCall Plan(Call call, IReadOnlyList<NewCallEvent> events, IReadOnlyList<Webhooks.WebhookEndpoint> endpoints, IdempotencyRecord? idempotency)
+    {
+        var created = call with { EventSequence = events.Count };
+        var (stored, deliveries) = CallTransition.Create(created, events, endpoints);
+        return new NewCall(created, stored, deliveries, idempotency);
+    }
+
     /// <summary>
     /// A stored claim of the same key holds (replay or <c>KeyReused</c>) only when it was made after this instant (UTC); an
     /// older one is replaced. Intake sets it from its one window (<see cref="Intake.CallIntake.IdempotencyWindow"/>, 24 h); the
@@ -39,7 +53,7 @@ public abstract record CreateCallResult
 }
 
 /// <summary>
-/// A conditional change of one call: applied only while the call's status is one of
+/// A requested change of one call, applied by <see cref="CallChanges.TryApplyAsync"/>: only while the call's status is one of
 /// <see cref="Expected"/> (and, when <see cref="LeaseToken"/> is set, while the call holds that lease).
 /// Events are appended with the next sequence numbers, in the same transaction. A change into a terminal status sets the
 /// call's <c>endedAt</c> only when it has none (a terminal call keeps its end time).
@@ -126,14 +140,17 @@ public interface ICallStore
     /// </summary>
     Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct);
 
-    /// <summary>
-    /// Releases a lease (fenced on its token) and sets the next due time; false when the lease was lost. A
-    /// <paramref name="decision"/> (a dial-time deferral of a scheduled call) is appended to the call's audit trail.
-    /// </summary>
-    Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct, CallDecision? decision = null);
+    /// <summary>The call with its version and lease token (for a fenced <see cref="TryWriteAsync"/>), or null.</summary>
+    Task<StoredCall?> GetStoredCallAsync(string callId, CancellationToken ct);
 
-    /// <summary>Applies <paramref name="change"/> when its conditions hold; false (nothing written) otherwise.</summary>
-    Task<bool> TryApplyAsync(CallChange change, CancellationToken ct);
+    /// <summary>
+    /// Persists <paramref name="write"/> (decided by <see cref="CallTransition"/>) in one transaction, fenced on the call's
+    /// version, its lease when the write names one, and the updated attempt's version: the call row and document, the
+    /// version incremented, the lease cleared when asked, the new or updated attempt (a new one with its dial in the
+    /// frequency cap's log), the events, their deliveries, the DNC entry, the analysis, and the duplicate-call guard freed
+    /// when asked. Nothing is written unless it returns <see cref="CallWriteResult.Written"/>.
+    /// </summary>
+    Task<CallWriteResult> TryWriteAsync(CallWrite write, CancellationToken ct);
 
     /// <summary>Writes an attempt whose stored version is <c>attempt.Version - 1</c>; false when another write won.</summary>
     Task<bool> TryUpdateAttemptAsync(Attempt attempt, CancellationToken ct);

@@ -26,9 +26,12 @@ public interface IInsightStore
 
     /// <summary>
     /// Writes <paramref name="analysis"/> (completed, failed, or pending again with its next attempt time) and releases its
-    /// lease, only while <paramref name="leaseToken"/> still holds it; in the same transaction appends
-    /// <paramref name="callEvent"/>, when given, to the call with the next sequence number and its webhook deliveries
-    /// (whatever the call's status, which does not change). False, with nothing written, when the lease was lost.
+    /// lease, only while <paramref name="leaseToken"/> still holds it; in the same transaction persists
+    /// <paramref name="callWrite"/>, when given (the call's announcing event and its deliveries, decided by
+    /// <see cref="CallTransition.AppendEvent"/>), as <see cref="ICallStore.TryWriteAsync"/> does. The analysis keeps its
+    /// stored call, account and creation time. <see cref="CallWriteResult.Refused"/> when the lease was lost,
+    /// <see cref="CallWriteResult.CallChanged"/> when the call's version moved; nothing is written then.
     /// </summary>
-    Task<bool> FinishAnalysisAsync(InsightAnalysis analysis, string leaseToken, NewCallEvent? callEvent, CancellationToken ct);
+    /// <exception cref="ArgumentException"><paramref name="analysis"/> is still running.</exception>
+    Task<CallWriteResult> FinishAnalysisAsync(InsightAnalysis analysis, string leaseToken, CallWrite? callWrite, CancellationToken ct);
 }

@@ -17,6 +17,7 @@ namespace Outdial.Core.Telephony;
 /// </summary>
 public sealed partial class CallProgress(
     ICallStore calls,
+    CallChanges changes,
     IAgentStore agents,
     IAccountStore accounts,
     ICampaignStore campaigns,
@@ -51,7 +52,7 @@ public sealed partial class CallProgress(
             var change = await CallChangeForAsync(call, attempt, next, now, ct);
             var applied = change is null
                 ? await calls.TryUpdateAttemptAsync(next, ct)
-                : await calls.TryApplyAsync(change, ct);
+                : await changes.TryApplyAsync(change, ct);
             if (applied)
             {
                 if (change is not null)

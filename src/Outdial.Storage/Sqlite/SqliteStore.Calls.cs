@@ -4,7 +4,6 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
-using Outdial.Core.Compliance;
 using Outdial.Core.Storage;
 
 namespace Outdial.Storage.Sqlite;
@@ -17,13 +16,13 @@ public sealed partial class SqliteStore
 
     private sealed record EventRow(string id, string call_id, string account_id, long sequence, string type, long at, string data);
 
-    private sealed record LeaseRow(string doc, string? lease_token);
+    private sealed record VersionedRow(string doc, long version, string? lease_token);
+
+    private sealed record FenceRow(long version, string? lease_token);
 
     /// <inheritdoc />
-    public async Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct)
-    {
-        var queued = 0;
-        var result = await writer.WriteAsync<CreateCallResult>(conn =>
+    public Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct) =>
+        writer.WriteAsync<CreateCallResult>(conn =>
         {
             var call = newCall.Call;
             if (newCall.Idempotency is { } idem)
@@ -51,7 +50,6 @@ public sealed partial class SqliteStore
                     """, new { call.AccountId, call.To, call.CampaignKey });
                 return new CreateCallResult.Duplicate(FromDoc<Call>(existing));
             }
-            var stored = call with { EventSequence = newCall.Events.Count };
             conn.Execute("""
                 INSERT INTO calls (id, account_id, status, outcome, to_number, agent_id, campaign_id, contact_id, is_test, status_reason,
                     due_at, expires_at, created_at, updated_at, doc)
@@ -59,21 +57,22 @@ public sealed partial class SqliteStore
                     @due, @expires, @created, @created, @doc)
                 """, new
             {
-                stored.Id,
-                stored.AccountId,
-                status = stored.Status.ToWire(),
-                stored.To,
-                stored.AgentId,
-                stored.CampaignId,
-                stored.ContactId,
-                stored.IsTest,
-                stored.StatusReason,
-                due = Ms(stored.DueAt),
-                expires = Ms(stored.ExpiresAt),
-                created = Ms(stored.CreatedAt),
-                doc = ToDoc(stored),
+                call.Id,
+                call.AccountId,
+                status = call.Status.ToWire(),
+                call.To,
+                call.AgentId,
+                call.CampaignId,
+                call.ContactId,
+                call.IsTest,
+                call.StatusReason,
+                due = Ms(call.DueAt),
+                expires = Ms(call.ExpiresAt),
+                created = Ms(call.CreatedAt),
+                doc = ToDoc(call),
             });
-            queued = InsertEvents(conn, null, stored, 0, newCall.Events, stored.CreatedAt, () => null, () => null);
+            InsertEvents(conn, newCall.Events);
+            InsertDeliveries(conn, newCall.Deliveries);
             if (newCall.Idempotency is { } record)
             {
                 conn.Execute("""
@@ -81,11 +80,8 @@ public sealed partial class SqliteStore
                     VALUES (@AccountId, @Key, @RequestHash, @ResponseStatus, @ResponseBody, @created)
                     """, new { call.AccountId, record.Key, record.RequestHash, record.ResponseStatus, record.ResponseBody, created = Ms(call.CreatedAt) });
             }
-            return new CreateCallResult.Created(stored);
+            return new CreateCallResult.Created(call);
         }, ct);
-        NotifyOutbox(queued);
-        return result;
-    }
 
     /// <inheritdoc />
     public async Task<IdempotencyRecord?> FindIdempotencyRecordAsync(string accountId, string key, DateTimeOffset createdAfter, CancellationToken ct)
@@ -109,6 +105,13 @@ public sealed partial class SqliteStore
     {
         var doc = await QuerySingleAsync<string>("SELECT doc FROM calls WHERE id = @callId;", new { callId }, ct);
         return doc is null ? null : FromDoc<Call>(doc);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredCall?> GetStoredCallAsync(string callId, CancellationToken ct)
+    {
+        var row = await QuerySingleAsync<VersionedRow>("SELECT doc, version, lease_token FROM calls WHERE id = @callId;", new { callId }, ct);
+        return row is null ? null : new StoredCall(FromDoc<Call>(row.doc), row.version, row.lease_token);
     }
 
     /// <inheritdoc />
@@ -185,128 +188,79 @@ public sealed partial class SqliteStore
         }, ct);
 
     /// <inheritdoc />
-    public Task<bool> ReleaseLeaseAsync(string callId, string leaseToken, DateTimeOffset dueAt, CancellationToken ct, CallDecision? decision = null) =>
-        writer.WriteAsync(conn =>
-        {
-            var row = conn.QuerySingleOrDefault<LeaseRow>("SELECT doc, lease_token FROM calls WHERE id = @callId;", new { callId });
-            if (row is null || row.lease_token != leaseToken)
-            {
-                return false;
-            }
-            var call = FromDoc<Call>(row.doc) with { DueAt = dueAt };
-            if (decision is not null)
-            {
-                call = call with { Decisions = AppendDecision(call.Decisions, decision) };
-            }
-            return conn.Execute("""
-                UPDATE calls SET lease_token = NULL, lease_until = NULL, due_at = @due, doc = @doc
-                WHERE id = @callId AND lease_token = @leaseToken
-                """, new { callId, leaseToken, due = Ms(dueAt), doc = ToDoc(call) }) == 1;
-        }, ct);
+    public Task<CallWriteResult> TryWriteAsync(CallWrite write, CancellationToken ct) =>
+        writer.WriteAsync(conn => Write(conn, write), ct);
 
-    /// <inheritdoc />
-    public async Task<bool> TryApplyAsync(CallChange change, CancellationToken ct)
+    /// <summary>
+    /// Persists <paramref name="write"/> inside the writer's transaction: every fence is checked before anything is written
+    /// (the single writer makes check and write one step), so a refused write leaves nothing behind.
+    /// </summary>
+    private static CallWriteResult Write(SqliteConnection conn, CallWrite write)
     {
-        var queued = 0;
-        var applied = await writer.WriteAsync(conn =>
+        var next = write.Next;
+        var row = conn.QuerySingleOrDefault<FenceRow>("SELECT version, lease_token FROM calls WHERE id = @Id;", new { next.Id });
+        if (row is null || row.version != write.ExpectedVersion || (write.LeaseToken is not null && row.lease_token != write.LeaseToken))
         {
-            var row = conn.QuerySingleOrDefault<LeaseRow>("SELECT doc, lease_token FROM calls WHERE id = @CallId;", new { change.CallId });
-            if (row is null)
-            {
-                return false;
-            }
-            var call = FromDoc<Call>(row.doc);
-            if (!change.Expected.Contains(call.Status) || (change.LeaseToken is not null && row.lease_token != change.LeaseToken))
-            {
-                return false;
-            }
-            var legal = call.Status == change.Next || CallStateMachine.CanTransition(call.Status, change.Next)
-                || (change.Via is { } via && CallStateMachine.CanTransition(call.Status, via) && CallStateMachine.CanTransition(via, change.Next));
-            if (!legal)
-            {
-                throw new InvalidOperationException($"illegal transition {call.Status} -> {change.Next} for call {call.Id}");
-            }
-            if (change.AttemptUpdate is { } update && !TryUpdateAttempt(conn, update))
-            {
-                return false;
-            }
-            var next = call with
-            {
-                Status = change.Next,
-                UpdatedAt = change.At,
-                DueAt = change.DueAt ?? call.DueAt,
-                Outcome = change.Outcome ?? call.Outcome,
-                OutcomeDetail = change.OutcomeDetail ?? call.OutcomeDetail,
-                StatusReason = change.StatusReason ?? call.StatusReason,
-                AttemptCount = call.AttemptCount + (change.NewAttempt is null ? 0 : 1),
-                // A terminal call keeps its end time (a later terminal write, e.g. a late status report, does not move it).
-                EndedAt = call.EndedAt ?? (change.Next.IsTerminal() ? change.At : null),
-                EventSequence = call.EventSequence + change.Events.Count,
-                Decisions = change.Decision is { } decision ? AppendDecision(call.Decisions, decision) : call.Decisions,
-            };
-            var releaseLease = change.LeaseToken is not null || !next.Status.IsPending();
-            var rows = conn.Execute("""
-                UPDATE calls SET status = @status, outcome = @outcome, status_reason = @StatusReason, due_at = @due, updated_at = @updated, doc = @doc,
-                    lease_token = CASE WHEN @releaseLease THEN NULL ELSE lease_token END,
-                    lease_until = CASE WHEN @releaseLease THEN NULL ELSE lease_until END
-                WHERE id = @Id AND status = @expected
+            return CallWriteResult.CallChanged;
+        }
+        if (write.AttemptUpdate is { } update && !TryUpdateAttempt(conn, update))
+        {
+            return CallWriteResult.Refused;
+        }
+        conn.Execute("""
+            UPDATE calls SET status = @status, outcome = @outcome, status_reason = @StatusReason, due_at = @due, updated_at = @updated, doc = @doc,
+                version = version + 1,
+                lease_token = CASE WHEN @ReleaseLease THEN NULL ELSE lease_token END,
+                lease_until = CASE WHEN @ReleaseLease THEN NULL ELSE lease_until END
+            WHERE id = @Id
+            """, new
+        {
+            status = next.Status.ToWire(),
+            outcome = next.Outcome?.ToWire(),
+            next.StatusReason,
+            due = Ms(next.DueAt),
+            updated = Ms(next.UpdatedAt),
+            doc = ToDoc(next),
+            write.ReleaseLease,
+            next.Id,
+        });
+        if (write.NewAttempt is { } attempt)
+        {
+            conn.Execute("""
+                INSERT INTO call_attempts (id, call_id, number, provider, provider_call_id, status, updated_at, version, doc, awaits_recording)
+                VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc, @AwaitsRecording)
                 """, new
             {
-                status = next.Status.ToWire(),
-                outcome = next.Outcome?.ToWire(),
-                next.StatusReason,
-                due = Ms(next.DueAt),
-                updated = Ms(next.UpdatedAt),
-                doc = ToDoc(next),
-                releaseLease,
-                next.Id,
-                expected = call.Status.ToWire(),
+                attempt.AwaitsRecording,
+                attempt.Id,
+                attempt.CallId,
+                attempt.Number,
+                attempt.Provider,
+                attempt.ProviderCallId,
+                status = WireNames.Of(attempt.Status),
+                updated = Ms(attempt.UpdatedAt),
+                attempt.Version,
+                doc = ToDoc(attempt),
             });
-            if (rows != 1)
-            {
-                throw new InvalidOperationException("call changed inside the writer transaction");
-            }
-            if (change.NewAttempt is { } attempt)
-            {
-                conn.Execute("""
-                    INSERT INTO call_attempts (id, call_id, number, provider, provider_call_id, status, updated_at, version, doc, awaits_recording)
-                    VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc, @AwaitsRecording)
-                    """, new
-                {
-                    attempt.AwaitsRecording,
-                    attempt.Id,
-                    attempt.CallId,
-                    attempt.Number,
-                    attempt.Provider,
-                    attempt.ProviderCallId,
-                    status = WireNames.Of(attempt.Status),
-                    updated = Ms(attempt.UpdatedAt),
-                    attempt.Version,
-                    doc = ToDoc(attempt),
-                });
-                // The frequency cap's log: every dial, written with its attempt (IComplianceStore.ListDialTimesAsync).
-                conn.Execute("INSERT INTO dial_log (account_id, number, at) VALUES (@AccountId, @To, @at);",
-                    new { attempt.AccountId, attempt.To, at = Ms(attempt.CreatedAt) });
-            }
-            if (change.AddDnc is { } dnc)
-            {
-                AddDnc(conn, dnc);
-            }
-            if (change.NewAnalysis is { } analysis)
-            {
-                InsertAnalysis(conn, analysis);
-            }
-            queued = InsertEvents(conn, call, next, call.EventSequence, change.Events, change.At,
-                () => change.NewAttempt ?? change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null),
-                () => change.NewAttempt is { } added ? LatestAttempt(conn, next.Id, added.Number) : change.AttemptUpdate ?? LatestAttempt(conn, next.Id, null));
-            if (next.Status.IsTerminal())
-            {
-                ReleaseGuard(conn, next);
-            }
-            return true;
-        }, ct);
-        NotifyOutbox(queued);
-        return applied;
+            // The frequency cap's log: every dial, written with its attempt (IComplianceStore.ListDialTimesAsync).
+            conn.Execute("INSERT INTO dial_log (account_id, number, at) VALUES (@AccountId, @To, @at);",
+                new { attempt.AccountId, attempt.To, at = Ms(attempt.CreatedAt) });
+        }
+        if (write.AddDnc is { } dnc)
+        {
+            AddDnc(conn, dnc);
+        }
+        if (write.NewAnalysis is { } analysis)
+        {
+            InsertAnalysis(conn, analysis);
+        }
+        InsertEvents(conn, write.Events);
+        InsertDeliveries(conn, write.Deliveries);
+        if (write.ReleaseDuplicateGuard)
+        {
+            ReleaseGuard(conn, next);
+        }
+        return CallWriteResult.Written;
     }
 
     /// <inheritdoc />
@@ -370,64 +324,14 @@ public sealed partial class SqliteStore
         previous = attempt.Version - 1,
     }) == 1;
 
-    /// <summary>
-    /// Appends the events with the next sequence numbers and, in the same transaction, their webhook deliveries
-    /// (the outbox); returns how many deliveries were written. Each delivery carries the call as of its event: the last
-    /// event sees <paramref name="after"/> and <paramref name="attemptAfter"/>; an earlier event of the same change
-    /// (e.g. <c>call.queued</c> before <c>call.dialing</c>) sees <paramref name="before"/> in the status its data names,
-    /// with <paramref name="attemptBefore"/>. The attempt readers run only when a delivery needs them.
-    /// </summary>
-    private static int InsertEvents(SqliteConnection conn, Call? before, Call after, long afterSequence, IReadOnlyList<NewCallEvent> events,
-        DateTimeOffset at, Func<Attempt?> attemptAfter, Func<Attempt?> attemptBefore)
+    /// <summary>Inserts events numbered by <see cref="CallTransition"/>.</summary>
+    private static void InsertEvents(SqliteConnection conn, IReadOnlyList<CallEvent> events)
     {
-        var seq = afterSequence;
-        var deliveries = 0;
-        IReadOnlyList<Core.Webhooks.WebhookEndpoint>? endpoints = null;
-        var lastAttempt = new Lazy<Attempt?>(attemptAfter, LazyThreadSafetyMode.None);
-        var earlierAttempt = new Lazy<Attempt?>(attemptBefore, LazyThreadSafetyMode.None);
-        for (var i = 0; i < events.Count; i++)
+        foreach (var e in events)
         {
-            var e = events[i];
-            seq++;
-            var stored = new CallEvent(Ids.New("evt", at), after.Id, after.AccountId, seq, e.Type, at, e.Data);
             conn.Execute("""
                 INSERT INTO call_events (id, call_id, account_id, sequence, type, at, data) VALUES (@Id, @CallId, @AccountId, @Sequence, @Type, @at, @data)
-                """, new { stored.Id, stored.CallId, stored.AccountId, stored.Sequence, stored.Type, at = Ms(at), data = e.Data.ToJsonString() });
-            var last = i == events.Count - 1;
-            var snapshot = last || before is null
-                ? after
-                : before with
-                {
-                    Status = CallStateMachine.TryParse((string?)e.Data["status"], out var status) ? status : before.Status,
-                    UpdatedAt = at,
-                    EventSequence = seq,
-                };
-            deliveries += InsertDeliveries(conn, stored, snapshot, last ? () => lastAttempt.Value : () => earlierAttempt.Value, ref endpoints);
-        }
-        return deliveries;
-    }
-
-    /// <summary>The call's audit trail with <paramref name="decision"/> appended, oldest entries dropped past <see cref="CallDecision.MaxKept"/>.</summary>
-    private static IReadOnlyList<CallDecision> AppendDecision(IReadOnlyList<CallDecision> decisions, CallDecision decision)
-    {
-        var skip = Math.Max(0, decisions.Count + 1 - CallDecision.MaxKept);
-        return [.. decisions.Skip(skip), decision];
-    }
-
-    /// <summary>The call's attempt with the highest number, below <paramref name="belowNumber"/> when given.</summary>
-    private static Attempt? LatestAttempt(SqliteConnection conn, string callId, int? belowNumber)
-    {
-        var doc = conn.QuerySingleOrDefault<string>("""
-            SELECT doc FROM call_attempts WHERE call_id = @callId AND (@belowNumber IS NULL OR number < @belowNumber) ORDER BY number DESC LIMIT 1
-            """, new { callId, belowNumber });
-        return doc is null ? null : FromDoc<Attempt>(doc);
-    }
-
-    private void NotifyOutbox(int deliveries)
-    {
-        if (deliveries > 0)
-        {
-            signal?.Notify();
+                """, new { e.Id, e.CallId, e.AccountId, e.Sequence, e.Type, at = Ms(e.At), data = e.Data.ToJsonString() });
         }
     }
 

@@ -49,38 +49,32 @@ public sealed partial class SqliteStore : IInsightStore
     /// The event is stamped with <see cref="InsightAnalysis.UpdatedAt"/> (the time the worker finished). The analysis keeps
     /// its stored call, account and creation time whatever <paramref name="analysis"/> says.
     /// </remarks>
-    public async Task<bool> FinishAnalysisAsync(InsightAnalysis analysis, string leaseToken, NewCallEvent? callEvent, CancellationToken ct)
+    public Task<CallWriteResult> FinishAnalysisAsync(InsightAnalysis analysis, string leaseToken, CallWrite? callWrite, CancellationToken ct)
     {
         if (analysis.Status == AnalysisStatus.Running)
         {
             throw new ArgumentException("a finished analysis is completed, failed, or pending again", nameof(analysis));
         }
-        var queued = 0;
-        var finished = await writer.WriteAsync(conn =>
+        return writer.WriteAsync(conn =>
         {
             var row = conn.QuerySingleOrDefault<AnalysisLeaseRow>(
                 "SELECT call_id, account_id, created_at, lease_token FROM insight_analyses WHERE id = @Id;", new { analysis.Id });
             if (row is null || row.lease_token != leaseToken)
             {
-                return false;
+                return CallWriteResult.Refused;
+            }
+            // The call's write goes first: when its version moved, nothing is written (the single writer makes check and write one step).
+            if (callWrite is not null && Write(conn, callWrite) is var written && written != CallWriteResult.Written)
+            {
+                return written;
             }
             var stored = analysis with { CallId = row.call_id, AccountId = row.account_id, CreatedAt = At(row.created_at) };
-            var rows = conn.Execute("""
+            conn.Execute("""
                 UPDATE insight_analyses SET status = @status, next_attempt_at = @next, lease_token = NULL, lease_until = NULL, doc = @doc
                 WHERE id = @Id AND lease_token = @leaseToken
                 """, new { status = WireNames.Of(stored.Status), next = Ms(stored.NextAttemptAt), doc = ToDoc(stored), stored.Id, leaseToken });
-            if (rows != 1)
-            {
-                return false;
-            }
-            if (callEvent is not null)
-            {
-                queued = AppendCallEvent(conn, row.call_id, callEvent, stored.UpdatedAt);
-            }
-            return true;
+            return CallWriteResult.Written;
         }, ct);
-        NotifyOutbox(queued);
-        return finished;
     }
 
     /// <summary>Inserts a new analysis (inside the caller's writer transaction: a rerun, or the change that ends the call).</summary>
@@ -97,24 +91,4 @@ public sealed partial class SqliteStore : IInsightStore
         created = Ms(analysis.CreatedAt),
         doc = ToDoc(analysis),
     });
-
-    /// <summary>
-    /// Appends one event to a call whatever its status, which stays as it is (as do its end time and columns): the next
-    /// sequence number, the sequence on the call's document, and the event's webhook deliveries, as
-    /// <see cref="TryApplyAsync"/> writes them. Returns how many deliveries were written.
-    /// </summary>
-    private static int AppendCallEvent(SqliteConnection conn, string callId, NewCallEvent callEvent, DateTimeOffset at)
-    {
-        var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM calls WHERE id = @callId;", new { callId })
-            ?? throw new InvalidOperationException($"call {callId} of an analysis does not exist");
-        var call = FromDoc<Call>(doc);
-        var next = call with { EventSequence = call.EventSequence + 1 };
-        if (conn.Execute("UPDATE calls SET doc = @doc WHERE id = @Id AND status = @status;",
-            new { doc = ToDoc(next), next.Id, status = call.Status.ToWire() }) != 1)
-        {
-            throw new InvalidOperationException("call changed inside the writer transaction");
-        }
-        return InsertEvents(conn, call, next, call.EventSequence, [callEvent], at,
-            () => LatestAttempt(conn, callId, null), () => LatestAttempt(conn, callId, null));
-    }
 }

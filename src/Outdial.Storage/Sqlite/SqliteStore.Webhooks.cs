@@ -1,7 +1,6 @@
 using System.Text;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Outdial.Core.Calls;
 using Outdial.Core.Common;
 using Outdial.Core.Webhooks;
 
@@ -220,17 +219,10 @@ public sealed partial class SqliteStore : IWebhookStore
             WHERE account_id = @accountId AND endpoint_id = @endpointId AND status = 'failed' AND created_at >= @from AND created_at < @to
             """, new { accountId, endpointId, from = Ms(from), to = Ms(to), now = Ms(now) }), ct));
 
-    /// <summary>Writes the outbox rows of one event (called inside the writer transaction that inserts the event).</summary>
-    private static int InsertDeliveries(SqliteConnection conn, CallEvent e, Call call, Func<Attempt?> attempt, ref IReadOnlyList<WebhookEndpoint>? endpoints)
+    /// <summary>Inserts the outbox rows planned by Core (<see cref="WebhookOutbox.Plan"/>), pending and due at their next attempt time.</summary>
+    private static void InsertDeliveries(SqliteConnection conn, IReadOnlyList<WebhookDelivery> deliveries)
     {
-        endpoints ??= [.. conn.Query<string>("SELECT doc FROM webhook_endpoints WHERE account_id = @AccountId AND enabled = 1 ORDER BY id;",
-            new { call.AccountId }).Select(FromDoc<WebhookEndpoint>)];
-        if (endpoints.Count == 0 && call.Webhooks.Count == 0)
-        {
-            return 0;
-        }
-        var planned = WebhookOutbox.Plan(e, call, attempt(), endpoints);
-        foreach (var d in planned)
+        foreach (var d in deliveries)
         {
             conn.Execute($"""
                 INSERT INTO webhook_deliveries ({DeliveryColumns})
@@ -255,7 +247,6 @@ public sealed partial class SqliteStore : IWebhookStore
                 created = Ms(d.CreatedAt),
             });
         }
-        return planned.Count;
     }
 
     private static void SaveEndpoint(SqliteConnection conn, WebhookEndpoint endpoint) =>
