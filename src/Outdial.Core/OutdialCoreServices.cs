@@ -18,7 +18,13 @@ namespace Outdial.Core;
 /// <summary>Registration of the engine: <c>services.AddOutdialCore(config)</c>; a storage engine and providers are added next.</summary>
 public static class OutdialCoreServices
 {
-    /// <summary>Binds <c>Outdial</c>, <c>Outdial:Dispatcher</c>, <c>Outdial:Reconciler</c>, <c>Outdial:Calls</c>, <c>Outdial:Webhooks</c> and registers intake, progress, dispatcher, reconciler and the webhook deliverer.</summary>
+    /// <summary>
+    /// Configures Outdial: binds and validates <c>Outdial</c>, <c>Outdial:Dispatcher</c>, <c>Outdial:Reconciler</c>,
+    /// <c>Outdial:Calls</c>, <c>Outdial:Webhooks</c>, <c>Outdial:Compliance</c>, <c>Outdial:Campaigns</c>, <c>Outdial:Llm</c>,
+    /// <c>Outdial:Conversation</c>, <c>Outdial:Insights</c>, and registers intake, call changes, progress, conversations
+    /// and the workers' classes, without running any background work: that is <see cref="AddOutdialWorkers"/> (as
+    /// <c>AddHangfire</c> and <c>AddHangfireServer</c> split it), so a node may serve the API only.
+    /// </summary>
     public static IServiceCollection AddOutdialCore(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<OutdialOptions>().Bind(config.GetSection("Outdial"))
@@ -76,7 +82,6 @@ public static class OutdialCoreServices
         services.AddSingleton<LanguageModels>();
         services.AddSingleton<InsightAnalyzer>();
         services.AddSingleton<InsightWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<InsightWorker>());
         services.AddSingleton(sp => new OptOutPhrases(sp.GetRequiredService<IOptions<ConversationOptions>>().Value.OptOutPhrases));
         services.AddSingleton<LiveConversations>();
         services.AddSingleton<CallAnswering>();
@@ -85,27 +90,40 @@ public static class OutdialCoreServices
         services.AddSingleton<ComplianceChecker>();
         services.AddSingleton<CallerIdSelector>();
         services.AddSingleton<CampaignRunner>();
-        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
         services.AddSingleton<ContactImporter>();
-        services.AddHostedService(sp => sp.GetRequiredService<ContactImporter>());
         services.AddSingleton(sp => new OutboundUrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowedNetworks));
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<WebhookDeliverer>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IdempotencyGate>();
         services.AddSingleton<PacingLimiter>();
         services.AddSingleton<TelephonyProviders>();
+        services.AddSingleton<CallChanges>();
         services.AddSingleton<CallIntake>();
         services.AddSingleton<CallCommands>();
         services.AddSingleton<Bootstrapper>();
         services.AddSingleton<CallProgress>();
         services.AddSingleton<IProviderEventSink>(sp => sp.GetRequiredService<CallProgress>());
         services.AddSingleton<Dispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
-        services.AddHostedService<IdempotencyJanitor>();
         services.AddSingleton<Reconciler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Runs this node's share of the background work: the dispatcher (claims due calls and dials them), the reconciler
+    /// (asks providers about attempts whose callbacks went missing), the webhook deliverer, the campaign runner, the
+    /// contact importer, the insight worker and the Idempotency-Key janitor. Every node that runs them claims work through
+    /// the store's leases, so work is shared, not repeated. Needs <see cref="AddOutdialCore"/>.
+    /// </summary>
+    public static IServiceCollection AddOutdialWorkers(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverer>());
+        services.AddHostedService(sp => sp.GetRequiredService<CampaignRunner>());
+        services.AddHostedService(sp => sp.GetRequiredService<ContactImporter>());
+        services.AddHostedService(sp => sp.GetRequiredService<InsightWorker>());
+        services.AddHostedService<IdempotencyJanitor>();
         return services;
     }
 

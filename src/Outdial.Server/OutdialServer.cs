@@ -38,6 +38,10 @@ public static partial class OutdialServer
         ListenOnDefaultUnlessConfigured(builder);
         var services = builder.Services;
         services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
+        if (builder.Configuration.GetValue("Outdial:Workers", defaultValue: true))
+        {
+            services.AddOutdialWorkers();
+        }
         // Seed 002's result push format, always registered: deliveries already in the outbox are sent even while the IVR
         // dialect is switched off.
         services.AddSingleton<ICallWebhookFormatter, IvrResultFormatter>();

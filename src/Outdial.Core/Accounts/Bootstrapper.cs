@@ -24,6 +24,13 @@ public sealed class OutdialOptions
 
     /// <summary>Caller ID of the sandbox phone number created on first start (E.164).</summary>
     public string BootstrapCallerId { get; set; } = "+15550000100";
+
+    /// <summary>
+    /// Whether this node runs background work (<c>Outdial:Workers</c>: dispatcher, reconciler, webhook deliverer, campaigns,
+    /// imports, insights). Default true; false makes an API-only node, whose accepted calls are dialed by the nodes that
+    /// run workers over the same database.
+    /// </summary>
+    public bool Workers { get; set; } = true;
 }
 
 /// <summary>
