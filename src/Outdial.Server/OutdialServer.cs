@@ -20,7 +20,6 @@ using Outdial.Server.PhoneNumbers;
 using Outdial.Server.Providers.Twilio;
 using Outdial.Server.Webhooks;
 using Outdial.Storage;
-using Outdial.Storage.Sqlite;
 using Outdial.Telephony;
 
 namespace Outdial.Server;
@@ -37,7 +36,7 @@ public static partial class OutdialServer
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         ListenOnDefaultUnlessConfigured(builder);
         var services = builder.Services;
-        services.AddOutdialCore(builder.Configuration).UseSqlite().AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
+        services.AddOutdialCore(builder.Configuration).UseDatabase(builder.Configuration).AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
         if (builder.Configuration.GetValue("Outdial:Workers", defaultValue: true))
         {
             services.AddOutdialWorkers();
@@ -160,9 +159,10 @@ public static partial class OutdialServer
     /// </summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
     {
-        var db = app.Services.GetRequiredService<SqliteDatabase>();
+        var db = app.Services.GetRequiredService<IOutdialDatabase>();
         var version = await db.MigrateAsync(ct);
-        LogMigrated(app.Logger, db.Path, version, Storage.Sqlite.SqliteDatabase.SqliteVersion);
+        var engineVersion = await db.EngineVersionAsync(ct);
+        LogMigrated(app.Logger, db.Location, version, db.Engine, engineVersion);
         var key = await app.Services.GetRequiredService<Bootstrapper>().EnsureAsync(ct);
         if (key is null)
         {
@@ -184,8 +184,8 @@ public static partial class OutdialServer
             return errors.Count > 0 ? (IResult)Problems.Validation(errors) : TypedResults.Accepted((string?)null, new { parsed = true });
         }).RequireAuthorization().ExcludeFromDescription();
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Path} at schema version {Version} (SQLite {SqliteVersion})")]
-    private static partial void LogMigrated(ILogger logger, string path, int version, string sqliteVersion);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Database {Location} at schema version {Version} ({Engine} {EngineVersion})")]
+    private static partial void LogMigrated(ILogger logger, string location, int version, string engine, string engineVersion);
 }
 
 /// <summary><c>GET /health</c>: <c>status</c> <c>ok</c> or <c>degraded</c> (a provider is misconfigured), and each provider's health by name.</summary>

@@ -450,3 +450,6 @@ public abstract class CampaignStoreContract<TEngine> : IAsyncLifetime where TEng
 }
 
 public sealed class SqliteCampaignStoreContract : CampaignStoreContract<SqliteEngine>;
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresCampaignStoreContract : CampaignStoreContract<PostgresEngine>;

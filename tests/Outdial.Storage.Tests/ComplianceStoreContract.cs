@@ -287,3 +287,6 @@ public abstract class ComplianceStoreContract<TEngine> : IAsyncLifetime where TE
 }
 
 public sealed class SqliteComplianceStoreContract : ComplianceStoreContract<SqliteEngine>;
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresComplianceStoreContract : ComplianceStoreContract<PostgresEngine>;

@@ -352,3 +352,6 @@ public sealed class SqliteInsightStoreContract : InsightStoreContract<SqliteEngi
         Assert.DoesNotContain(plan, p => p.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresInsightStoreContract : InsightStoreContract<PostgresEngine>;

@@ -472,3 +472,76 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
         Assert.Equal(9, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }
+
+/// <summary>The contract on PostgreSQL, plus what several nodes over one database need from it.</summary>
+public sealed class PostgresStoreContract : StoreContract<PostgresEngine>
+{
+    [Fact]
+    public async Task Migrate_IsIdempotent_AndConcurrentNodesMigrateOnce()
+    {
+        // Four nodes starting together: the advisory lock makes one of them migrate, the others find it done.
+        var nodes = Enumerable.Range(0, 4).Select(_ => new Postgres.PostgresDatabase(Engine.ConnectionString)).ToList();
+        var versions = await Task.WhenAll(nodes.Select(n => n.MigrateAsync(CancellationToken.None)));
+        Assert.All(versions, v => Assert.Equal(Postgres.PostgresDatabase.LatestVersion, v));
+        Assert.Equal(Postgres.PostgresDatabase.LatestVersion, await Engine.Database.AppliedVersionAsync(CancellationToken.None));
+        foreach (var n in nodes)
+        {
+            await n.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentClaimsFromSeveralNodes_TakeEachCallOnce()
+    {
+        var t = NewTenant();
+        await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
+        for (var i = 0; i < 300; i++)
+        {
+            await Engine.CreateCallAsync(Write(NewCall(t, to: $"+1555{i:D7}")), CancellationToken.None);
+        }
+        // Three nodes, each with its own pool, claiming in small batches at the same time until nothing is left.
+        var nodes = Enumerable.Range(0, 3).Select(_ => new Postgres.PostgresDatabase(Engine.ConnectionString)).ToList();
+        var stores = nodes.Select(n => new Postgres.PostgresStore(n)).ToList();
+        var claimed = await Task.WhenAll(stores.Select((s, i) => Task.Run(async () =>
+        {
+            var mine = new List<string>();
+            while (true)
+            {
+                var batch = await s.ClaimDueCallsAsync(T0, 7, TimeSpan.FromMinutes(5), $"node-{i}", CancellationToken.None);
+                if (batch.Count == 0)
+                {
+                    return mine;
+                }
+                mine.AddRange(batch.Select(c => c.Id));
+            }
+        })));
+        var all = claimed.SelectMany(c => c).ToList();
+        Assert.Equal(300, all.Count);
+        Assert.Equal(300, all.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(claimed, c => Assert.NotEmpty(c)); // the nodes shared the work
+        foreach (var n in nodes)
+        {
+            await n.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentCreatesWithOneIdempotencyKey_CreateOneCall()
+    {
+        var t = NewTenant();
+        await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
+        var nodes = Enumerable.Range(0, 3).Select(_ => new Postgres.PostgresDatabase(Engine.ConnectionString)).ToList();
+        var stores = nodes.Select(n => new Postgres.PostgresStore(n)).ToList();
+        var results = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(() =>
+        {
+            var call = NewCall(t, to: "+15557770000") with { Id = $"call_{i:D4}" };
+            return stores[i % 3].CreateCallAsync(Write(call, new IdempotencyRecord("key-1", "hash-1", 201, $"{{\"id\":\"{call.Id}\"}}")), CancellationToken.None);
+        })));
+        Assert.Single(results.OfType<CreateCallResult.Created>());
+        Assert.Equal(23, results.OfType<CreateCallResult.Replay>().Count());
+        foreach (var n in nodes)
+        {
+            await n.DisposeAsync();
+        }
+    }
+}

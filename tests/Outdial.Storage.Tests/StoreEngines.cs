@@ -1,7 +1,9 @@
 using Outdial.Core.Calls;
 using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
+using Outdial.Storage.Postgres;
 using Outdial.Storage.Sqlite;
+using Outdial.Tests.Shared;
 
 namespace Outdial.Storage.Tests;
 
@@ -110,6 +112,61 @@ public sealed class SqliteEngine : IStoreEngine
         catch (IOException)
         {
             // A pooled handle may linger on some platforms; the temp folder is cleaned by the OS.
+        }
+    }
+}
+
+/// <summary>A fresh database of its own on the PostgreSQL server of <see cref="PostgresTestServer"/>, migrated, dropped afterwards.</summary>
+public sealed class PostgresEngine : IStoreEngine
+{
+    private PostgresStore? _store;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public PostgresDatabase Database { get; private set; } = null!;
+
+    public IAccountStore Accounts => _store!;
+
+    public IAgentStore Agents => _store!;
+
+    public ICallStore Calls => _store!;
+
+    public IWebhookStore Webhooks => _store!;
+
+    public ICampaignStore Campaigns => _store!;
+
+    public IComplianceStore Compliance => _store!;
+
+    public ITranscriptStore Transcripts => _store!;
+
+    public IInsightStore Insights => _store!;
+
+    public async Task InitializeAsync()
+    {
+        if (ConnectionString.Length == 0)
+        {
+            ConnectionString = await PostgresTestServer.CreateDatabaseAsync();
+        }
+        Database = new PostgresDatabase(ConnectionString);
+        await Database.MigrateAsync(CancellationToken.None);
+        _store = new PostgresStore(Database);
+    }
+
+    public async Task ReopenAsync()
+    {
+        await Database.DisposeAsync();
+        await InitializeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+        if (ConnectionString.Length > 0)
+        {
+            await PostgresTestServer.DropDatabaseAsync(ConnectionString);
         }
     }
 }

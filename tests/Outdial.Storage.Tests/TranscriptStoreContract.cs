@@ -107,3 +107,6 @@ public abstract class TranscriptStoreContract<TEngine> : IAsyncLifetime where TE
 }
 
 public sealed class SqliteTranscriptStoreContract : TranscriptStoreContract<SqliteEngine>;
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresTranscriptStoreContract : TranscriptStoreContract<PostgresEngine>;

@@ -350,3 +350,6 @@ public abstract class WebhookStoreContract<TEngine> : IAsyncLifetime where TEngi
 }
 
 public sealed class SqliteWebhookStoreContract : WebhookStoreContract<SqliteEngine>;
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresWebhookStoreContract : WebhookStoreContract<PostgresEngine>;

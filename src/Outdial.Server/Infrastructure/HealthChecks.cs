@@ -1,6 +1,6 @@
 using HealthChecks.UI.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Outdial.Storage.Sqlite;
+using Outdial.Storage;
 using Outdial.Telephony.Twilio;
 
 namespace Outdial.Server.Infrastructure;
@@ -84,24 +84,33 @@ public sealed record HealthReportDocument(string Status, string TotalDuration, I
 public sealed record HealthEntryDocument(string Status, string? Description, string Duration, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> Data,
     IReadOnlyList<string> Tags);
 
-/// <summary>Healthy when the SQLite file opens and its schema is at <see cref="SqliteDatabase.LatestVersion"/>; else Unhealthy.</summary>
-internal sealed class DatabaseHealthCheck(SqliteDatabase db) : IHealthCheck
+/// <summary>Healthy when the database (SQLite file or PostgreSQL server) answers and its schema is at the build's latest version; else Unhealthy.</summary>
+internal sealed class DatabaseHealthCheck(IOutdialDatabase db) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         int applied;
+        string version;
         try
         {
             applied = await db.AppliedVersionAsync(cancellationToken);
+            version = await db.EngineVersionAsync(cancellationToken);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (System.Data.Common.DbException ex)
         {
-            return HealthCheckResult.Unhealthy($"the database cannot be read (SQLite error {ex.SqliteErrorCode})");
+            // The error's kind only: a message can name hosts or files.
+            return HealthCheckResult.Unhealthy($"the {db.Engine} database cannot be read ({ex.GetType().Name})");
         }
-        var data = new Dictionary<string, object> { ["schemaVersion"] = applied, ["expectedVersion"] = SqliteDatabase.LatestVersion, ["sqlite"] = SqliteDatabase.SqliteVersion };
-        return applied >= SqliteDatabase.LatestVersion
+        var data = new Dictionary<string, object>
+        {
+            ["schemaVersion"] = applied,
+            ["expectedVersion"] = db.LatestVersion,
+            ["engine"] = db.Engine,
+            [db.Engine == "SQLite" ? "sqlite" : "postgresql"] = version,
+        };
+        return applied >= db.LatestVersion
             ? HealthCheckResult.Healthy("reachable; migrations applied", data)
-            : HealthCheckResult.Unhealthy($"migrations pending: schema version {applied} of {SqliteDatabase.LatestVersion}", data: data);
+            : HealthCheckResult.Unhealthy($"migrations pending: schema version {applied} of {db.LatestVersion}", data: data);
     }
 }
 

@@ -8,7 +8,7 @@ namespace Outdial.Storage.Sqlite;
 /// numbered migrations (<c>Migrations/Sqlite/NNNN_name.sql</c>) in order, each in its own transaction with a
 /// <c>schema_version</c> row.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IOutdialDatabase
 {
     /// <summary>The version of the SQLite library in use (Microsoft.Data.Sqlite's bundled e_sqlite3), e.g. <c>3.53.3</c>.</summary>
     public static string SqliteVersion => LibraryVersion.Value;
@@ -101,21 +101,14 @@ public sealed class SqliteDatabase
         return await conn.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_version;") ?? 0;
     }
 
-    /// <summary>Embedded migrations of one dialect folder, ordered by their number prefix.</summary>
-    public static IEnumerable<(int Version, string Name, string Sql)> Migrations(string dialect)
-    {
-        var asm = typeof(SqliteDatabase).Assembly;
-        var prefix = $"{asm.GetName().Name}.Migrations.{dialect}.";
-        return asm.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n =>
-            {
-                var file = n[prefix.Length..];
-                var version = int.Parse(file.AsSpan(0, file.IndexOf('_', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-                using var stream = asm.GetManifestResourceStream(n)!;
-                using var reader = new StreamReader(stream);
-                return (version, file, reader.ReadToEnd());
-            })
-            .OrderBy(m => m.version);
-    }
+    /// <summary>Embedded migrations of one dialect folder, ordered by their number prefix (<see cref="Sql.EmbeddedMigrations.Of"/>).</summary>
+    public static IEnumerable<(int Version, string Name, string Sql)> Migrations(string dialect) => Sql.EmbeddedMigrations.Of(dialect);
+
+    string IOutdialDatabase.Engine => "SQLite";
+
+    string IOutdialDatabase.Location => Path;
+
+    int IOutdialDatabase.LatestVersion => LatestVersion;
+
+    Task<string> IOutdialDatabase.EngineVersionAsync(CancellationToken ct) => Task.FromResult(SqliteVersion);
 }

@@ -1,62 +1,29 @@
-using System.Text.Json;
-using Dapper;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Outdial.Core.Common;
-using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
+using Outdial.Storage.Sql;
 
 namespace Outdial.Storage.Sqlite;
 
 /// <summary>
-/// The SQLite implementation of the store contracts. Reads use their own pooled connections; every write goes
-/// through the single <see cref="SqliteWriter"/> (group commit). Conditions that decide a write (status, lease token,
-/// version) are checked inside the writer's transaction and repeated in the <c>UPDATE ... WHERE</c>.
+/// The store contracts on one SQLite file: reads on pooled connections, every write through the single
+/// <see cref="SqliteWriter"/> (group commit), which makes each write's checks and changes one step.
 /// </summary>
-public sealed partial class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null) : IAccountStore, IAgentStore, ICallStore,
-    ICampaignStore, IComplianceStore
+public sealed class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null) : SqlStore(new SqliteEngine(db, writer), signal);
+
+/// <summary>SQLite under <see cref="SqlStore"/>: the writer serializes every write, claims included.</summary>
+internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISqlEngine
 {
-    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+    public SqlDialect Dialect => SqlDialect.Sqlite;
 
-    private static long? Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds();
+    public async Task<DbConnection> OpenAsync(CancellationToken ct) => await db.OpenAsync(ct);
 
-    private static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct) => writer.WriteAsync(conn => work(conn), ct);
 
-    private static string ToDoc<T>(T value) => JsonSerializer.Serialize(value, Json.Options);
+    public Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct) => writer.WriteAsync(conn => work(conn), ct);
 
-    private static T FromDoc<T>(string doc) => JsonSerializer.Deserialize<T>(doc, Json.Options)!;
+    /// <summary>A deferred transaction: it reads one WAL snapshot and takes no write lock.</summary>
+    public DbTransaction BeginSnapshot(DbConnection conn) => ((SqliteConnection)conn).BeginTransaction(deferred: true);
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args, CancellationToken ct)
-    {
-        await using var conn = await db.OpenAsync(ct);
-        return (await conn.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
-    }
-
-    private async Task<T?> QuerySingleAsync<T>(string sql, object? args, CancellationToken ct)
-    {
-        await using var conn = await db.OpenAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct));
-    }
-
-    private static bool IsUniqueViolation(SqliteException ex) => ex.SqliteErrorCode == 19; // SQLITE_CONSTRAINT
-
-    /// <summary>
-    /// Runs an insert/update of several statements on the writer; a unique-index violation in any of them undoes them all
-    /// (a savepoint of its own) and becomes <see cref="UpsertResult.Conflict"/>.
-    /// </summary>
-    private Task<UpsertResult> WriteUniqueAsync(Func<SqliteConnection, UpsertResult> work, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
-        {
-            conn.Execute("SAVEPOINT unique_write;");
-            try
-            {
-                var result = work(conn);
-                conn.Execute("RELEASE unique_write;");
-                return result;
-            }
-            catch (SqliteException ex) when (IsUniqueViolation(ex))
-            {
-                conn.Execute("ROLLBACK TO unique_write; RELEASE unique_write;");
-                return UpsertResult.Conflict;
-            }
-        }, ct);
+    public bool IsUniqueViolation(DbException ex) => ex is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Outdial.Core.Compliance;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     private const string DncColumns = "account_id, number, reason, source, opt_out, created_at";
 
@@ -16,18 +16,18 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<DncAddOutcome>> AddDncAsync(IReadOnlyList<DncEntry> entries, CancellationToken ct) =>
-        writer.WriteAsync<IReadOnlyList<DncAddOutcome>>(conn => [.. entries.Select(e => AddDnc(conn, e))], ct);
+        engine.WriteAsync<IReadOnlyList<DncAddOutcome>>(conn => [.. entries.Select(e => AddDnc(conn, e))], ct);
 
     /// <summary>
     /// The one DNC write rule (<see cref="DncEntry"/>): a new number is added; an opt-out replaces a plain entry; an existing
     /// opt-out, or a plain entry met by another plain one, is kept as it is. Runs inside the caller's writer transaction.
     /// </summary>
-    private static DncAddOutcome AddDnc(SqliteConnection conn, DncEntry e)
+    private static DncAddOutcome AddDnc(DbConnection conn, DncEntry e)
     {
         var args = new { e.AccountId, e.Number, e.Reason, e.Source, e.OptOut, created = Ms(e.CreatedAt) };
         if (conn.Execute("""
             INSERT INTO dnc_entries (account_id, number, reason, source, opt_out, created_at)
-            VALUES (@AccountId, @Number, @Reason, @Source, @OptOut, @created)
+            VALUES (@AccountId, @Number, @Reason, @Source, CAST(@OptOut AS INTEGER), @created)
             ON CONFLICT (account_id, number) DO NOTHING
             """, args) == 1)
         {
@@ -53,16 +53,16 @@ public sealed partial class SqliteStore
         {
             return [];
         }
-        // One JSON array parameter instead of an IN list: any batch size, one statement text (cached plan).
-        return [.. (await QueryAsync<DncRow>($"""
-            SELECT {DncColumns} FROM dnc_entries
-            WHERE account_id = @accountId AND number IN (SELECT value FROM json_each(@numbers))
-            """, new { accountId, numbers = JsonSerializer.Serialize(numbers) }, ct)).Select(r => r.ToEntry())];
+        // One array parameter instead of an IN list: any batch size, one statement text (cached plan). SQLite takes it as JSON.
+        return [.. (await QueryAsync<DncRow>(Pg
+            ? $"SELECT {DncColumns} FROM dnc_entries WHERE account_id = @accountId AND number = ANY(@numbers)"
+            : $"SELECT {DncColumns} FROM dnc_entries WHERE account_id = @accountId AND number IN (SELECT value FROM json_each(@numbers))",
+            new { accountId, numbers = Pg ? (object)numbers.ToArray() : JsonSerializer.Serialize(numbers) }, ct)).Select(r => r.ToEntry())];
     }
 
     /// <inheritdoc />
     public Task<DncRemoveOutcome> RemoveDncAsync(string accountId, string number, bool removeOptOut, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             if (conn.Execute("DELETE FROM dnc_entries WHERE account_id = @accountId AND number = @number AND (opt_out = 0 OR @removeOptOut);",
                 new { accountId, number, removeOptOut }) == 1)
@@ -84,7 +84,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task CreateConsentAsync(ConsentRecord record, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("""
+        engine.WriteAsync(conn => conn.Execute("""
             INSERT INTO consents (id, account_id, number, purpose, obtained_at, expires_at, revoked_at, created_at, doc)
             VALUES (@Id, @AccountId, @Number, @Purpose, @obtained, @expires, @revoked, @created, @doc)
             """, new
@@ -123,7 +123,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<ConsentRecord?> RevokeConsentAsync(string accountId, string consentId, DateTimeOffset at, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM consents WHERE account_id = @accountId AND id = @consentId;",
                 new { accountId, consentId });

@@ -1,12 +1,12 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Outdial.Core.Agents;
 using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     private sealed record PhoneNumberRow(string id, string account_id, string number, string? label, string provider, string? agent_id,
         double calls_per_second, long created_at, long updated_at)
@@ -58,7 +58,7 @@ public sealed partial class SqliteStore
                 ClearDefault(conn, agent);
             }
             var rows = conn.Execute("""
-                UPDATE agents SET key = @Key, is_default = @IsDefault, doc = @doc, updated_at = @updated
+                UPDATE agents SET key = @Key, is_default = CAST(@IsDefault AS INTEGER), doc = @doc, updated_at = @updated
                 WHERE account_id = @AccountId AND id = @Id AND deleted_at IS NULL
                 """, new { agent.Key, agent.IsDefault, doc = ToDoc(agent), updated = Ms(agent.UpdatedAt), agent.AccountId, agent.Id });
             if (rows != 1)
@@ -102,7 +102,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<UpsertResult> DeleteAgentAsync(string accountId, string agentId, DateTimeOffset at, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             var isDefault = conn.ExecuteScalar<long?>("SELECT is_default FROM agents WHERE account_id = @accountId AND id = @agentId AND deleted_at IS NULL;",
                 new { accountId, agentId });
@@ -155,24 +155,26 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<bool> DeletePhoneNumberAsync(string accountId, string phoneNumberId, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("DELETE FROM phone_numbers WHERE account_id = @accountId AND id = @phoneNumberId;",
+        engine.WriteAsync(conn => conn.Execute("DELETE FROM phone_numbers WHERE account_id = @accountId AND id = @phoneNumberId;",
             new { accountId, phoneNumberId }) == 1, ct);
 
-    private static void ClearDefault(SqliteConnection conn, Agent agent) =>
-        conn.Execute("UPDATE agents SET is_default = 0, doc = json_set(doc, '$.isDefault', json('false')) WHERE account_id = @AccountId AND id <> @Id AND is_default = 1;",
+    private void ClearDefault(DbConnection conn, Agent agent) =>
+        conn.Execute(Pg
+            ? "UPDATE agents SET is_default = 0, doc = jsonb_set(doc::jsonb, '{isDefault}', 'false')::text WHERE account_id = @AccountId AND id <> @Id AND is_default = 1;"
+            : "UPDATE agents SET is_default = 0, doc = json_set(doc, '$.isDefault', json('false')) WHERE account_id = @AccountId AND id <> @Id AND is_default = 1;",
             new { agent.AccountId, agent.Id });
 
-    private static void InsertAgent(SqliteConnection conn, Agent agent)
+    private static void InsertAgent(DbConnection conn, Agent agent)
     {
         conn.Execute("""
             INSERT INTO agents (id, account_id, key, is_default, doc, created_at, updated_at)
-            VALUES (@Id, @AccountId, @Key, @IsDefault, @doc, @created, @updated)
+            VALUES (@Id, @AccountId, @Key, CAST(@IsDefault AS INTEGER), @doc, @created, @updated)
             """, new { agent.Id, agent.AccountId, agent.Key, agent.IsDefault, doc = ToDoc(agent), created = Ms(agent.CreatedAt), updated = Ms(agent.UpdatedAt) });
         InsertRefs(conn, agent);
     }
 
     /// <summary>The agent's external references; one another live agent of the account holds fails the write (unique violation → Conflict).</summary>
-    private static void InsertRefs(SqliteConnection conn, Agent agent)
+    private static void InsertRefs(DbConnection conn, Agent agent)
     {
         foreach (var reference in agent.ExternalRefs.Distinct(StringComparer.Ordinal))
         {
@@ -181,7 +183,7 @@ public sealed partial class SqliteStore
         }
     }
 
-    private static void InsertPhoneNumber(SqliteConnection conn, PhoneNumber n) => conn.Execute("""
+    private static void InsertPhoneNumber(DbConnection conn, PhoneNumber n) => conn.Execute("""
         INSERT INTO phone_numbers (id, account_id, number, label, provider, agent_id, calls_per_second, created_at, updated_at)
         VALUES (@Id, @AccountId, @Number, @Label, @Provider, @AgentId, @CallsPerSecond, @created, @updated)
         """, new { n.Id, n.AccountId, n.Number, n.Label, n.Provider, n.AgentId, n.CallsPerSecond, created = Ms(n.CreatedAt), updated = Ms(n.UpdatedAt) });

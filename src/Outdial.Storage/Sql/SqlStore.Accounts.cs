@@ -1,11 +1,12 @@
+using System.Data.Common;
 using Dapper;
 using Outdial.Core.Accounts;
 using Outdial.Core.Agents;
 using Outdial.Core.PhoneNumbers;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at,
         long require_consent_record, long? frequency_cap_max, long? frequency_cap_window_sec, string? dburl, string? team_id,
@@ -37,7 +38,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<bool> TryBootstrapAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             if (conn.ExecuteScalar<long>("SELECT COUNT(*) FROM accounts;") > 0)
             {
@@ -49,20 +50,20 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task CreateAccountAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             InsertAccount(conn, account, agent, number, key);
             return true;
         }, ct);
 
-    private static void InsertAccount(Microsoft.Data.Sqlite.SqliteConnection conn, Account account, Agent agent, PhoneNumber number, ApiKey key)
+    private static void InsertAccount(DbConnection conn, Account account, Agent agent, PhoneNumber number, ApiKey key)
     {
         conn.Execute("""
                 INSERT INTO accounts (id, name, require_consent, max_concurrent_calls, created_at,
                     require_consent_record, frequency_cap_max, frequency_cap_window_sec, dburl, team_id, ivr_tenant, api_access_enabled, strict_agent_refs)
-                VALUES (@Id, @Name, @RequireConsent, @MaxConcurrentCalls, @created,
-                    @RequireConsentRecord, @FrequencyCapMaxAttempts, @FrequencyCapWindowSec, @Dburl, @TeamId, @IvrTenant, @ApiAccessEnabled,
-                    @StrictAgentRefs)
+                VALUES (@Id, @Name, CAST(@RequireConsent AS INTEGER), @MaxConcurrentCalls, @created,
+                    CAST(@RequireConsentRecord AS INTEGER), @FrequencyCapMaxAttempts, @FrequencyCapWindowSec, @Dburl, @TeamId, @IvrTenant,
+                    CAST(@ApiAccessEnabled AS INTEGER), CAST(@StrictAgentRefs AS INTEGER))
                 """, new
         {
             account.StrictAgentRefs,
@@ -95,7 +96,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<Core.Storage.UpsertResult> UpdateAccountSettingsAsync(Account account, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             // The single writer makes this check and the update one step; the unique indexes are the backstop.
             var taken = conn.ExecuteScalar<long>("""
@@ -107,10 +108,10 @@ public sealed partial class SqliteStore
                 return Core.Storage.UpsertResult.Conflict;
             }
             return conn.Execute("""
-                UPDATE accounts SET name = @Name, require_consent = @RequireConsent, max_concurrent_calls = @MaxConcurrentCalls,
-                    require_consent_record = @RequireConsentRecord, frequency_cap_max = @FrequencyCapMaxAttempts,
+                UPDATE accounts SET name = @Name, require_consent = CAST(@RequireConsent AS INTEGER), max_concurrent_calls = @MaxConcurrentCalls,
+                    require_consent_record = CAST(@RequireConsentRecord AS INTEGER), frequency_cap_max = @FrequencyCapMaxAttempts,
                     frequency_cap_window_sec = @FrequencyCapWindowSec, dburl = @Dburl, team_id = @TeamId, ivr_tenant = @IvrTenant,
-                    api_access_enabled = @ApiAccessEnabled, strict_agent_refs = @StrictAgentRefs
+                    api_access_enabled = CAST(@ApiAccessEnabled AS INTEGER), strict_agent_refs = CAST(@StrictAgentRefs AS INTEGER)
                 WHERE id = @Id
                 """, new
             {
@@ -146,7 +147,7 @@ public sealed partial class SqliteStore
         (await QuerySingleAsync<ApiKeyRow>($"SELECT {ApiKeyColumns} FROM api_keys WHERE hash = @hash AND revoked_at IS NULL;", new { hash }, ct))?.ToKey();
 
     /// <inheritdoc />
-    public Task CreateApiKeyAsync(ApiKey key, CancellationToken ct) => writer.WriteAsync(conn => InsertApiKey(conn, key), ct);
+    public Task CreateApiKeyAsync(ApiKey key, CancellationToken ct) => engine.WriteAsync(conn => InsertApiKey(conn, key), ct);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string accountId, CancellationToken ct) =>
@@ -160,19 +161,19 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<bool> RenameApiKeyAsync(string accountId, string keyId, string name, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("UPDATE api_keys SET name = @name WHERE account_id = @accountId AND id = @keyId;",
+        engine.WriteAsync(conn => conn.Execute("UPDATE api_keys SET name = @name WHERE account_id = @accountId AND id = @keyId;",
             new { accountId, keyId, name }) == 1, ct);
 
     /// <inheritdoc />
     public Task<bool> RevokeApiKeyAsync(string accountId, string keyId, DateTimeOffset at, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             conn.Execute("UPDATE api_keys SET revoked_at = @at WHERE account_id = @accountId AND id = @keyId AND revoked_at IS NULL;",
                 new { accountId, keyId, at = Ms(at) });
             return conn.ExecuteScalar<long>("SELECT COUNT(*) FROM api_keys WHERE account_id = @accountId AND id = @keyId;", new { accountId, keyId }) == 1;
         }, ct);
 
-    private static int InsertApiKey(Microsoft.Data.Sqlite.SqliteConnection conn, ApiKey key) => conn.Execute("""
+    private static int InsertApiKey(DbConnection conn, ApiKey key) => conn.Execute("""
         INSERT INTO api_keys (id, account_id, name, prefix, hash, created_at, revoked_at)
         VALUES (@Id, @AccountId, @Name, @Prefix, @Hash, @created, NULL)
         """, new { key.Id, key.AccountId, key.Name, key.Prefix, key.Hash, created = Ms(key.CreatedAt) });

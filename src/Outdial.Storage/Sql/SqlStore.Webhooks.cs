@@ -1,12 +1,12 @@
 using System.Text;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Outdial.Core.Common;
 using Outdial.Core.Webhooks;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore : IWebhookStore
+public abstract partial class SqlStore : IWebhookStore
 {
     private const string DeliveryColumns = """
         id, account_id, endpoint_id, destination, call_id, event_id, event_type, sequence, url, secret, body, status,
@@ -22,8 +22,8 @@ public sealed partial class SqliteStore : IWebhookStore
 
     /// <inheritdoc />
     public Task CreateEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("""
-            INSERT INTO webhook_endpoints (id, account_id, enabled, created_at, doc) VALUES (@Id, @AccountId, @enabled, @created, @doc)
+        engine.WriteAsync(conn => conn.Execute("""
+            INSERT INTO webhook_endpoints (id, account_id, enabled, created_at, doc) VALUES (@Id, @AccountId, CAST(@enabled AS INTEGER), @created, @doc)
             """, new { endpoint.Id, endpoint.AccountId, enabled = endpoint.Enabled, created = Ms(endpoint.CreatedAt), doc = ToDoc(endpoint) }), ct);
 
     /// <inheritdoc />
@@ -41,7 +41,7 @@ public sealed partial class SqliteStore : IWebhookStore
 
     /// <inheritdoc />
     public Task<WebhookEndpoint?> UpdateEndpointAsync(string accountId, string endpointId, Func<WebhookEndpoint, WebhookEndpoint> change, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM webhook_endpoints WHERE account_id = @accountId AND id = @endpointId;",
                 new { accountId, endpointId });
@@ -61,7 +61,7 @@ public sealed partial class SqliteStore : IWebhookStore
 
     /// <inheritdoc />
     public Task<bool> DeleteEndpointAsync(string accountId, string endpointId, DateTimeOffset now, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             if (conn.Execute("DELETE FROM webhook_endpoints WHERE account_id = @accountId AND id = @endpointId;", new { accountId, endpointId }) == 0)
             {
@@ -85,7 +85,7 @@ public sealed partial class SqliteStore : IWebhookStore
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookSecret>> UpdateSigningSecretsAsync(string accountId,
         Func<IReadOnlyList<WebhookSecret>, IReadOnlyList<WebhookSecret>> change, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM webhook_signing_secrets WHERE account_id = @accountId;", new { accountId });
             var after = change(doc is null ? [] : FromDoc<List<WebhookSecret>>(doc));
@@ -99,14 +99,14 @@ public sealed partial class SqliteStore : IWebhookStore
     /// <inheritdoc />
     public async Task<long> CountDueDeliveriesAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await engine.OpenAsync(ct);
         return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= @now;", new { now = Ms(now) }, cancellationToken: ct));
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueDeliveriesAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
-        writer.WriteAsync<IReadOnlyList<WebhookDelivery>>(conn =>
+        engine.ClaimAsync<IReadOnlyList<WebhookDelivery>>(conn =>
         {
             var rows = conn.Query<DeliveryRow>($"""
                 SELECT {DeliveryColumns} FROM webhook_deliveries d
@@ -116,19 +116,19 @@ public sealed partial class SqliteStore : IWebhookStore
                       SELECT 1 FROM webhook_deliveries p
                       WHERE p.call_id = d.call_id AND p.destination = d.destination AND p.status = 'pending' AND p.sequence < d.sequence)
                 ORDER BY d.next_attempt_at
-                LIMIT @limit
+                LIMIT @limit{SkipLocked("d")}
                 """, new { now = Ms(now), limit }).AsList();
             if (rows.Count > 0)
             {
-                conn.Execute("UPDATE webhook_deliveries SET lease_token = @leaseToken, lease_until = @until WHERE id IN @ids;",
-                    new { leaseToken, until = Ms(now + leaseFor), ids = rows.Select(r => r.id) });
+                conn.Execute($"UPDATE webhook_deliveries SET lease_token = @leaseToken, lease_until = @until WHERE {InList("id", "ids")};",
+                    new { leaseToken, until = Ms(now + leaseFor), ids = rows.Select(r => r.id).ToArray() });
             }
             return [.. rows.Select(r => ToDelivery(r, []))];
         }, ct);
 
     /// <inheritdoc />
     public Task RecordAttemptAsync(WebhookAttemptOutcome outcome, CancellationToken ct) =>
-        NotifyAfter(writer.WriteAsync(conn =>
+        NotifyAfter(engine.WriteAsync(conn =>
         {
             var row = conn.QuerySingleOrDefault<DeliveryRow>($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @DeliveryId;", new { outcome.DeliveryId });
             if (row is null)
@@ -172,7 +172,7 @@ public sealed partial class SqliteStore : IWebhookStore
         if (q.Status is not null) sql.Append(" AND status = @status");
         if (q.EventType is not null) sql.Append(" AND event_type = @EventType");
         sql.Append(" ORDER BY id DESC LIMIT @Limit;");
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await engine.OpenAsync(ct);
         var rows = (await conn.QueryAsync<DeliveryRow>(new CommandDefinition(sql.ToString(), new
         {
             q.AccountId,
@@ -188,8 +188,8 @@ public sealed partial class SqliteStore : IWebhookStore
             return [];
         }
         var attempts = (await conn.QueryAsync<AttemptRow>(new CommandDefinition(
-            "SELECT delivery_id, number, at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts WHERE delivery_id IN @ids ORDER BY number;",
-            new { ids = rows.Select(r => r.id) }, cancellationToken: ct)))
+            $"SELECT delivery_id, number, at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts WHERE {InList("delivery_id", "ids")} ORDER BY number;",
+            new { ids = rows.Select(r => r.id).ToArray() }, cancellationToken: ct)))
             .ToLookup(a => a.delivery_id, StringComparer.Ordinal);
         return [.. rows.Select(r => ToDelivery(r, attempts[r.id]))];
     }
@@ -197,13 +197,13 @@ public sealed partial class SqliteStore : IWebhookStore
     /// <inheritdoc />
     public async Task<WebhookDelivery?> GetDeliveryAsync(string accountId, string deliveryId, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await engine.OpenAsync(ct);
         return ReadDelivery(conn, accountId, deliveryId);
     }
 
     /// <inheritdoc />
     public Task<WebhookDelivery?> RedeliverAsync(string accountId, string deliveryId, DateTimeOffset now, CancellationToken ct) =>
-        NotifyAfter(writer.WriteAsync(conn =>
+        NotifyAfter(engine.WriteAsync(conn =>
         {
             var rows = conn.Execute("""
                 UPDATE webhook_deliveries SET status = 'pending', series_attempts = 0, next_attempt_at = @now, updated_at = @now
@@ -214,20 +214,20 @@ public sealed partial class SqliteStore : IWebhookStore
 
     /// <inheritdoc />
     public Task<int> ReplayAsync(string accountId, string endpointId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, CancellationToken ct) =>
-        NotifyAfter(writer.WriteAsync(conn => conn.Execute("""
+        NotifyAfter(engine.WriteAsync(conn => conn.Execute("""
             UPDATE webhook_deliveries SET status = 'pending', series_attempts = 0, next_attempt_at = @now, updated_at = @now
             WHERE account_id = @accountId AND endpoint_id = @endpointId AND status = 'failed' AND created_at >= @from AND created_at < @to
             """, new { accountId, endpointId, from = Ms(from), to = Ms(to), now = Ms(now) }), ct));
 
     /// <summary>Inserts the outbox rows planned by Core (<see cref="WebhookOutbox.Plan"/>), pending and due at their next attempt time.</summary>
-    private static void InsertDeliveries(SqliteConnection conn, IReadOnlyList<WebhookDelivery> deliveries)
+    private static void InsertDeliveries(DbConnection conn, IReadOnlyList<WebhookDelivery> deliveries)
     {
         foreach (var d in deliveries)
         {
             conn.Execute($"""
                 INSERT INTO webhook_deliveries ({DeliveryColumns})
                 VALUES (@Id, @AccountId, @EndpointId, @Destination, @CallId, @EventId, @EventType, @Sequence, @Url, @Secret, @Body, 'pending',
-                        0, @next, @created, @created, @Format, @Batched)
+                        0, @next, @created, @created, @Format, CAST(@Batched AS INTEGER))
                 """, new
             {
                 d.Id,
@@ -249,12 +249,12 @@ public sealed partial class SqliteStore : IWebhookStore
         }
     }
 
-    private static void SaveEndpoint(SqliteConnection conn, WebhookEndpoint endpoint) =>
-        conn.Execute("UPDATE webhook_endpoints SET enabled = @enabled, doc = @doc WHERE id = @Id;",
+    private static void SaveEndpoint(DbConnection conn, WebhookEndpoint endpoint) =>
+        conn.Execute("UPDATE webhook_endpoints SET enabled = CAST(@enabled AS INTEGER), doc = @doc WHERE id = @Id;",
             new { enabled = endpoint.Enabled, doc = ToDoc(endpoint), endpoint.Id });
 
     /// <summary>Ends the endpoint's pending deliveries as failed, noting why in the attempt log.</summary>
-    private static void FailPending(SqliteConnection conn, string endpointId, string reason, DateTimeOffset at)
+    private static void FailPending(DbConnection conn, string endpointId, string reason, DateTimeOffset at)
     {
         conn.Execute("""
             INSERT INTO webhook_attempts (delivery_id, number, at, status_code, latency_ms, response_excerpt, error)
@@ -268,7 +268,7 @@ public sealed partial class SqliteStore : IWebhookStore
     }
 
     /// <summary>Failure tracking: success clears <c>failingSince</c>; failures set it and disable the endpoint on 410 or after the limit.</summary>
-    private static void TrackEndpoint(SqliteConnection conn, string accountId, string endpointId, WebhookAttemptOutcome outcome)
+    private static void TrackEndpoint(DbConnection conn, string accountId, string endpointId, WebhookAttemptOutcome outcome)
     {
         var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM webhook_endpoints WHERE account_id = @accountId AND id = @endpointId;",
             new { accountId, endpointId });
@@ -312,7 +312,7 @@ public sealed partial class SqliteStore : IWebhookStore
         }
     }
 
-    private static WebhookDelivery? ReadDelivery(SqliteConnection conn, string accountId, string deliveryId)
+    private static WebhookDelivery? ReadDelivery(DbConnection conn, string accountId, string deliveryId)
     {
         var row = conn.QuerySingleOrDefault<DeliveryRow>($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE account_id = @accountId AND id = @deliveryId;",
             new { accountId, deliveryId });

@@ -1,19 +1,19 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
 using Outdial.Core.Insights;
 using Outdial.Core.Storage;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore : IInsightStore
+public abstract partial class SqlStore : IInsightStore
 {
     private sealed record AnalysisLeaseRow(string call_id, string account_id, long created_at, string? lease_token);
 
     /// <inheritdoc />
     public Task CreateAnalysisAsync(InsightAnalysis analysis, CancellationToken ct) =>
-        writer.WriteAsync(conn => InsertAnalysis(conn, analysis), ct);
+        engine.WriteAsync(conn => InsertAnalysis(conn, analysis), ct);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<InsightAnalysis>> ListAnalysesAsync(string callId, CancellationToken ct) =>
@@ -22,15 +22,15 @@ public sealed partial class SqliteStore : IInsightStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<InsightAnalysis>> ClaimDueAnalysesAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
-        writer.WriteAsync<IReadOnlyList<InsightAnalysis>>(conn =>
+        engine.ClaimAsync<IReadOnlyList<InsightAnalysis>>(conn =>
         {
             // status IN (...) repeats the due index's condition, so the claim reads only unfinished rows, in due order.
-            var docs = conn.Query<string>("""
+            var docs = conn.Query<string>($"""
                 SELECT doc FROM insight_analyses
                 WHERE status IN ('pending', 'running') AND next_attempt_at <= @now
                   AND (status = 'pending' OR lease_until <= @now)
                 ORDER BY next_attempt_at
-                LIMIT @limit
+                LIMIT @limit{SkipLocked("insight_analyses")}
                 """, new { now = Ms(now), limit }).AsList();
             var claimed = docs.Select(FromDoc<InsightAnalysis>)
                 .Select(a => a with { Status = AnalysisStatus.Running, Attempts = a.Attempts + 1, UpdatedAt = now })
@@ -55,7 +55,7 @@ public sealed partial class SqliteStore : IInsightStore
         {
             throw new ArgumentException("a finished analysis is completed, failed, or pending again", nameof(analysis));
         }
-        return writer.WriteAsync(conn =>
+        return engine.WriteAsync(conn =>
         {
             var row = conn.QuerySingleOrDefault<AnalysisLeaseRow>(
                 "SELECT call_id, account_id, created_at, lease_token FROM insight_analyses WHERE id = @Id;", new { analysis.Id });
@@ -78,7 +78,7 @@ public sealed partial class SqliteStore : IInsightStore
     }
 
     /// <summary>Inserts a new analysis (inside the caller's writer transaction: a rerun, or the change that ends the call).</summary>
-    private static int InsertAnalysis(SqliteConnection conn, InsightAnalysis analysis) => conn.Execute("""
+    private static int InsertAnalysis(DbConnection conn, InsightAnalysis analysis) => conn.Execute("""
         INSERT INTO insight_analyses (id, call_id, account_id, status, next_attempt_at, lease_token, lease_until, created_at, doc)
         VALUES (@Id, @CallId, @AccountId, @status, @next, NULL, NULL, @created, @doc)
         """, new

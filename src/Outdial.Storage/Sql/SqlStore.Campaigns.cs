@@ -1,12 +1,12 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Outdial.Core.Campaigns;
 using Outdial.Core.Common;
 using Outdial.Core.Storage;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     private const string ContactColumns = "id, account_id, campaign_id, phone, status, call_id, skip_reason, import_id, created_at, doc";
 
@@ -109,7 +109,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<bool> DeleteCampaignAsync(string accountId, string campaignId, DateTimeOffset at, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM campaigns WHERE account_id = @accountId AND id = @campaignId AND deleted_at IS NULL;",
                 new { accountId, campaignId });
@@ -133,7 +133,7 @@ public sealed partial class SqliteStore
     /// Contacts take the batch's account and campaign.
     /// </summary>
     public Task<ContactBatchResult> AddContactsAsync(ContactBatch batch, CancellationToken ct) =>
-        writer.WriteAsync(conn =>
+        engine.WriteAsync(conn =>
         {
             var inserted = new bool[batch.Contacts.Count];
             long accepted = 0, duplicate = 0;
@@ -143,19 +143,27 @@ public sealed partial class SqliteStore
             {
                 cmd.CommandText = """
                     INSERT INTO campaign_contacts (id, account_id, campaign_id, phone, status, call_id, skip_reason, import_id, created_at, doc)
-                    VALUES ($id, $account, $campaign, $phone, $status, $call, $skip, $import, $created, $doc)
+                    VALUES (@id, @account, @campaign, @phone, @status, @call, @skip, @import, @created, @doc)
                     ON CONFLICT (campaign_id, phone) DO NOTHING
                     """;
-                var id = cmd.Parameters.Add("$id", SqliteType.Text);
-                cmd.Parameters.Add("$account", SqliteType.Text).Value = batch.AccountId;
-                cmd.Parameters.Add("$campaign", SqliteType.Text).Value = batch.CampaignId;
-                var phone = cmd.Parameters.Add("$phone", SqliteType.Text);
-                var status = cmd.Parameters.Add("$status", SqliteType.Text);
-                var call = cmd.Parameters.Add("$call", SqliteType.Text);
-                var skip = cmd.Parameters.Add("$skip", SqliteType.Text);
-                var import = cmd.Parameters.Add("$import", SqliteType.Text);
-                var created = cmd.Parameters.Add("$created", SqliteType.Integer);
-                var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+                DbParameter Add(string name, System.Data.DbType type)
+                {
+                    var p = cmd.CreateParameter();
+                    p.ParameterName = name;
+                    p.DbType = type;
+                    cmd.Parameters.Add(p);
+                    return p;
+                }
+                var id = Add("id", System.Data.DbType.String);
+                Add("account", System.Data.DbType.String).Value = batch.AccountId;
+                Add("campaign", System.Data.DbType.String).Value = batch.CampaignId;
+                var phone = Add("phone", System.Data.DbType.String);
+                var status = Add("status", System.Data.DbType.String);
+                var call = Add("call", System.Data.DbType.String);
+                var skip = Add("skip", System.Data.DbType.String);
+                var import = Add("import", System.Data.DbType.String);
+                var created = Add("created", System.Data.DbType.Int64);
+                var doc = Add("doc", System.Data.DbType.String);
                 for (var i = 0; i < inserted.Length; i++)
                 {
                     var c = batch.Contacts[i];
@@ -200,7 +208,7 @@ public sealed partial class SqliteStore
 
     /// <summary>Changes the contact only while it is pending (a contact is called or skipped once).</summary>
     public Task MarkContactAsync(string contactId, ContactStatus status, string? callId, string? skipReason, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("""
+        engine.WriteAsync(conn => conn.Execute("""
             UPDATE campaign_contacts SET status = @status, call_id = @callId, skip_reason = @skipReason WHERE id = @contactId AND status = 'pending'
             """, new { status = WireNames.Of(status), callId, skipReason, contactId }), ct);
 
@@ -211,7 +219,7 @@ public sealed partial class SqliteStore
         int rows;
         do
         {
-            rows = await writer.WriteAsync(conn => conn.Execute("""
+            rows = await engine.WriteAsync(conn => conn.Execute("""
                 UPDATE campaign_contacts SET status = 'skipped', skip_reason = @reason
                 WHERE seq IN (SELECT seq FROM campaign_contacts WHERE campaign_id = @campaignId AND status = 'pending' ORDER BY seq LIMIT @chunk)
                 """, new { campaignId, reason, chunk = SkipChunk }), ct);
@@ -232,21 +240,21 @@ public sealed partial class SqliteStore
     /// <inheritdoc />
     public async Task<bool> HasUnfinishedWorkAsync(string campaignId, CancellationToken ct) =>
         await QuerySingleAsync<long>($"""
-            SELECT EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = @campaignId AND status = 'pending')
-                OR EXISTS (SELECT 1 FROM calls WHERE campaign_id = @campaignId AND status IN {PendingOrActive})
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = @campaignId AND status = 'pending')
+                OR EXISTS (SELECT 1 FROM calls WHERE campaign_id = @campaignId AND status IN {PendingOrActive}) THEN 1 ELSE 0 END
             """, new { campaignId }, ct) == 1;
 
     /// <inheritdoc />
     public async Task<bool> HasAnyWorkAsync(string campaignId, CancellationToken ct) =>
         await QuerySingleAsync<long>("""
-            SELECT EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = @campaignId)
-                OR EXISTS (SELECT 1 FROM calls WHERE campaign_id = @campaignId)
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaign_contacts WHERE campaign_id = @campaignId)
+                OR EXISTS (SELECT 1 FROM calls WHERE campaign_id = @campaignId) THEN 1 ELSE 0 END
             """, new { campaignId }, ct) == 1;
 
     /// <summary>Reads the small partial index of active calls, not the campaign index (which would cover every campaign call ever made).</summary>
     public async Task<IReadOnlyDictionary<string, int>> CountActiveCallsByCampaignAsync(CancellationToken ct) =>
-        (await QueryAsync<(string CampaignId, long Count)>("""
-            SELECT campaign_id, COUNT(*) FROM calls INDEXED BY ix_calls_active
+        (await QueryAsync<(string CampaignId, long Count)>($"""
+            SELECT campaign_id, COUNT(*) FROM calls{(Pg ? "" : " INDEXED BY ix_calls_active")}
             WHERE campaign_id IS NOT NULL AND status IN ('dialing', 'ringing', 'in_progress')
             GROUP BY campaign_id
             """, null, ct))
@@ -261,12 +269,12 @@ public sealed partial class SqliteStore
     /// </summary>
     public async Task<CampaignCounts> GetCampaignCountsAsync(string campaignId, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
-        using var read = conn.BeginTransaction(deferred: true);
+        await using var conn = await engine.OpenAsync(ct);
+        using var read = engine.BeginSnapshot(conn);
         return ReadCampaignCounts(conn, read, campaignId);
     }
 
-    private static CampaignCounts ReadCampaignCounts(SqliteConnection conn, SqliteTransaction read, string campaignId)
+    private CampaignCounts ReadCampaignCounts(DbConnection conn, DbTransaction read, string campaignId)
     {
         var args = new { campaignId };
         Dictionary<string, long> Group(string sql) => conn.Query<(string Key, long Count)>(sql, args, read)
@@ -274,12 +282,12 @@ public sealed partial class SqliteStore
 
         var contacts = Group("SELECT status, COUNT(*) FROM campaign_contacts WHERE campaign_id = @campaignId GROUP BY status;");
         var skipped = Group("""
-            SELECT reason, SUM(n) FROM (
+            SELECT reason, CAST(SUM(n) AS BIGINT) FROM (
                 SELECT COALESCE(skip_reason, 'skipped') AS reason, COUNT(*) AS n FROM campaign_contacts
                 WHERE campaign_id = @campaignId AND status = 'skipped' GROUP BY 1
                 UNION ALL
                 SELECT COALESCE(status_reason, status), COUNT(*) FROM calls
-                WHERE campaign_id = @campaignId AND status IN ('blocked', 'expired') AND is_test = 0 GROUP BY 1)
+                WHERE campaign_id = @campaignId AND status IN ('blocked', 'expired') AND is_test = 0 GROUP BY 1) AS s
             GROUP BY reason
             """);
         var calls = Group("SELECT status, COUNT(*) FROM calls WHERE campaign_id = @campaignId AND is_test = 0 GROUP BY status;");
@@ -287,11 +295,11 @@ public sealed partial class SqliteStore
             SELECT outcome, COUNT(*) FROM calls
             WHERE campaign_id = @campaignId AND status = 'ended' AND outcome IS NOT NULL AND is_test = 0 GROUP BY outcome
             """);
-        var attempts = conn.QuerySingle<(long Total, long Answered, long Human)>("""
+        var attempts = conn.QuerySingle<(long Total, long Answered, long Human)>($"""
             SELECT COUNT(*),
-                COALESCE(SUM(json_extract(a.doc, '$.answeredAt') IS NOT NULL OR a.status = 'in_progress'
-                    OR json_extract(a.doc, '$.outcome') IN ('answered', 'voicemail')), 0),
-                COALESCE(SUM(json_extract(a.doc, '$.outcome') = 'answered'), 0)
+                COALESCE(SUM(CASE WHEN {JsonText("a.doc", "answeredAt")} IS NOT NULL OR a.status = 'in_progress'
+                    OR {JsonText("a.doc", "outcome")} IN ('answered', 'voicemail') THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN {JsonText("a.doc", "outcome")} = 'answered' THEN 1 ELSE 0 END), 0)
             FROM calls c JOIN call_attempts a ON a.call_id = c.id
             WHERE c.campaign_id = @campaignId AND c.is_test = 0
             """, args, read);
@@ -304,17 +312,17 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task CreateImportAsync(ContactImport import, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("""
+        engine.WriteAsync(conn => conn.Execute("""
             INSERT INTO contact_imports (id, account_id, campaign_id, status, created_at, doc) VALUES (@Id, @AccountId, @CampaignId, @status, @created, @doc)
             """, ImportArgs(import)), ct);
 
     /// <inheritdoc />
     public Task UpdateImportAsync(ContactImport import, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("UPDATE contact_imports SET status = @status, doc = @doc WHERE id = @Id AND account_id = @AccountId;",
+        engine.WriteAsync(conn => conn.Execute("UPDATE contact_imports SET status = @status, doc = @doc WHERE id = @Id AND account_id = @AccountId;",
             ImportArgs(import)), ct);
 
     /// <summary>Stores an import's progress (inserting it when the caller did not create it first); never moves it to another account.</summary>
-    private static void SaveImport(SqliteConnection conn, ContactImport import) => conn.Execute("""
+    private static void SaveImport(DbConnection conn, ContactImport import) => conn.Execute("""
         INSERT INTO contact_imports (id, account_id, campaign_id, status, created_at, doc) VALUES (@Id, @AccountId, @CampaignId, @status, @created, @doc)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, doc = excluded.doc WHERE contact_imports.account_id = excluded.account_id
         """, ImportArgs(import));

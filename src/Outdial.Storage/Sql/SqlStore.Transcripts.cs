@@ -2,13 +2,13 @@ using Dapper;
 using Outdial.Core.Conversation;
 using Outdial.Core.Storage;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore : ITranscriptStore
+public abstract partial class SqlStore : ITranscriptStore
 {
     /// <inheritdoc />
     public Task SaveTurnAsync(string callId, TranscriptTurn turn, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("""
+        engine.WriteAsync(conn => conn.Execute("""
             INSERT INTO transcript_turns (call_id, turn_index, doc) VALUES (@callId, @Index, @doc)
             ON CONFLICT (call_id, turn_index) DO UPDATE SET doc = excluded.doc
             """, new { callId, turn.Index, doc = ToDoc(turn) }), ct);

@@ -1,14 +1,14 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Outdial.Core.Calls;
 using Outdial.Core.Common;
 using Outdial.Core.Storage;
 
-namespace Outdial.Storage.Sqlite;
+namespace Outdial.Storage.Sql;
 
-public sealed partial class SqliteStore
+public abstract partial class SqlStore
 {
     private const string PendingOrActive = "('scheduled', 'queued', 'dialing', 'ringing', 'in_progress')";
 
@@ -22,7 +22,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct) =>
-        writer.WriteAsync<CreateCallResult>(conn =>
+        engine.WriteAsync<CreateCallResult>(conn =>
         {
             var call = newCall.Call;
             if (newCall.Idempotency is { } idem)
@@ -53,7 +53,7 @@ public sealed partial class SqliteStore
             conn.Execute("""
                 INSERT INTO calls (id, account_id, status, outcome, to_number, agent_id, campaign_id, contact_id, is_test, status_reason,
                     due_at, expires_at, created_at, updated_at, doc)
-                VALUES (@Id, @AccountId, @status, NULL, @To, @AgentId, @CampaignId, @ContactId, @IsTest, @StatusReason,
+                VALUES (@Id, @AccountId, @status, NULL, @To, @AgentId, @CampaignId, @ContactId, CAST(@IsTest AS INTEGER), @StatusReason,
                     @due, @expires, @created, @created, @doc)
                 """, new
             {
@@ -157,18 +157,18 @@ public sealed partial class SqliteStore
     /// <inheritdoc />
     public async Task<long> CountDueCallsAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var conn = await db.OpenAsync(ct);
+        await using var conn = await engine.OpenAsync(ct);
         return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM calls WHERE status IN ('scheduled', 'queued') AND due_at <= @now;", new { now = Ms(now) }, cancellationToken: ct));
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
-        writer.WriteAsync<IReadOnlyList<Call>>(conn =>
+        engine.ClaimAsync<IReadOnlyList<Call>>(conn =>
         {
             // A call of a campaign that is not active (draft, paused, finished, deleted) waits: it is neither dialed nor
             // expired until the campaign runs again. A campaign id naming no stored campaign does not hold a call back.
-            var docs = conn.Query<string>("""
+            var docs = conn.Query<string>($"""
                 SELECT c.doc FROM calls c
                 WHERE c.status IN ('scheduled', 'queued')
                   AND (c.due_at <= @now OR c.expires_at <= @now)
@@ -176,29 +176,30 @@ public sealed partial class SqliteStore
                   AND (c.campaign_id IS NULL OR NOT EXISTS (
                       SELECT 1 FROM campaigns k WHERE k.id = c.campaign_id AND (k.status <> 'active' OR k.deleted_at IS NOT NULL)))
                 ORDER BY c.due_at
-                LIMIT @limit
+                LIMIT @limit{SkipLocked("c")}
                 """, new { now = Ms(now), limit }).AsList();
             var claimed = docs.Select(FromDoc<Call>).ToList();
             if (claimed.Count > 0)
             {
-                conn.Execute("UPDATE calls SET lease_token = @leaseToken, lease_until = @until WHERE id IN @ids;",
-                    new { leaseToken, until = Ms(now + leaseFor), ids = claimed.Select(c => c.Id) });
+                conn.Execute($"UPDATE calls SET lease_token = @leaseToken, lease_until = @until WHERE {InList("id", "ids")};",
+                    new { leaseToken, until = Ms(now + leaseFor), ids = claimed.Select(c => c.Id).ToArray() });
             }
             return claimed;
         }, ct);
 
     /// <inheritdoc />
     public Task<CallWriteResult> TryWriteAsync(CallWrite write, CancellationToken ct) =>
-        writer.WriteAsync(conn => Write(conn, write), ct);
+        engine.WriteAsync(conn => Write(conn, write), ct);
 
     /// <summary>
     /// Persists <paramref name="write"/> inside the writer's transaction: every fence is checked before anything is written
     /// (the single writer makes check and write one step), so a refused write leaves nothing behind.
     /// </summary>
-    private static CallWriteResult Write(SqliteConnection conn, CallWrite write)
+    private CallWriteResult Write(DbConnection conn, CallWrite write)
     {
         var next = write.Next;
-        var row = conn.QuerySingleOrDefault<FenceRow>("SELECT version, lease_token FROM calls WHERE id = @Id;", new { next.Id });
+        var row = conn.QuerySingleOrDefault<FenceRow>(Pg ? "SELECT version, lease_token FROM calls WHERE id = @Id FOR UPDATE;" : "SELECT version, lease_token FROM calls WHERE id = @Id;",
+            new { next.Id });
         if (row is null || row.version != write.ExpectedVersion || (write.LeaseToken is not null && row.lease_token != write.LeaseToken))
         {
             return CallWriteResult.CallChanged;
@@ -228,7 +229,7 @@ public sealed partial class SqliteStore
         {
             conn.Execute("""
                 INSERT INTO call_attempts (id, call_id, number, provider, provider_call_id, status, updated_at, version, doc, awaits_recording)
-                VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc, @AwaitsRecording)
+                VALUES (@Id, @CallId, @Number, @Provider, @ProviderCallId, @status, @updated, @Version, @doc, CAST(@AwaitsRecording AS INTEGER))
                 """, new
             {
                 attempt.AwaitsRecording,
@@ -265,7 +266,7 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<bool> TryUpdateAttemptAsync(Attempt attempt, CancellationToken ct) =>
-        writer.WriteAsync(conn => TryUpdateAttempt(conn, attempt), ct);
+        engine.WriteAsync(conn => TryUpdateAttempt(conn, attempt), ct);
 
     /// <inheritdoc />
     public async Task<Attempt?> GetAttemptAsync(string attemptId, CancellationToken ct)
@@ -306,11 +307,11 @@ public sealed partial class SqliteStore
 
     /// <inheritdoc />
     public Task<int> PurgeIdempotencyKeysAsync(DateTimeOffset before, CancellationToken ct) =>
-        writer.WriteAsync(conn => conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) }), ct);
+        engine.WriteAsync(conn => conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) }), ct);
 
-    private static bool TryUpdateAttempt(SqliteConnection conn, Attempt attempt) => conn.Execute("""
+    private static bool TryUpdateAttempt(DbConnection conn, Attempt attempt) => conn.Execute("""
         UPDATE call_attempts SET provider_call_id = @ProviderCallId, status = @status, updated_at = @updated, version = @Version, doc = @doc,
-            awaits_recording = @AwaitsRecording
+            awaits_recording = CAST(@AwaitsRecording AS INTEGER)
         WHERE id = @Id AND version = @previous
         """, new
     {
@@ -325,7 +326,7 @@ public sealed partial class SqliteStore
     }) == 1;
 
     /// <summary>Inserts events numbered by <see cref="CallTransition"/>.</summary>
-    private static void InsertEvents(SqliteConnection conn, IReadOnlyList<CallEvent> events)
+    private static void InsertEvents(DbConnection conn, IReadOnlyList<CallEvent> events)
     {
         foreach (var e in events)
         {
@@ -336,7 +337,7 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>Frees the duplicate guard held by a call that reached a terminal state, handing it to another live call to the same number if any.</summary>
-    private static void ReleaseGuard(SqliteConnection conn, Call call)
+    private static void ReleaseGuard(DbConnection conn, Call call)
     {
         if (conn.Execute("DELETE FROM active_call_guard WHERE call_id = @Id;", new { call.Id }) == 0)
         {

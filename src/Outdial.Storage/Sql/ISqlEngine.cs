@@ -1,0 +1,42 @@
+using System.Data.Common;
+
+namespace Outdial.Storage.Sql;
+
+/// <summary>The SQL dialect an <see cref="ISqlEngine"/> speaks.</summary>
+public enum SqlDialect
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// What <see cref="SqlStore"/> needs from a database engine: connections for reads, and transactions for writes in which a
+/// read followed by a write is one step (no other write to the same rows commits in between).
+/// </summary>
+public interface ISqlEngine
+{
+    SqlDialect Dialect { get; }
+
+    /// <summary>Opens a pooled connection for reads (no transaction).</summary>
+    Task<DbConnection> OpenAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction and completes after it commits. <paramref name="work"/> may run
+    /// more than once (PostgreSQL retries a transaction that lost a serialization race), so it must only touch the
+    /// database and values it creates. An exception thrown by <paramref name="work"/> rolls its writes back and reaches the caller.
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct);
+
+    /// <summary>
+    /// Runs a claim (select due rows, lease them) in a write transaction. On PostgreSQL the claim's rows are locked with
+    /// <c>FOR UPDATE SKIP LOCKED</c> at read-committed isolation, so claimers on several nodes share the rows instead of
+    /// waiting for each other; on SQLite it is an ordinary write.
+    /// </summary>
+    Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct);
+
+    /// <summary>Begins a read-only transaction that sees one snapshot (several reads that must agree with each other).</summary>
+    DbTransaction BeginSnapshot(DbConnection conn);
+
+    /// <summary>True when <paramref name="ex"/> is a unique (or primary key) constraint violation.</summary>
+    bool IsUniqueViolation(DbException ex);
+}
