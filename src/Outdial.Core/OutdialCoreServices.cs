@@ -97,6 +97,7 @@ public static class OutdialCoreServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IdempotencyGate>();
         services.AddSingleton<PacingLimiter>();
+        services.AddSingleton<IPacingLimiter>(sp => sp.GetRequiredService<PacingLimiter>());
         services.AddSingleton<TelephonyProviders>();
         services.AddSingleton<CallChanges>();
         services.AddSingleton<CallIntake>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
+using Outdial.Core.Dispatch;
 using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
 using Outdial.Storage.Postgres;
@@ -48,6 +49,8 @@ public static class StorageServices
         services.AddSingleton(_ => new PostgresDatabase(connectionString));
         services.AddSingleton<IOutdialDatabase>(sp => new PostgresOutdialDatabase(sp.GetRequiredService<PostgresDatabase>()));
         services.AddSingleton<SqlStore>(sp => new PostgresStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetService<OutboxSignal>()));
+        // Several nodes dial through the same caller IDs: their CPS is paced through the database, not in each process.
+        services.AddSingleton<IPacingLimiter>(sp => new SharedPacingLimiter(sp.GetRequiredService<IPacingStore>()));
         return services.AddStores();
     }
 
@@ -86,6 +89,7 @@ public static class StorageServices
         services.AddSingleton<IComplianceStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<ITranscriptStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<IInsightStore>(sp => sp.GetRequiredService<SqlStore>());
+        services.AddSingleton<IPacingStore>(sp => sp.GetRequiredService<SqlStore>());
         return services;
     }
 }

@@ -412,6 +412,49 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         Assert.Equal(9, (await Engine.Calls.GetCallByIdAsync(call.Id, Ct))!.EventSequence);
     }
 
+    [Fact]
+    public async Task PacingSlot_TakenOncePerSpacing_AcrossWriters()
+    {
+        var pacing = (IPacingStore)Engine.Calls;
+        var spacing = TimeSpan.FromMilliseconds(500);
+        // Twenty writers ask for the same free slot at once: exactly one takes it; the others learn when it frees.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => pacing.TryTakeSlotAsync("+15550001111", spacing, T0, Ct)));
+        Assert.Single(answers, a => a is null);
+        Assert.All(answers.Where(a => a is not null), a => Assert.Equal(T0 + spacing, a));
+        Assert.Equal(T0 + spacing, await pacing.TryTakeSlotAsync("+15550001111", spacing, T0.AddMilliseconds(499), Ct));
+        Assert.Null(await pacing.TryTakeSlotAsync("+15550001111", spacing, T0 + spacing, Ct));
+        Assert.Null(await pacing.TryTakeSlotAsync("+15550002222", spacing, T0, Ct)); // another key has its own slot
+    }
+
+    [Fact]
+    public async Task CapacityFence_RefusesADialOverTheAccountLimit()
+    {
+        var t = await TenantAsync();
+        var calls = new List<Call>();
+        for (var i = 0; i < 3; i++)
+        {
+            var call = NewCall(t, $"+155512300{i:D2}");
+            await Engine.CreateCallAsync(Write(call), Ct);
+            calls.Add(call);
+        }
+        await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromSeconds(30), "lease-a", Ct);
+        // Limit 2: all three dials race; two are written, the third is refused as at capacity and writes nothing.
+        var results = await Task.WhenAll(calls.Select(c => Engine.Changes.ApplyAsync(Dial(c, "lease-a") with
+        {
+            Capacity = new ActiveCallLimit(t.Account.Id, 2),
+        }, Ct)));
+        Assert.Equal(2, results.Count(r => r == CallWriteResult.Written));
+        Assert.Equal(1, results.Count(r => r == CallWriteResult.AtCapacity));
+        var refused = calls[Array.IndexOf(results, CallWriteResult.AtCapacity)];
+        Assert.Equal(CallStatus.Queued, (await Engine.Calls.GetCallByIdAsync(refused.Id, Ct))!.Status);
+        Assert.Empty(await Engine.Calls.ListAttemptsAsync(refused.Id, Ct));
+        // A campaign's own limit is checked too.
+        Assert.Equal(CallWriteResult.AtCapacity, await Engine.Changes.ApplyAsync(Dial(refused, "lease-a") with
+        {
+            Capacity = new ActiveCallLimit(t.Account.Id, 10, "cmp_x", 0),
+        }, Ct));
+    }
+
     private static CallChange Dial(Call call, string? lease) => new()
     {
         CallId = call.Id,
@@ -468,8 +511,8 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(9, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(9, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(10, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(10, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }
 

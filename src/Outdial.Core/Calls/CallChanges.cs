@@ -27,36 +27,45 @@ public sealed partial class CallChanges(ICallStore calls, IWebhookStore webhooks
     /// attempt's version); false, with nothing written, when they do not or the call does not exist.
     /// </summary>
     /// <exception cref="InvalidOperationException">The change asks for a transition the state machine forbids.</exception>
-    public async Task<bool> TryApplyAsync(CallChange change, CancellationToken ct)
+    public async Task<bool> TryApplyAsync(CallChange change, CancellationToken ct) => await ApplyAsync(change, ct) == CallWriteResult.Written;
+
+    /// <summary>
+    /// Like <see cref="TryApplyAsync"/>, saying why nothing was written: <see cref="CallWriteResult.AtCapacity"/> when the
+    /// change's <see cref="CallChange.Capacity"/> limits are reached, else <see cref="CallWriteResult.Refused"/> (conditions
+    /// unmet, call missing, or the race lost <see cref="MaxRaces"/> times).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The change asks for a transition the state machine forbids.</exception>
+    public async Task<CallWriteResult> ApplyAsync(CallChange change, CancellationToken ct)
     {
         for (var race = 0; race < MaxRaces; race++)
         {
             var current = await calls.GetStoredCallAsync(change.CallId, ct);
             if (current is null)
             {
-                return false;
+                return CallWriteResult.Refused;
             }
             if (!change.Expected.Contains(current.Call.Status))
             {
-                return false;
+                return CallWriteResult.Refused;
             }
             var endpoints = await EndpointsAsync(current.Call, change.Events.Count, ct);
             var attempt = CallTransition.NeedsStoredAttempt(current.Call, change, endpoints) ? await LatestAttemptAsync(current.Call.Id, ct) : null;
             if (CallTransition.Apply(current, change, endpoints, attempt) is not { } write)
             {
-                return false;
+                return CallWriteResult.Refused;
             }
-            switch (await calls.TryWriteAsync(write, ct))
+            var result = await calls.TryWriteAsync(write, ct);
+            switch (result)
             {
                 case CallWriteResult.Written:
                     Notify(write);
-                    return true;
-                case CallWriteResult.Refused:
-                    return false;
+                    return CallWriteResult.Written;
+                case CallWriteResult.Refused or CallWriteResult.AtCapacity:
+                    return result;
             }
         }
         LogGaveUp(_log, change.CallId, MaxRaces);
-        return false;
+        return CallWriteResult.Refused;
     }
 
     /// <summary>

@@ -49,6 +49,9 @@ public sealed record CallWrite
 
     /// <summary>An insight analysis to create.</summary>
     public Insights.InsightAnalysis? NewAnalysis { get; init; }
+
+    /// <summary>Fence: written only while the active calls counted in the write's transaction are under these limits (<see cref="CallChange.Capacity"/>).</summary>
+    public ActiveCallLimit? Capacity { get; init; }
 }
 
 /// <summary>What a store did with a <see cref="CallWrite"/>; nothing is written unless <see cref="Written"/>.</summary>
@@ -62,6 +65,9 @@ public enum CallWriteResult
 
     /// <summary>Another fence of the write failed (the attempt's version, an analysis lease): another write won; do not retry.</summary>
     Refused,
+
+    /// <summary>The account or campaign already has its limit of active calls (<see cref="CallWrite.Capacity"/>): try the call later.</summary>
+    AtCapacity,
 }
 
 /// <summary>
@@ -116,6 +122,7 @@ public static class CallTransition
             Next = next,
             ExpectedVersion = current.Version,
             LeaseToken = change.LeaseToken,
+            Capacity = change.Capacity,
             ReleaseLease = change.LeaseToken is not null || !next.Status.IsPending(),
             ReleaseDuplicateGuard = next.Status.IsTerminal(),
             NewAttempt = change.NewAttempt,

@@ -33,7 +33,7 @@ public sealed partial class Dispatcher(
     TelephonyProviders providers,
     IProviderEventSink progress,
     CallCommands commands,
-    PacingLimiter pacing,
+    IPacingLimiter pacing,
     IOptions<DispatcherOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
@@ -185,17 +185,17 @@ public sealed partial class Dispatcher(
         var number = call.PhoneNumberId is { } pnId
             ? await OnceAsync(round.Numbers, pnId, () => agents.GetPhoneNumberAsync(call.AccountId, pnId, ct))
             : null;
-        if (pacing.TryAcquire(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now) is { } nextSlot)
+        if (await pacing.TryAcquireAsync(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now, ct) is { } nextSlot)
         {
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct));
             return;
         }
-        if (campaign is not null && pacing.TryAcquire("campaign:" + campaign.Id, campaign.Pacing.CallsPerSecond, now) is { } campaignSlot)
+        if (campaign is not null && await pacing.TryAcquireAsync("campaign:" + campaign.Id, campaign.Pacing.CallsPerSecond, now, ct) is { } campaignSlot)
         {
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct));
             return;
         }
-        if (provider.CallsPerSecond is { } providerCps && pacing.TryAcquire("provider:" + provider.Name, providerCps, now) is { } providerSlot)
+        if (provider.CallsPerSecond is { } providerCps && await pacing.TryAcquireAsync("provider:" + provider.Name, providerCps, now, ct) is { } providerSlot)
         {
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, providerSlot, ct));
             return;
@@ -240,10 +240,16 @@ public sealed partial class Dispatcher(
             NewAttempt = attempt,
             Events = events,
             Decision = new CallDecision(now, "dispatch", "dial", null, []),
+            // The limits checked above from this round's counts, checked again in the write itself: other nodes dial too.
+            Capacity = new ActiveCallLimit(call.AccountId, account.MaxConcurrentCalls, campaign?.Id, campaign?.Pacing.MaxConcurrentCalls),
         };
-        if (!await changes.TryApplyAsync(dialing, ct))
+        switch (await changes.ApplyAsync(dialing, ct))
         {
-            return; // Canceled meanwhile, or the lease was lost to another node.
+            case CallWriteResult.AtCapacity:
+                round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
+                return;
+            case not CallWriteResult.Written:
+                return; // Canceled meanwhile, or the lease was lost to another node.
         }
         OutdialTelemetry.ChangeApplied(dialing, provider.Name);
         OutdialTelemetry.DialedLate(call.DueAt, now);

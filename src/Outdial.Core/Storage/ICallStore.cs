@@ -86,7 +86,20 @@ public sealed record CallChange
     public DncEntry? AddDnc { get; init; }
     /// <summary>An insight analysis to create in the same transaction (the call's end), so no ended call is left unanalysed.</summary>
     public Insights.InsightAnalysis? NewAnalysis { get; init; }
+    /// <summary>
+    /// Fence for a change that makes the call active (the dispatcher's "dialing" write): it is written only while the account,
+    /// and the campaign if named, have fewer active calls than their limits, counted in the write's own transaction, so the
+    /// limits hold across every node sharing the database.
+    /// </summary>
+    public ActiveCallLimit? Capacity { get; init; }
 }
+
+/// <summary>
+/// The concurrent-call limits a dial must fit under: at most <paramref name="AccountMax"/> active calls (dialing, ringing,
+/// in progress) for <paramref name="AccountId"/> and, when <paramref name="CampaignId"/> is set, at most
+/// <paramref name="CampaignMax"/> for that campaign (the account's <c>maxConcurrentCalls</c>, the campaign's pacing).
+/// </summary>
+public sealed record ActiveCallLimit(string AccountId, int AccountMax, string? CampaignId = null, int? CampaignMax = null);
 
 /// <summary>Filters for <see cref="ICallStore.ListCallsAsync"/>; times are UTC; <see cref="Cursor"/> is the last id of the previous page.</summary>
 public sealed record CallQuery(

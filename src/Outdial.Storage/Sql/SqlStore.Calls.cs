@@ -12,6 +12,8 @@ public abstract partial class SqlStore
 {
     private const string PendingOrActive = "('scheduled', 'queued', 'dialing', 'ringing', 'in_progress')";
 
+    private const string Active = "('dialing', 'ringing', 'in_progress')";
+
     private sealed record IdempotencyRow(string request_hash, long response_status, string response_body, long created_at);
 
     private sealed record EventRow(string id, string call_id, string account_id, long sequence, string type, long at, string data);
@@ -208,6 +210,10 @@ public abstract partial class SqlStore
         {
             return CallWriteResult.Refused;
         }
+        if (write.Capacity is { } cap && AtCapacity(conn, cap))
+        {
+            return CallWriteResult.AtCapacity;
+        }
         conn.Execute("""
             UPDATE calls SET status = @status, outcome = @outcome, status_reason = @StatusReason, due_at = @due, updated_at = @updated, doc = @doc,
                 version = version + 1,
@@ -324,6 +330,16 @@ public abstract partial class SqlStore
         attempt.Id,
         previous = attempt.Version - 1,
     }) == 1;
+
+    /// <summary>
+    /// Counts the active calls the limits name inside the write's transaction: on SQLite the single writer, on PostgreSQL the
+    /// serializable transaction (two nodes that both counted one below the limit cannot both commit), so a limit holds
+    /// across nodes. Reads the small partial index of active calls.
+    /// </summary>
+    private static bool AtCapacity(DbConnection conn, ActiveCallLimit cap) =>
+        conn.ExecuteScalar<long>($"SELECT COUNT(*) FROM calls WHERE account_id = @AccountId AND status IN {Active};", new { cap.AccountId }) >= cap.AccountMax
+        || (cap.CampaignId is not null && cap.CampaignMax is { } max
+            && conn.ExecuteScalar<long>($"SELECT COUNT(*) FROM calls WHERE campaign_id = @CampaignId AND status IN {Active};", new { cap.CampaignId }) >= max);
 
     /// <summary>Inserts events numbered by <see cref="CallTransition"/>.</summary>
     private static void InsertEvents(DbConnection conn, IReadOnlyList<CallEvent> events)
