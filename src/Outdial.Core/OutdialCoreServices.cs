@@ -79,6 +79,13 @@ public static class OutdialCoreServices
                 "Outdial:Insights: SettleDelay must not be negative, PollInterval and LeaseDuration must be positive")
             .Validate(o => o.MaxConcurrency is > 0 and <= 64 && o.RetryDelays.All(s => s >= 0), "Outdial:Insights: MaxConcurrency 1..64, RetryDelaysSec not negative")
             .ValidateOnStart();
+        services.AddOptions<Nodes.NodeOptions>().Bind(config.GetSection("Outdial:Nodes"))
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.Timeout > o.HeartbeatInterval && o.KeepFor > TimeSpan.Zero,
+                "Outdial:Nodes: HeartbeatInterval must be positive, Timeout longer than it, KeepFor positive")
+            .ValidateOnStart();
+        services.AddSingleton<Nodes.NodeIdentity>();
+        services.AddSingleton<Nodes.ClusterView>();
+        services.AddSingleton<Nodes.NodeHeartbeat>();
         services.AddSingleton<LanguageModels>();
         services.AddSingleton<InsightAnalyzer>();
         services.AddSingleton<InsightWorker>();
@@ -88,11 +95,13 @@ public static class OutdialCoreServices
         services.AddSingleton<ConversationEngine>();
         services.AddSingleton(sp => LegalFloor.Load(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value));
         services.AddSingleton<ComplianceChecker>();
+        services.AddSingleton<IRoundRobin, LocalRoundRobin>();
         services.AddSingleton<CallerIdSelector>();
         services.AddSingleton<CampaignRunner>();
         services.AddSingleton<ContactImporter>();
         services.AddSingleton(sp => new OutboundUrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowedNetworks));
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<Common.DispatchSignal>();
         services.AddSingleton<WebhookDeliverer>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IdempotencyGate>();
@@ -109,6 +118,14 @@ public static class OutdialCoreServices
         services.AddSingleton<Reconciler>();
         return services;
     }
+
+    /// <summary>
+    /// Makes this process a node among those sharing the database: its heartbeat, the watchdog that reaps dead nodes, and the
+    /// hand-back of its leases at shutdown (<see cref="Nodes.NodeHeartbeat"/>). Call it before <see cref="AddOutdialWorkers"/>,
+    /// so that the heartbeat stops after the workers. Needs <see cref="AddOutdialCore"/>.
+    /// </summary>
+    public static IServiceCollection AddOutdialNode(this IServiceCollection services) =>
+        services.AddHostedService(sp => sp.GetRequiredService<Nodes.NodeHeartbeat>());
 
     /// <summary>
     /// Runs this node's share of the background work: the dispatcher (claims due calls and dials them), the reconciler

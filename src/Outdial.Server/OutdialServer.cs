@@ -37,6 +37,8 @@ public static partial class OutdialServer
         ListenOnDefaultUnlessConfigured(builder);
         var services = builder.Services;
         services.AddOutdialCore(builder.Configuration).UseDatabase(builder.Configuration).AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
+        // Every node beats (API-only ones too: they count in the split of the per-key rate limit); workers are optional.
+        services.AddOutdialNode();
         if (builder.Configuration.GetValue("Outdial:Workers", defaultValue: true))
         {
             services.AddOutdialWorkers();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
+using Outdial.Core.Campaigns;
 using Outdial.Core.Dispatch;
 using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
@@ -51,6 +52,9 @@ public static class StorageServices
         services.AddSingleton<SqlStore>(sp => new PostgresStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetService<OutboxSignal>()));
         // Several nodes dial through the same caller IDs: their CPS is paced through the database, not in each process.
         services.AddSingleton<IPacingLimiter>(sp => new SharedPacingLimiter(sp.GetRequiredService<IPacingStore>()));
+        services.AddSingleton<IRoundRobin>(sp => new SharedRoundRobin(sp.GetRequiredService<ICounterStore>()));
+        // Work that becomes due on one node wakes the others' dispatchers and deliverers (LISTEN/NOTIFY).
+        services.AddHostedService<PostgresWakeups>();
         return services.AddStores();
     }
 
@@ -90,6 +94,8 @@ public static class StorageServices
         services.AddSingleton<ITranscriptStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<IInsightStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<IPacingStore>(sp => sp.GetRequiredService<SqlStore>());
+        services.AddSingleton<INodeStore>(sp => sp.GetRequiredService<SqlStore>());
+        services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqlStore>());
         return services;
     }
 }

@@ -30,6 +30,24 @@ public sealed class SandboxLedgerTests : IDisposable
     }
 
     [Fact]
+    public void SharedByTwoNodes_EachFindsTheOthersDials_AndNeitherDialsAnAttemptTwice()
+    {
+        // Two ledgers open on one file, as two server processes sharing one sandbox "account".
+        var a = new SandboxLedger(LedgerPath);
+        var b = new SandboxLedger(LedgerPath);
+        a.RecordDial(Dial("SB1", "att_1"));
+        Assert.Equal("SB1", b.Find("att_1", null)?.CallSid);
+        Assert.Equal("SB1", b.RecordDial(Dial("SB2", "att_1")).CallSid); // b learns a dialed it: no second dial
+        Parallel.For(0, 40, i => (i % 2 == 0 ? a : b).RecordDial(Dial($"SBx{i}", $"att_x{i / 2}")));
+        Assert.True(b.RecordHangUp("SB1", 1_768_402_900_000));
+        Assert.False(a.RecordHangUp("SB1", 1_768_402_901_000)); // a reads b's hang-up before writing its own
+
+        var lines = File.ReadAllLines(LedgerPath);
+        Assert.Equal(1 + 20 + 1, lines.Length); // every line whole: the appends did not interleave
+        Assert.Equal(21, new SandboxLedger(LedgerPath).All().Count);
+    }
+
+    [Fact]
     public void RecordDial_ThenReopen_FindsItByAttemptIdAndByCallSid()
     {
         var dial = Dial("SB1", "att_1");

@@ -83,6 +83,22 @@ public sealed class ServerProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>SIGSTOP: the process freezes (as a VM paused or a node stuck in a long GC would), its sockets stay open.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT: a paused process runs on, unaware it was away.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} failed");
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flushing — as a power cut or the OOM killer would.</summary>
     public void Kill()
     {

@@ -78,7 +78,7 @@ public sealed class WebhookFormatDeliveryTests
         }
 
         public WebhookDeliverer Deliverer(TimeProvider clock) => new(Store, new OutboundUrlGuard(["127.0.0.0/8"]), new OutboxSignal(),
-            Options.Create(new WebhookOptions()), new Lifetime(), clock, NullLogger<WebhookDeliverer>.Instance, [new IdsFormatter()]);
+            Options.Create(new WebhookOptions()), new Lifetime(), clock, NullLogger<WebhookDeliverer>.Instance, [new IdsFormatter()], new Core.Nodes.NodeIdentity(clock));
 
         /// <summary>Stores a queued call (its <c>call.queued</c> event at <see cref="T0"/> plans the deliveries).</summary>
         public async Task<Call> CallAsync(string to, params CallWebhook[] hooks)

@@ -455,6 +455,45 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         }, Ct));
     }
 
+    [Fact]
+    public async Task Nodes_HeartbeatReapStop_AndLeasesHandedBack()
+    {
+        var nodes = (INodeStore)Engine.Calls;
+        await nodes.HeartbeatAsync(new NodeRecord("node_a", "host-a", 1, T0, T0), Ct);
+        await nodes.HeartbeatAsync(new NodeRecord("node_b", "host-b", 1, T0, T0), Ct);
+        await nodes.HeartbeatAsync(new NodeRecord("node_a", "host-a", 1, T0, T0.AddSeconds(5)), Ct);
+        var listed = await nodes.ListNodesAsync(Ct);
+        Assert.Equal(["node_a", "node_b"], listed.Select(n => n.Id));
+        Assert.Equal(T0.AddSeconds(5), listed[0].HeartbeatAt);
+        Assert.True(listed[0].IsAlive(T0.AddSeconds(30), TimeSpan.FromSeconds(30)));
+        Assert.False(listed[1].IsAlive(T0.AddSeconds(30), TimeSpan.FromSeconds(30)));
+
+        // node_b holds a call's lease; two watchdogs reap it at once: one wins, and its lease is handed back.
+        var t = await TenantAsync();
+        var call = NewCall(t);
+        await Engine.CreateCallAsync(Write(call), Ct);
+        Assert.Single(await Engine.Calls.ClaimDueCallsAsync(T0, 10, TimeSpan.FromMinutes(5), "node_b.dispatch", Ct));
+        Assert.Empty(await Engine.Calls.ClaimDueCallsAsync(T0.AddSeconds(1), 10, TimeSpan.FromMinutes(5), "node_a.dispatch", Ct));
+        var reaps = await Task.WhenAll(nodes.TryReapAsync("node_b", T0, T0.AddSeconds(40), Ct), nodes.TryReapAsync("node_b", T0, T0.AddSeconds(40), Ct));
+        Assert.Single(reaps, r => r);
+        Assert.False(await nodes.TryReapAsync("node_a", T0, T0.AddSeconds(40), Ct)); // node_a beat since: left alone
+        Assert.Equal(1, await nodes.ReleaseLeasesAsync(["node_b.dispatch", "node_b.webhooks", "node_b.insights"], Ct));
+        // The old holder is fenced out; another node claims the call at once, not after the lease's five minutes.
+        Assert.False(await Engine.Changes.TryApplyAsync(Dial(call, "node_b.dispatch"), Ct));
+        Assert.Single(await Engine.Calls.ClaimDueCallsAsync(T0.AddSeconds(41), 10, TimeSpan.FromMinutes(5), "node_a.dispatch", Ct));
+
+        // A reaped node that beats again is alive again (and may be reaped again later); a stopped one stays stopped.
+        await nodes.HeartbeatAsync(new NodeRecord("node_b", "host-b", 1, T0, T0.AddSeconds(50)), Ct);
+        Assert.Null((await nodes.ListNodesAsync(Ct)).Single(n => n.Id == "node_b").ReapedAt);
+        await nodes.MarkStoppedAsync("node_a", T0.AddSeconds(60), Ct);
+        await nodes.HeartbeatAsync(new NodeRecord("node_a", "host-a", 1, T0, T0.AddSeconds(61)), Ct);
+        var a = (await nodes.ListNodesAsync(Ct)).Single(n => n.Id == "node_a");
+        Assert.Equal(T0.AddSeconds(60), a.StoppedAt);
+        Assert.False(a.IsAlive(T0.AddSeconds(61), TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, await nodes.PruneNodesAsync(T0.AddSeconds(61), Ct));
+        Assert.Equal(["node_b"], (await nodes.ListNodesAsync(Ct)).Select(n => n.Id));
+    }
+
     private static CallChange Dial(Call call, string? lease) => new()
     {
         CallId = call.Id,

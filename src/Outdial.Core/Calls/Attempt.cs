@@ -32,6 +32,8 @@ public sealed record Attempt
     /// <summary>1 for the first dial of a call, 2 for its first retry, ...</summary>
     public required int Number { get; init; }
     public required string Provider { get; init; }
+    /// <summary>The node that dialed it (<see cref="Nodes.NodeIdentity.Id"/>); null on attempts written before nodes were recorded.</summary>
+    public string? NodeId { get; init; }
     public string? ProviderCallId { get; init; }
     public required AttemptStatus Status { get; init; }
     public CallOutcome? Outcome { get; init; }

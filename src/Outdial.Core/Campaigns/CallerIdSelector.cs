@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Outdial.Core.Compliance;
 using Outdial.Core.PhoneNumbers;
 using Outdial.Core.Storage;
@@ -7,14 +6,12 @@ namespace Outdial.Core.Campaigns;
 
 /// <summary>
 /// Picks a campaign call's caller ID from the campaign's pool (<see cref="Campaign.CallerIds"/>) per its
-/// <see cref="CallerIdStrategy"/>: fixed (first number), round robin (next number per new call; the counter is per
-/// process), or local presence (a pool number with the callee's +1 area code, else one in the callee's region, else
+/// <see cref="CallerIdStrategy"/>: fixed (first number), round robin (next number per new call; the counter is
+/// <see cref="IRoundRobin"/>'s: per process on one node, shared through the database with several), or local presence (a pool number with the callee's +1 area code, else one in the callee's region, else
 /// country, else round robin). Numbers deleted since the campaign was saved are skipped.
 /// </summary>
-public sealed class CallerIdSelector(IAgentStore agents)
+public sealed class CallerIdSelector(IAgentStore agents, IRoundRobin turns)
 {
-    private readonly ConcurrentDictionary<string, int> _next = new(StringComparer.Ordinal);
-
     /// <summary>The caller ID for a new call to <paramref name="to"/> (E.164), or null when no pool number still exists.</summary>
     public async Task<PhoneNumber?> PickAsync(Campaign campaign, string to, CancellationToken ct)
     {
@@ -37,8 +34,8 @@ public sealed class CallerIdSelector(IAgentStore agents)
             case CallerIdStrategy.LocalPresence when to.Length > 0 && Local(pool, to) is { } local:
                 return local;
             default:
-                var i = _next.AddOrUpdate(campaign.Id, 0, (_, v) => unchecked(v + 1));
-                return pool[(int)((uint)i % (uint)pool.Count)];
+                var i = await turns.NextAsync("caller-id:" + campaign.Id, ct);
+                return pool[(int)((ulong)i % (ulong)pool.Count)];
         }
     }
 

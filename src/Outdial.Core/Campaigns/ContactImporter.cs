@@ -79,9 +79,13 @@ public sealed partial class ContactImporter(
         }
         try
         {
+            // Resume the imports whose upload was spooled here; with several nodes, another node's import is its own.
             foreach (var running in await campaigns.ListRunningImportsAsync(stoppingToken))
             {
-                _queue.Writer.TryWrite(running.Id);
+                if (File.Exists(SpoolPath(running)))
+                {
+                    _queue.Writer.TryWrite(running.Id);
+                }
             }
             await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
             {

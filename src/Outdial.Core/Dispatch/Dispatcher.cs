@@ -34,18 +34,20 @@ public sealed partial class Dispatcher(
     IProviderEventSink progress,
     CallCommands commands,
     IPacingLimiter pacing,
+    Nodes.NodeIdentity node,
+    DispatchSignal wake,
     IOptions<DispatcherOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
     ILogger<Dispatcher> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
-    private readonly string _leaseToken = Ids.New("lease", DateTimeOffset.UtcNow);
+    private readonly string _leaseToken = node.LeaseToken("dispatch");
     private readonly CancellationTokenSource _dialsAborted = new();
 
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => Task.Delay(options.Value.PollInterval, clock, ct), ex => LogRoundFailed(log, ex), stoppingToken);
+        ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => wake.WaitAsync(options.Value.PollInterval, clock, ct), ex => LogRoundFailed(log, ex), stoppingToken);
 
     /// <summary>Staged shutdown: stop claiming, then give in-flight dial requests <see cref="DispatcherOptions.ShutdownTimeout"/>.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -208,6 +210,7 @@ public sealed partial class Dispatcher(
             AccountId = call.AccountId,
             Number = call.AttemptCount + 1,
             Provider = provider.Name,
+            NodeId = node.Id,
             Status = AttemptStatus.Dialing,
             To = call.To,
             From = call.From,

@@ -17,13 +17,18 @@ namespace Outdial.Core.Dispatch;
 /// Each round also asks for the recordings of ended attempts whose recording was never reported (a recording callback
 /// lost while the server was down), once the attempt has been quiet for <see cref="ReconcilerOptions.StaleAfter"/>
 /// and for at most <see cref="ReconcilerOptions.RecordingLookback"/> after it.
+/// With several nodes on one database, the start-up sweep leaves alone the attempts of nodes that are alive (their dial
+/// may still be in flight); a dead node's attempts are reconciled by the watchdog that reaps it (<see cref="ReconcileNodeAsync"/>).
 /// </summary>
 public sealed partial class Reconciler(
     ICallStore calls,
     CallChanges changes,
     TelephonyProviders providers,
     IProviderEventSink progress,
+    INodeStore nodes,
+    Nodes.NodeIdentity node,
     IOptions<ReconcilerOptions> options,
+    IOptions<Nodes.NodeOptions> nodeOptions,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
     ILogger<Reconciler> log) : BackgroundService
@@ -35,8 +40,14 @@ public sealed partial class Reconciler(
         try
         {
             await Task.Delay(Timeout.Infinite, lifetime.ApplicationStarted).ContinueWith(_ => { }, TaskScheduler.Default);
-            // Everything open that this process has not touched belongs to an earlier process.
-            await RunOnceAsync(startedAt, stoppingToken);
+            // Everything open that this process has not touched belongs to an earlier process, or to another live node.
+            var live = (await nodes.ListNodesAsync(stoppingToken))
+                .Where(n => n.Id != node.Id && node.IsAlive(n, clock.GetUtcNow(), nodeOptions.Value.Timeout))
+                .Select(n => n.Id)
+                .ToHashSet(StringComparer.Ordinal);
+            var stale = await calls.ListStaleAttemptsAsync(startedAt, 500, stoppingToken);
+            await EachAsync([.. stale.Where(a => a.NodeId is null || !live.Contains(a.NodeId))], ReconcileAsync,
+                (ex, id) => LogLookupFailed(log, ex, id), stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(options.Value.Interval, clock, stoppingToken);
@@ -56,6 +67,17 @@ public sealed partial class Reconciler(
         var stale = await calls.ListStaleAttemptsAsync(updatedBefore, 500, ct);
         await EachAsync(stale, ReconcileAsync, (ex, id) => LogLookupFailed(log, ex, id), ct);
         return stale.Count;
+    }
+
+    /// <summary>
+    /// Reconciles now every open attempt dialed by node <paramref name="nodeId"/> (a node found dead), however recently it
+    /// was updated; returns how many were looked up.
+    /// </summary>
+    public async Task<int> ReconcileNodeAsync(string nodeId, CancellationToken ct)
+    {
+        var open = (await calls.ListStaleAttemptsAsync(clock.GetUtcNow().AddSeconds(1), 5_000, ct)).Where(a => a.NodeId == nodeId).ToList();
+        await EachAsync(open, ReconcileAsync, (ex, id) => LogLookupFailed(log, ex, id), ct);
+        return open.Count;
     }
 
     /// <summary>Runs <paramref name="work"/> on each attempt; a failure is logged and left for the next round.</summary>

@@ -22,9 +22,10 @@ public sealed partial class InsightWorker(
     IOptions<InsightOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
-    ILogger<InsightWorker> log) : BackgroundService
+    ILogger<InsightWorker> log,
+    Nodes.NodeIdentity node) : BackgroundService
 {
-    private readonly string _leaseToken = Ids.New("lease", DateTimeOffset.UtcNow);
+    private readonly string _leaseToken = node.LeaseToken("insights");
 
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

@@ -29,6 +29,7 @@ public sealed class CallIntake(
     ICallStore calls,
     IWebhookStore webhooks,
     OutboxSignal outbox,
+    DispatchSignal dispatch,
     ICampaignStore campaigns,
     IdempotencyGate gate,
     ComplianceChecker compliance,
@@ -339,6 +340,10 @@ public sealed class CallIntake(
         if (result is CreateCallResult.Created && newCall.Deliveries.Count > 0)
         {
             outbox.Notify();
+        }
+        if (result is CreateCallResult.Created && queued)
+        {
+            dispatch.Notify(); // due now: the dispatchers need not wait for their next poll
         }
         return result switch
         {

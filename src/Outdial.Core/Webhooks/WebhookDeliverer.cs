@@ -42,12 +42,14 @@ public sealed partial class WebhookDeliverer : BackgroundService
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
-    private readonly string _leaseToken = Ids.New("lease", DateTimeOffset.UtcNow);
+    private readonly string _leaseToken;
 
     /// <exception cref="InvalidOperationException">Two formatters claim the same format name.</exception>
     public WebhookDeliverer(IWebhookStore store, OutboundUrlGuard guard, OutboxSignal signal, IOptions<WebhookOptions> options,
-        IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<WebhookDeliverer> log, IEnumerable<ICallWebhookFormatter> formatters)
+        IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<WebhookDeliverer> log, IEnumerable<ICallWebhookFormatter> formatters,
+        Nodes.NodeIdentity node)
     {
+        _leaseToken = node.LeaseToken("webhooks");
         _formatters = Formatters(formatters);
         _store = store;
         _signal = signal;

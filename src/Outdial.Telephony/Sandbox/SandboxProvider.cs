@@ -13,7 +13,7 @@ public sealed class SandboxOptions
     /// <summary>How much faster than real time simulated calls run: 50 makes a 35-second call take 0.7 s. Must be &gt; 0.</summary>
     public double SpeedFactor { get; set; } = 1;
 
-    /// <summary>Path of the sandbox's ledger; default <c>{DataDirectory}/sandbox-ledger.jsonl</c>.</summary>
+    /// <summary>Path of the sandbox's ledger; default <c>{DataDirectory}/sandbox-ledger.jsonl</c>. Nodes on one host may share one (the provider account they share).</summary>
     public string? LedgerPath { get; set; }
 }
 

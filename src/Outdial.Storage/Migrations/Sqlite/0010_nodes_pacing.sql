@@ -1,0 +1,28 @@
+-- Schema v10: node heartbeats, and dial slots for pacing shared by every node on the database: per pacing key (a caller ID, a campaign, a
+-- provider), the earliest time (Unix ms, UTC) the next dial through it may start. One conditional upsert takes a slot.
+CREATE TABLE pacing_slots (
+    key     TEXT PRIMARY KEY,
+    next_at INTEGER NOT NULL
+);
+
+-- The nodes sharing this database (one per server process start), with their heartbeats; a node whose heartbeat is stale
+-- is reaped by another node's watchdog (its leases handed back). Times are Unix ms, UTC.
+CREATE TABLE nodes (
+    id           TEXT PRIMARY KEY,
+    host         TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    stopped_at   INTEGER,
+    reaped_at    INTEGER
+);
+-- Leases handed back by token (a node's shutdown, a watchdog's reap).
+CREATE INDEX ix_calls_lease ON calls(lease_token) WHERE lease_token IS NOT NULL;
+CREATE INDEX ix_webhook_deliveries_lease ON webhook_deliveries(lease_token) WHERE lease_token IS NOT NULL;
+CREATE INDEX ix_insight_analyses_lease ON insight_analyses(lease_token) WHERE lease_token IS NOT NULL;
+
+-- Counters shared by the nodes (a campaign's caller-ID round robin): one conditional upsert per turn.
+CREATE TABLE counters (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
