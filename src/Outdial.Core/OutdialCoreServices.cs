@@ -102,6 +102,11 @@ public static class OutdialCoreServices
         services.AddSingleton(sp => new OutboundUrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowedNetworks));
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<Common.DispatchSignal>();
+        services.AddOptions<Storage.CacheOptions>().Bind(config.GetSection("Outdial:Cache"))
+            .Validate(o => o.ConfigTtl >= TimeSpan.Zero, "Outdial:Cache:ConfigTtl must not be negative")
+            .ValidateOnStart();
+        services.AddSingleton<Storage.ConfigChangeSignal>();
+        services.AddSingleton<Storage.ConfigCache>();
         services.AddSingleton<WebhookDeliverer>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IdempotencyGate>();

@@ -49,7 +49,8 @@ public static class StorageServices
         _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString); // a malformed string fails here, at registration
         services.AddSingleton(_ => new PostgresDatabase(connectionString));
         services.AddSingleton<IOutdialDatabase>(sp => new PostgresOutdialDatabase(sp.GetRequiredService<PostgresDatabase>()));
-        services.AddSingleton<SqlStore>(sp => new PostgresStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetService<OutboxSignal>()));
+        services.AddSingleton<SqlStore>(sp => new PostgresStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetService<OutboxSignal>(),
+            sp.GetService<ConfigChangeSignal>()));
         // Several nodes dial through the same caller IDs: their CPS is paced through the database, not in each process.
         services.AddSingleton<IPacingLimiter>(sp => new SharedPacingLimiter(sp.GetRequiredService<IPacingStore>()));
         services.AddSingleton<IRoundRobin>(sp => new SharedRoundRobin(sp.GetRequiredService<ICounterStore>()));

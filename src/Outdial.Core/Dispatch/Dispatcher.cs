@@ -45,6 +45,13 @@ public sealed partial class Dispatcher(
     private readonly string _leaseToken = node.LeaseToken("dispatch");
     private readonly CancellationTokenSource _dialsAborted = new();
 
+    /// <summary>
+    /// How many calls the next round claims: the batch size, or fewer while the calls claimed were mostly held back by a
+    /// limit (about twice what the last round moved on), so that a backlog waiting for capacity or a CPS slot costs a
+    /// few claims and hand-backs per round instead of a whole batch of each.
+    /// </summary>
+    private int _claimLimit = options.Value.BatchSize;
+
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => wake.WaitAsync(options.Value.PollInterval, clock, ct), ex => LogRoundFailed(log, ex), stoppingToken);
@@ -61,13 +68,20 @@ public sealed partial class Dispatcher(
         }
     }
 
-    /// <summary>One claim round: returns how many calls were claimed. Dial requests continue in the background.</summary>
+    /// <summary>
+    /// One claim round. Returns how many of the claimed calls moved on (dialed, ended, or deferred to a later time by the
+    /// rules); calls handed back only because an account, campaign or caller ID was at its limit do not count, so that a
+    /// backlog waiting for capacity makes the dispatcher wait for its next poll (or a wake-up) rather than claim and hand
+    /// back the same calls in a loop, which would take the database's write capacity from intake. Dial requests continue
+    /// in the background.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var due = await calls.ClaimDueCallsAsync(now, options.Value.BatchSize, options.Value.LeaseDuration, _leaseToken, ct);
+        var due = await calls.ClaimDueCallsAsync(now, _claimLimit, options.Value.LeaseDuration, _leaseToken, ct);
         if (due.Count == 0)
         {
+            _claimLimit = options.Value.BatchSize;
             return 0;
         }
         var round = new Round(new Dictionary<string, int>(await calls.CountActiveCallsAsync(ct), StringComparer.Ordinal));
@@ -91,7 +105,9 @@ public sealed partial class Dispatcher(
         {
             LogRoundFailed(log, ex); // the leases expire on their own
         }
-        return due.Count;
+        var moved = due.Count - round.Held;
+        _claimLimit = Math.Clamp(moved * 2 + 1, 1, options.Value.BatchSize);
+        return moved;
     }
 
     /// <summary>
@@ -111,6 +127,9 @@ public sealed partial class Dispatcher(
 
         /// <summary>Active calls per campaign, read on first need.</summary>
         public Dictionary<string, int>? CampaignActive { get; set; }
+
+        /// <summary>Calls handed back unchanged because a limit (capacity, pacing) or an inactive campaign held them.</summary>
+        public int Held { get; set; }
 
         /// <summary>
         /// Lease releases of this round, issued without waiting one by one so the single writer commits them together
@@ -143,6 +162,7 @@ public sealed partial class Dispatcher(
             if (campaign is not { Status: CampaignStatus.Active })
             {
                 // Paused or finished since the claim: leave it; the claim query skips calls of inactive campaigns.
+                round.Held++;
                 round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, call.DueAt, ct));
                 return;
             }
@@ -165,6 +185,7 @@ public sealed partial class Dispatcher(
 
         if (active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
         {
+            round.Held++;
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
             return;
         }
@@ -173,6 +194,7 @@ public sealed partial class Dispatcher(
             round.CampaignActive ??= new Dictionary<string, int>(await campaigns.CountActiveCallsByCampaignAsync(ct), StringComparer.Ordinal);
             if (round.CampaignActive.GetValueOrDefault(campaign.Id) >= campaign.Pacing.MaxConcurrentCalls)
             {
+                round.Held++;
                 round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
                 return;
             }
@@ -189,20 +211,26 @@ public sealed partial class Dispatcher(
             : null;
         if (await pacing.TryAcquireAsync(call.PhoneNumberId ?? call.From, number?.CallsPerSecond ?? 1, now, ct) is { } nextSlot)
         {
+            round.Held++;
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, nextSlot, ct));
             return;
         }
         if (campaign is not null && await pacing.TryAcquireAsync("campaign:" + campaign.Id, campaign.Pacing.CallsPerSecond, now, ct) is { } campaignSlot)
         {
+            round.Held++;
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, campaignSlot, ct));
             return;
         }
         if (provider.CallsPerSecond is { } providerCps && await pacing.TryAcquireAsync("provider:" + provider.Name, providerCps, now, ct) is { } providerSlot)
         {
+            round.Held++;
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, providerSlot, ct));
             return;
         }
 
+        // The dial's time is read again here, after the checks above (reads, pacing writes), so that an attempt's createdAt is
+        // when its dialing write was decided.
+        now = clock.GetUtcNow();
         var attempt = new Attempt
         {
             Id = Ids.New("att", now),
@@ -249,6 +277,7 @@ public sealed partial class Dispatcher(
         switch (await changes.ApplyAsync(dialing, ct))
         {
             case CallWriteResult.AtCapacity:
+                round.Held++;
                 round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));
                 return;
             case not CallWriteResult.Written:

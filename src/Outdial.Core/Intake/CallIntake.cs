@@ -24,14 +24,13 @@ namespace Outdial.Core.Intake;
 /// one durable write that also enforces the duplicate guard. Every API surface calls this; no dialect decides anything itself.
 /// </summary>
 public sealed class CallIntake(
-    IAccountStore accounts,
     IAgentStore agents,
     ICallStore calls,
-    IWebhookStore webhooks,
     OutboxSignal outbox,
     DispatchSignal dispatch,
     ICampaignStore campaigns,
     IdempotencyGate gate,
+    ConfigCache config,
     ComplianceChecker compliance,
     CallerIdSelector callerIds,
     IOptions<CallDefaultsOptions> defaults,
@@ -91,7 +90,7 @@ public sealed class CallIntake(
 
         var account = cmd.Account is { } given && given.Id == cmd.AccountId
             ? given
-            : await accounts.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
+            : await config.GetAccountAsync(cmd.AccountId, ct) ?? throw new InvalidOperationException("unknown account");
         if (cmd.Provider is { } provider && providers.Find(provider) is null)
         {
             return (null, new IntakeResult.Refused("provider_not_configured", $"telephony provider '{provider}' is not configured",
@@ -147,7 +146,7 @@ public sealed class CallIntake(
             {
                 number = await callerIds.PickAsync(campaign, cmd.To ?? "", ct);
             }
-            number ??= agent.PhoneNumberId is { } pnId ? await agents.GetPhoneNumberAsync(cmd.AccountId, pnId, ct) : null;
+            number ??= agent.PhoneNumberId is { } pnId ? await config.GetPhoneNumberAsync(cmd.AccountId, pnId, ct) : null;
             if (cmd.Provider is { } wanted && number is not null && number.Provider != wanted)
             {
                 number = null;
@@ -332,7 +331,7 @@ public sealed class CallIntake(
         var idem = cmd.Idempotency is { } i
             ? new IdempotencyRecord(i.Key, i.RequestHash, 202, i.RenderResponse(call))
             : null;
-        var newCall = NewCall.Plan(call, [firstEvent], await webhooks.ListEndpointsAsync(call.AccountId, ct), idem) with
+        var newCall = NewCall.Plan(call, [firstEvent], await config.ListEndpointsAsync(call.AccountId, ct), idem) with
         {
             IdempotencyValidAfter = now - IdempotencyWindow,
         };
@@ -509,7 +508,7 @@ public sealed class CallIntake(
         IReadOnlyList<PhoneNumber>? owned = null;
         if (!string.IsNullOrEmpty(reference))
         {
-            var number = await agents.GetPhoneNumberAsync(cmd.AccountId, reference, ct);
+            var number = await config.GetPhoneNumberAsync(cmd.AccountId, reference, ct);
             if (number is null)
             {
                 owned = await agents.ListPhoneNumbersAsync(cmd.AccountId, ct);
@@ -564,23 +563,23 @@ public sealed class CallIntake(
             {
                 return (null, AgentSource.Request, $"'{reference}' is not an agent id, key or external reference of this account");
             }
-            var standIn = await agents.GetDefaultAgentAsync(cmd.AccountId, ct);
+            var standIn = await config.GetDefaultAgentAsync(cmd.AccountId, ct);
             return standIn is null
                 ? (null, AgentSource.Fallback, "names no agent of this account and the account has no default agent")
                 : (standIn, AgentSource.Fallback, null);
         }
         if (campaign is not null)
         {
-            var campaignAgent = await agents.GetAgentAsync(cmd.AccountId, campaign.AgentId, ct);
+            var campaignAgent = await config.GetAgentAsync(cmd.AccountId, campaign.AgentId, ct);
             return campaignAgent is null
                 ? (null, AgentSource.Campaign, "the campaign's agent no longer exists; set another agent on the campaign")
                 : (campaignAgent, AgentSource.Campaign, null);
         }
-        if (number?.AgentId is { } numberAgentId && await agents.GetAgentAsync(cmd.AccountId, numberAgentId, ct) is { } numberAgent)
+        if (number?.AgentId is { } numberAgentId && await config.GetAgentAsync(cmd.AccountId, numberAgentId, ct) is { } numberAgent)
         {
             return (numberAgent, AgentSource.PhoneNumber, null);
         }
-        var fallback = await agents.GetDefaultAgentAsync(cmd.AccountId, ct);
+        var fallback = await config.GetDefaultAgentAsync(cmd.AccountId, ct);
         return fallback is null
             ? (null, AgentSource.AccountDefault, "is required: the account has no default agent")
             : (fallback, AgentSource.AccountDefault, null);

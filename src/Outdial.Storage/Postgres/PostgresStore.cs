@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using Dapper;
 using Npgsql;
+using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
 using Outdial.Storage.Sql;
 
@@ -13,7 +14,8 @@ namespace Outdial.Storage.Postgres;
 /// step as on SQLite's single writer; claims lock their rows with <c>FOR UPDATE SKIP LOCKED</c> at read-committed
 /// isolation, so several nodes' dispatchers, deliverers and insight workers take disjoint rows without waiting on each other.
 /// </summary>
-public sealed class PostgresStore(PostgresDatabase db, OutboxSignal? signal = null) : SqlStore(new PostgresEngine(db), signal);
+public sealed class PostgresStore(PostgresDatabase db, OutboxSignal? signal = null, ConfigChangeSignal? config = null)
+    : SqlStore(new PostgresEngine(db), signal, config);
 
 /// <summary>PostgreSQL under <see cref="SqlStore"/>.</summary>
 internal sealed class PostgresEngine(PostgresDatabase db) : ISqlEngine

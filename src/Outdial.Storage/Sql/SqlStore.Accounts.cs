@@ -50,6 +50,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task CreateAccountAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct) =>
+        ConfigWrittenAsync(account.Id, CreateAccountCoreAsync(account, agent, number, key, ct));
+
+    private Task CreateAccountCoreAsync(Account account, Agent agent, PhoneNumber number, ApiKey key, CancellationToken ct) =>
         engine.WriteAsync(conn =>
         {
             InsertAccount(conn, account, agent, number, key);
@@ -96,6 +99,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<Core.Storage.UpsertResult> UpdateAccountSettingsAsync(Account account, CancellationToken ct) =>
+        ConfigWrittenAsync(account.Id, UpdateAccountSettingsCoreAsync(account, ct));
+
+    private Task<Core.Storage.UpsertResult> UpdateAccountSettingsCoreAsync(Account account, CancellationToken ct) =>
         engine.WriteAsync(conn =>
         {
             // The single writer makes this check and the update one step; the unique indexes are the backstop.

@@ -29,6 +29,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<UpsertResult> CreateAgentAsync(Agent agent, CancellationToken ct) =>
+        ConfigWrittenAsync(agent.AccountId, CreateAgentCoreAsync(agent, ct));
+
+    private Task<UpsertResult> CreateAgentCoreAsync(Agent agent, CancellationToken ct) =>
         WriteUniqueAsync(conn =>
         {
             if (agent.IsDefault)
@@ -51,6 +54,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<UpsertResult> UpdateAgentAsync(Agent agent, CancellationToken ct) =>
+        ConfigWrittenAsync(agent.AccountId, UpdateAgentCoreAsync(agent, ct));
+
+    private Task<UpsertResult> UpdateAgentCoreAsync(Agent agent, CancellationToken ct) =>
         WriteUniqueAsync(conn =>
         {
             if (agent.IsDefault)
@@ -102,6 +108,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<UpsertResult> DeleteAgentAsync(string accountId, string agentId, DateTimeOffset at, CancellationToken ct) =>
+        ConfigWrittenAsync(accountId, DeleteAgentCoreAsync(accountId, agentId, at, ct));
+
+    private Task<UpsertResult> DeleteAgentCoreAsync(string accountId, string agentId, DateTimeOffset at, CancellationToken ct) =>
         engine.WriteAsync(conn =>
         {
             var isDefault = conn.ExecuteScalar<long?>("SELECT is_default FROM agents WHERE account_id = @accountId AND id = @agentId AND deleted_at IS NULL;",
@@ -123,6 +132,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<UpsertResult> CreatePhoneNumberAsync(PhoneNumber number, CancellationToken ct) =>
+        ConfigWrittenAsync(number.AccountId, CreatePhoneNumberCoreAsync(number, ct));
+
+    private Task<UpsertResult> CreatePhoneNumberCoreAsync(PhoneNumber number, CancellationToken ct) =>
         WriteUniqueAsync(conn =>
         {
             InsertPhoneNumber(conn, number);
@@ -131,6 +143,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<UpsertResult> UpdatePhoneNumberAsync(PhoneNumber number, CancellationToken ct) =>
+        ConfigWrittenAsync(number.AccountId, UpdatePhoneNumberCoreAsync(number, ct));
+
+    private Task<UpsertResult> UpdatePhoneNumberCoreAsync(PhoneNumber number, CancellationToken ct) =>
         WriteUniqueAsync(conn => conn.Execute("""
             UPDATE phone_numbers SET number = @Number, label = @Label, provider = @Provider, agent_id = @AgentId,
                 calls_per_second = @CallsPerSecond, updated_at = @updated
@@ -155,6 +170,9 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<bool> DeletePhoneNumberAsync(string accountId, string phoneNumberId, CancellationToken ct) =>
+        ConfigWrittenAsync(accountId, DeletePhoneNumberCoreAsync(accountId, phoneNumberId, ct));
+
+    private Task<bool> DeletePhoneNumberCoreAsync(string accountId, string phoneNumberId, CancellationToken ct) =>
         engine.WriteAsync(conn => conn.Execute("DELETE FROM phone_numbers WHERE account_id = @accountId AND id = @phoneNumberId;",
             new { accountId, phoneNumberId }) == 1, ct);
 

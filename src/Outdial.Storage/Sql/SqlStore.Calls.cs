@@ -165,21 +165,38 @@ public abstract partial class SqlStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Two index-driven reads rather than one with <c>due_at &lt;= now OR expires_at &lt;= now</c>, which no index serves (it
+    /// read every queued call on every claim): the due calls in due order (<c>ix_calls_due</c>), then, to fill the batch,
+    /// calls not yet due whose expiry has passed (<c>ix_calls_expiring</c>), so that they expire on time.
+    /// </remarks>
     public Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
         engine.ClaimAsync<IReadOnlyList<Call>>(conn =>
         {
             // A call of a campaign that is not active (draft, paused, finished, deleted) waits: it is neither dialed nor
             // expired until the campaign runs again. A campaign id naming no stored campaign does not hold a call back.
-            var docs = conn.Query<string>($"""
-                SELECT c.doc FROM calls c
-                WHERE c.status IN ('scheduled', 'queued')
-                  AND (c.due_at <= @now OR c.expires_at <= @now)
+            const string Claimable = """
                   AND (c.lease_until IS NULL OR c.lease_until <= @now)
                   AND (c.campaign_id IS NULL OR NOT EXISTS (
                       SELECT 1 FROM campaigns k WHERE k.id = c.campaign_id AND (k.status <> 'active' OR k.deleted_at IS NOT NULL)))
+                """;
+            var docs = conn.Query<string>($"""
+                SELECT c.doc FROM calls c
+                WHERE c.status IN ('scheduled', 'queued') AND c.due_at <= @now
+                {Claimable}
                 ORDER BY c.due_at
                 LIMIT @limit{SkipLocked("c")}
                 """, new { now = Ms(now), limit }).AsList();
+            if (docs.Count < limit)
+            {
+                docs.AddRange(conn.Query<string>($"""
+                    SELECT c.doc FROM calls c
+                    WHERE c.status IN ('scheduled', 'queued') AND c.expires_at IS NOT NULL AND c.expires_at <= @now AND c.due_at > @now
+                    {Claimable}
+                    ORDER BY c.expires_at
+                    LIMIT @rest{SkipLocked("c")}
+                    """, new { now = Ms(now), rest = limit - docs.Count }));
+            }
             var claimed = docs.Select(FromDoc<Call>).ToList();
             if (claimed.Count > 0)
             {

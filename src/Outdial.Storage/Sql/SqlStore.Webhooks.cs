@@ -22,6 +22,9 @@ public abstract partial class SqlStore : IWebhookStore
 
     /// <inheritdoc />
     public Task CreateEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct) =>
+        ConfigWrittenAsync(endpoint.AccountId, CreateEndpointCoreAsync(endpoint, ct));
+
+    private Task CreateEndpointCoreAsync(WebhookEndpoint endpoint, CancellationToken ct) =>
         engine.WriteAsync(conn => conn.Execute("""
             INSERT INTO webhook_endpoints (id, account_id, enabled, created_at, doc) VALUES (@Id, @AccountId, CAST(@enabled AS INTEGER), @created, @doc)
             """, new { endpoint.Id, endpoint.AccountId, enabled = endpoint.Enabled, created = Ms(endpoint.CreatedAt), doc = ToDoc(endpoint) }), ct);
@@ -41,6 +44,9 @@ public abstract partial class SqlStore : IWebhookStore
 
     /// <inheritdoc />
     public Task<WebhookEndpoint?> UpdateEndpointAsync(string accountId, string endpointId, Func<WebhookEndpoint, WebhookEndpoint> change, CancellationToken ct) =>
+        ConfigWrittenAsync(accountId, UpdateEndpointCoreAsync(accountId, endpointId, change, ct));
+
+    private Task<WebhookEndpoint?> UpdateEndpointCoreAsync(string accountId, string endpointId, Func<WebhookEndpoint, WebhookEndpoint> change, CancellationToken ct) =>
         engine.WriteAsync(conn =>
         {
             var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM webhook_endpoints WHERE account_id = @accountId AND id = @endpointId;",
@@ -61,6 +67,9 @@ public abstract partial class SqlStore : IWebhookStore
 
     /// <inheritdoc />
     public Task<bool> DeleteEndpointAsync(string accountId, string endpointId, DateTimeOffset now, CancellationToken ct) =>
+        ConfigWrittenAsync(accountId, DeleteEndpointCoreAsync(accountId, endpointId, now, ct));
+
+    private Task<bool> DeleteEndpointCoreAsync(string accountId, string endpointId, DateTimeOffset now, CancellationToken ct) =>
         engine.WriteAsync(conn =>
         {
             if (conn.Execute("DELETE FROM webhook_endpoints WHERE account_id = @accountId AND id = @endpointId;", new { accountId, endpointId }) == 0)
@@ -127,13 +136,22 @@ public abstract partial class SqlStore : IWebhookStore
         }, ct);
 
     /// <inheritdoc />
-    public Task RecordAttemptAsync(WebhookAttemptOutcome outcome, CancellationToken ct) =>
-        NotifyAfter(engine.WriteAsync(conn =>
+    public async Task RecordAttemptAsync(WebhookAttemptOutcome outcome, CancellationToken ct)
+    {
+        if (await RecordAttemptCoreAsync(outcome, ct) is { } endpointChangedIn)
+        {
+            config?.Notify(endpointChangedIn);
+        }
+    }
+
+    /// <summary>Returns the account whose endpoint the attempt changed (failure tracking, disabling), or null.</summary>
+    private Task<string?> RecordAttemptCoreAsync(WebhookAttemptOutcome outcome, CancellationToken ct) =>
+        NotifyAfter(engine.WriteAsync<string?>(conn =>
         {
             var row = conn.QuerySingleOrDefault<DeliveryRow>($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @DeliveryId;", new { outcome.DeliveryId });
             if (row is null)
             {
-                return 0;
+                return null;
             }
             var attempt = outcome.Attempt;
             var number = conn.QuerySingle<long>("SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = @DeliveryId;", new { outcome.DeliveryId });
@@ -154,11 +172,7 @@ public abstract partial class SqlStore : IWebhookStore
                 outcome.LeaseToken,
             });
             // A late answer from a node that lost its lease is logged but decides nothing, for the endpoint neither.
-            if (applied == 1 && row.endpoint_id is { } endpointId)
-            {
-                TrackEndpoint(conn, row.account_id, endpointId, outcome);
-            }
-            return 1;
+            return applied == 1 && row.endpoint_id is { } endpointId && TrackEndpoint(conn, row.account_id, endpointId, outcome) ? row.account_id : null;
         }, ct));
 
     /// <inheritdoc />
@@ -267,19 +281,22 @@ public abstract partial class SqlStore : IWebhookStore
             """, new { endpointId, at = Ms(at) });
     }
 
-    /// <summary>Failure tracking: success clears <c>failingSince</c>; failures set it and disable the endpoint on 410 or after the limit.</summary>
-    private static void TrackEndpoint(DbConnection conn, string accountId, string endpointId, WebhookAttemptOutcome outcome)
+    /// <summary>
+    /// Failure tracking: success clears <c>failingSince</c>; failures set it and disable the endpoint on 410 or after the
+    /// limit. Returns whether the endpoint changed.
+    /// </summary>
+    private static bool TrackEndpoint(DbConnection conn, string accountId, string endpointId, WebhookAttemptOutcome outcome)
     {
         var doc = conn.QuerySingleOrDefault<string>("SELECT doc FROM webhook_endpoints WHERE account_id = @accountId AND id = @endpointId;",
             new { accountId, endpointId });
         if (doc is null)
         {
-            return;
+            return false;
         }
         var endpoint = FromDoc<WebhookEndpoint>(doc);
         if (!endpoint.Enabled)
         {
-            return;
+            return false;
         }
         var at = outcome.Attempt.At;
         WebhookEndpoint next;
@@ -287,7 +304,7 @@ public abstract partial class SqlStore : IWebhookStore
         {
             if (endpoint.FailingSince is null)
             {
-                return;
+                return false;
             }
             next = endpoint with { FailingSince = null };
         }
@@ -302,7 +319,7 @@ public abstract partial class SqlStore : IWebhookStore
             }
             if (next == endpoint)
             {
-                return;
+                return false;
             }
         }
         SaveEndpoint(conn, next);
@@ -310,6 +327,7 @@ public abstract partial class SqlStore : IWebhookStore
         {
             FailPending(conn, endpointId, "endpoint_disabled", at);
         }
+        return true;
     }
 
     private static WebhookDelivery? ReadDelivery(DbConnection conn, string accountId, string deliveryId)

@@ -14,8 +14,10 @@ namespace Outdial.Storage.Sql;
 /// retried on a serialization failure). Conditions that decide a write (status, lease token, version) are checked inside
 /// that transaction and repeated in the <c>UPDATE ... WHERE</c>. Where the two SQL dialects differ, <see cref="Pg"/> picks
 /// the text. Times are stored as Unix milliseconds (UTC), flags as 0/1 integers, domain records as JSON text in <c>doc</c>.
+/// A committed write to an account's configuration (the account, agents, phone numbers, webhook endpoints) is announced on
+/// <c>config</c> (<see cref="ConfigChangeSignal"/>), which the intake's cache listens to.
 /// </summary>
-public abstract partial class SqlStore(ISqlEngine engine, OutboxSignal? signal) : IAccountStore, IAgentStore, ICallStore,
+public abstract partial class SqlStore(ISqlEngine engine, OutboxSignal? signal, ConfigChangeSignal? config = null) : IAccountStore, IAgentStore, ICallStore,
     ICampaignStore, IComplianceStore
 {
     /// <summary>True on PostgreSQL: the few statements whose text differs between the engines read it.</summary>
@@ -53,6 +55,20 @@ public abstract partial class SqlStore(ISqlEngine engine, OutboxSignal? signal) 
     {
         await using var conn = await engine.OpenAsync(ct);
         return await conn.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct));
+    }
+
+    /// <summary>Awaits a committed write to <paramref name="accountId"/>'s configuration, then announces it (<see cref="ConfigChangeSignal"/>).</summary>
+    private async Task<T> ConfigWrittenAsync<T>(string accountId, Task<T> write)
+    {
+        var result = await write;
+        config?.Notify(accountId);
+        return result;
+    }
+
+    private async Task ConfigWrittenAsync(string accountId, Task write)
+    {
+        await write;
+        config?.Notify(accountId);
     }
 
     /// <summary>

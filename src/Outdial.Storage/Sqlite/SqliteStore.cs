@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
 using Outdial.Storage.Sql;
 
@@ -9,7 +10,8 @@ namespace Outdial.Storage.Sqlite;
 /// The store contracts on one SQLite file: reads on pooled connections, every write through the single
 /// <see cref="SqliteWriter"/> (group commit), which makes each write's checks and changes one step.
 /// </summary>
-public sealed class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null) : SqlStore(new SqliteEngine(db, writer), signal);
+public sealed class SqliteStore(SqliteDatabase db, SqliteWriter writer, OutboxSignal? signal = null, ConfigChangeSignal? config = null)
+    : SqlStore(new SqliteEngine(db, writer), signal, config);
 
 /// <summary>SQLite under <see cref="SqlStore"/>: the writer serializes every write, claims included.</summary>
 internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISqlEngine

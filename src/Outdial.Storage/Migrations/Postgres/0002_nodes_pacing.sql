@@ -26,3 +26,6 @@ CREATE TABLE counters (
     key   TEXT COLLATE "C" PRIMARY KEY,
     value BIGINT NOT NULL
 );
+
+-- The claim's second read: calls not yet due whose expiry has passed (the first read, due calls in due order, uses ix_calls_due).
+CREATE INDEX ix_calls_expiring ON calls(expires_at) WHERE status IN ('scheduled', 'queued') AND expires_at IS NOT NULL;
