@@ -47,6 +47,8 @@ public static class OutdialTelemetry
     private static readonly Histogram<long> CommitWrites = Meter.CreateHistogram<long>("outdial.store.commit.writes", "{write}", "Writes sharing one commit of the store's writer.");
     private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("outdial.store.commit.duration", "s", "Time from a write transaction's start to its durable commit.");
     private static readonly Histogram<double> WriteWait = Meter.CreateHistogram<double>("outdial.store.write.wait", "s", "Time a write waited in the writer's queue.");
+    private static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>("outdial.store.write.duration", "s",
+        "Time one write took inside the writer's transaction (before the commit), by store operation.");
 
     /// <summary>The store's writer committed <paramref name="writes"/> writes in one transaction of <paramref name="seconds"/>.</summary>
     public static void StoreCommitted(int writes, double seconds)
@@ -57,6 +59,10 @@ public static class OutdialTelemetry
 
     /// <summary>A write waited <paramref name="seconds"/> in the store writer's queue.</summary>
     public static void StoreWriteWaited(double seconds) => WriteWait.Record(seconds);
+
+    /// <summary>The store operation <paramref name="operation"/> (e.g. <c>CreateCallAsync</c>) ran for <paramref name="seconds"/> inside the writer's transaction.</summary>
+    public static void StoreWriteRan(string operation, double seconds) =>
+        WriteDuration.Record(seconds, new KeyValuePair<string, object?>("operation", operation));
 
     /// <summary>Intake stored <paramref name="call"/>.</summary>
     public static void CallAccepted(Call call) => Accepted.Add(1, new KeyValuePair<string, object?>("status", call.Status.ToWire()));

@@ -28,17 +28,17 @@ internal sealed class PostgresEngine(PostgresDatabase db) : ISqlEngine
     public async Task<DbConnection> OpenAsync(CancellationToken ct) => await db.OpenAsync(ct);
 
     /// <summary>Once started, a write is not withdrawn: cancelling <paramref name="ct"/> stops waiting, not the write (as on SQLite).</summary>
-    public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct) =>
-        RunAsync(work, "BEGIN ISOLATION LEVEL SERIALIZABLE;").WaitAsync(ct);
+    public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
+        RunAsync(work, "BEGIN ISOLATION LEVEL SERIALIZABLE;", operation).WaitAsync(ct);
 
-    public Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct) =>
-        RunAsync(work, "BEGIN ISOLATION LEVEL READ COMMITTED;").WaitAsync(ct);
+    public Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
+        RunAsync(work, "BEGIN ISOLATION LEVEL READ COMMITTED;", operation).WaitAsync(ct);
 
     public DbTransaction BeginSnapshot(DbConnection conn) => ((NpgsqlConnection)conn).BeginTransaction(IsolationLevel.RepeatableRead);
 
     public bool IsUniqueViolation(DbException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
-    private async Task<T> RunAsync<T>(Func<DbConnection, T> work, string begin)
+    private async Task<T> RunAsync<T>(Func<DbConnection, T> work, string begin, string operation)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -46,7 +46,9 @@ internal sealed class PostgresEngine(PostgresDatabase db) : ISqlEngine
             await conn.ExecuteAsync(begin);
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var result = work(conn);
+                Core.Telemetry.OutdialTelemetry.StoreWriteRan(operation, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                 await conn.ExecuteAsync("COMMIT;");
                 return result;
             }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 
 namespace Outdial.Storage.Sql;
 
@@ -25,14 +26,16 @@ public interface ISqlEngine
     /// more than once (PostgreSQL retries a transaction that lost a serialization race), so it must only touch the
     /// database and values it creates. An exception thrown by <paramref name="work"/> rolls its writes back and reaches the caller.
     /// </summary>
-    Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct);
+    /// <param name="operation">The store operation, for the writer's per-operation timing (the caller's name by default).</param>
+    Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct, [CallerMemberName] string operation = "");
 
     /// <summary>
     /// Runs a claim (select due rows, lease them) in a write transaction. On PostgreSQL the claim's rows are locked with
     /// <c>FOR UPDATE SKIP LOCKED</c> at read-committed isolation, so claimers on several nodes share the rows instead of
     /// waiting for each other; on SQLite it is an ordinary write.
     /// </summary>
-    Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct);
+    /// <param name="operation">The store operation, for the writer's per-operation timing (the caller's name by default).</param>
+    Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct, [CallerMemberName] string operation = "");
 
     /// <summary>Begins a read-only transaction that sees one snapshot (several reads that must agree with each other).</summary>
     DbTransaction BeginSnapshot(DbConnection conn);

@@ -42,9 +42,10 @@ public sealed class SqliteWriter : IAsyncDisposable
     /// Exceptions thrown by <paramref name="work"/> roll back only its own changes and are rethrown to the caller.
     /// Once queued a write is not withdrawn: cancelling <paramref name="ct"/> stops waiting, not the write.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct = default)
+    /// <param name="operation">The store operation, recorded with the write's duration (<c>outdial.store.write.duration</c>).</param>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct = default, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
-        var op = new WriteOp<T>(work);
+        var op = new WriteOp<T>(work) { Operation = operation };
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(op), this);
         return ct.CanBeCanceled ? op.Task.WaitAsync(ct) : op.Task;
     }
@@ -71,10 +72,12 @@ public sealed class SqliteWriter : IAsyncDisposable
                 foreach (var op in batch)
                 {
                     _conn.Execute("SAVEPOINT w;");
+                    var ran = Stopwatch.GetTimestamp();
                     try
                     {
                         op.Run(_conn);
                         _conn.Execute("RELEASE w;");
+                        OutdialTelemetry.StoreWriteRan(op.Operation, Stopwatch.GetElapsedTime(ran).TotalSeconds);
                     }
                     catch (Exception ex)
                     {
@@ -120,6 +123,9 @@ public sealed class SqliteWriter : IAsyncDisposable
     {
         /// <summary>When the write was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
         public long QueuedAt { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>The store operation that queued it.</summary>
+        public string Operation { get; init; } = "";
 
         public Exception? Failed { get; set; }
 

@@ -29,3 +29,7 @@ CREATE TABLE counters (
 
 -- The claim's second read: calls not yet due whose expiry has passed (the first read, due calls in due order, uses ix_calls_due).
 CREATE INDEX ix_calls_expiring ON calls(expires_at) WHERE status IN ('scheduled', 'queued') AND expires_at IS NOT NULL;
+
+-- A call's calls to one number: the duplicate guard's hand-over when a call ends (another live call to the same number)
+-- and GET /v1/calls?to=…; without it the hand-over read every call of the account at every call's end.
+CREATE INDEX ix_calls_to ON calls(account_id, to_number, id);
