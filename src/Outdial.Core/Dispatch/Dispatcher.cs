@@ -42,7 +42,7 @@ public sealed partial class Dispatcher(
     ILogger<Dispatcher> log) : BackgroundService
 {
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
-    private readonly string _leaseToken = node.LeaseToken("dispatch");
+    private readonly string _leaseToken = node.LeaseToken(Nodes.NodeIdentity.Dispatch);
     private readonly CancellationTokenSource _dialsAborted = new();
 
     /// <summary>
@@ -52,9 +52,16 @@ public sealed partial class Dispatcher(
     /// </summary>
     private int _claimLimit = options.Value.BatchSize;
 
+    /// <summary>The last round claimed calls and every one was held back by a limit.</summary>
+    private bool _heldBack;
+
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => wake.WaitAsync(options.Value.PollInterval, clock, ct), ex => LogRoundFailed(log, ex), stoppingToken);
+        // A round whose calls were all held back by a limit waits its poll interval out: a newly accepted call would be held
+        // back too, so waking for it would only claim and hand back again (one write per accepted call on the hot path).
+        ClaimLoop.RunAsync(lifetime, RunOnceAsync,
+            ct => _heldBack ? Task.Delay(options.Value.PollInterval, clock, ct) : wake.WaitAsync(options.Value.PollInterval, clock, ct),
+            ex => LogRoundFailed(log, ex), stoppingToken);
 
     /// <summary>Staged shutdown: stop claiming, then give in-flight dial requests <see cref="DispatcherOptions.ShutdownTimeout"/>.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -82,6 +89,7 @@ public sealed partial class Dispatcher(
         if (due.Count == 0)
         {
             _claimLimit = options.Value.BatchSize;
+            _heldBack = false;
             return 0;
         }
         var round = new Round(new Dictionary<string, int>(await calls.CountActiveCallsAsync(ct), StringComparer.Ordinal));
@@ -107,6 +115,7 @@ public sealed partial class Dispatcher(
         }
         var moved = due.Count - round.Held;
         _claimLimit = Math.Clamp(moved * 2 + 1, 1, options.Value.BatchSize);
+        _heldBack = moved == 0;
         return moved;
     }
 

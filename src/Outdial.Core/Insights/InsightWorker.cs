@@ -25,7 +25,7 @@ public sealed partial class InsightWorker(
     ILogger<InsightWorker> log,
     Nodes.NodeIdentity node) : BackgroundService
 {
-    private readonly string _leaseToken = node.LeaseToken("insights");
+    private readonly string _leaseToken = node.LeaseToken(Nodes.NodeIdentity.Insights);
 
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>

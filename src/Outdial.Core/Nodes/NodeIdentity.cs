@@ -9,8 +9,17 @@ namespace Outdial.Core.Nodes;
 /// </summary>
 public sealed class NodeIdentity(TimeProvider clock)
 {
-    /// <summary>The workers that lease rows: the dispatcher (calls), the webhook deliverer (deliveries), the insight worker (analyses).</summary>
-    public static readonly IReadOnlyList<string> LeasingWorkers = ["dispatch", "webhooks", "insights"];
+    /// <summary>The dispatcher's lease name (calls).</summary>
+    public const string Dispatch = "dispatch";
+
+    /// <summary>The webhook deliverer's lease name (deliveries).</summary>
+    public const string Webhooks = "webhooks";
+
+    /// <summary>The insight worker's lease name (analyses).</summary>
+    public const string Insights = "insights";
+
+    /// <summary>The workers that lease rows: <see cref="Dispatch"/>, <see cref="Webhooks"/>, <see cref="Insights"/>.</summary>
+    public static readonly IReadOnlyList<string> LeasingWorkers = [Dispatch, Webhooks, Insights];
 
     /// <summary>E.g. <c>node_01JF...</c>.</summary>
     public string Id { get; } = Ids.New("node", clock.GetUtcNow());

@@ -62,9 +62,11 @@ public sealed class ConfigCache
     /// <summary>Drops everything cached for <paramref name="accountId"/>.</summary>
     public void Invalidate(string accountId) => _generations.AddOrUpdate(accountId, 1, (_, g) => g + 1);
 
+    /// <summary>The account, or null when it does not exist (a miss is cached too, for the TTL).</summary>
     public Task<Account?> GetAccountAsync(string accountId, CancellationToken ct) =>
         GetAsync("account", accountId, "", () => _accounts.GetAccountAsync(accountId, ct));
 
+    /// <summary>The account's default agent, or null.</summary>
     public Task<Agent?> GetDefaultAgentAsync(string accountId, CancellationToken ct) =>
         GetAsync("default-agent", accountId, "", () => _agents.GetDefaultAgentAsync(accountId, ct));
 
@@ -72,9 +74,11 @@ public sealed class ConfigCache
     public Task<Agent?> GetAgentAsync(string accountId, string agentId, CancellationToken ct) =>
         GetAsync("agent", accountId, agentId, () => _agents.GetAgentAsync(accountId, agentId, ct));
 
+    /// <summary>One of the account's phone numbers (caller IDs) by id, or null.</summary>
     public Task<PhoneNumber?> GetPhoneNumberAsync(string accountId, string phoneNumberId, CancellationToken ct) =>
         GetAsync("phone-number", accountId, phoneNumberId, () => _agents.GetPhoneNumberAsync(accountId, phoneNumberId, ct));
 
+    /// <summary>The account's webhook endpoints, enabled or not (<see cref="IWebhookStore.ListEndpointsAsync"/>).</summary>
     public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(string accountId, CancellationToken ct) =>
         (await GetAsync<IReadOnlyList<WebhookEndpoint>>("endpoints", accountId, "", async () => await _webhooks.ListEndpointsAsync(accountId, ct)))!;
 

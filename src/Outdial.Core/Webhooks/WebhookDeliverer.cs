@@ -49,7 +49,7 @@ public sealed partial class WebhookDeliverer : BackgroundService
         IHostApplicationLifetime lifetime, TimeProvider clock, ILogger<WebhookDeliverer> log, IEnumerable<ICallWebhookFormatter> formatters,
         Nodes.NodeIdentity node)
     {
-        _leaseToken = node.LeaseToken("webhooks");
+        _leaseToken = node.LeaseToken(Nodes.NodeIdentity.Webhooks);
         _formatters = Formatters(formatters);
         _store = store;
         _signal = signal;
