@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Outdial.Core.Accounts;
 using Outdial.Core.Calls;
 using Outdial.Core.Storage;
+using Outdial.Tests.Shared;
 using Xunit;
 using static Outdial.Storage.Tests.TestData;
 
@@ -611,6 +612,35 @@ public sealed class PostgresStoreContract : StoreContract<PostgresEngine>
         {
             await n.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task AfterTheServerRestarts_ReadsAndWritesGoOn_OnNewConnections()
+    {
+        // A cluster of this test's own: restarting the shared one would break the tests running beside it.
+        await using var cluster = await PostgresCluster.StartAsync();
+        var db = new Postgres.PostgresDatabase(await PostgresTestServer.CreateDatabaseAsync(cluster.ConnectionString));
+        await db.MigrateAsync(CancellationToken.None);
+        var store = new Postgres.PostgresStore(db);
+        var t = NewTenant();
+        await store.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
+        // Several pooled connections, idle when the server goes away: each would fail once in use if kept.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.GetAccountAsync(t.Account.Id, CancellationToken.None)));
+        for (var i = 0; i < 8; i++)
+        {
+            await store.CreateCallAsync(Write(NewCall(t, to: $"+1555888{i:D4}")), CancellationToken.None);
+        }
+
+        await cluster.RestartAsync();
+
+        // Reads and writes straight after: none fails, none is lost or doubled.
+        Assert.NotNull(await store.GetAccountAsync(t.Account.Id, CancellationToken.None));
+        var after = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            store.CreateCallAsync(Write(NewCall(t, to: $"+1555999{i:D4}")), CancellationToken.None)));
+        Assert.All(after, r => Assert.IsType<CreateCallResult.Created>(r));
+        var claimed = await store.ClaimDueCallsAsync(T0.AddHours(1), 100, TimeSpan.FromMinutes(5), "node-1", CancellationToken.None);
+        Assert.Equal(16, claimed.Count);
+        await db.DisposeAsync();
     }
 
     [Fact]

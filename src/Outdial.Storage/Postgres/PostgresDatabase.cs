@@ -45,6 +45,25 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>Opens a pooled connection.</summary>
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => await _source.OpenConnectionAsync(ct);
 
+    /// <summary>
+    /// Closes every idle pooled connection, and each busy one when it comes back. Called when the server is found gone (a
+    /// restart or failover ends every session): Npgsql keeps such connections in its pool until each fails once in use.
+    /// </summary>
+    public void ForgetConnections() => _source.Clear();
+
+    /// <summary>
+    /// True when <paramref name="ex"/> says the session with the server is gone or could not be opened: the server shut down
+    /// or restarted (SQLSTATE class 57P: <c>admin_shutdown</c>, <c>crash_shutdown</c>, <c>cannot_connect_now</c>), a
+    /// connection exception (class 08), or a network error or timeout Npgsql reports as transient. A transaction whose
+    /// <c>COMMIT</c> was not yet sent did not commit.
+    /// </summary>
+    public static bool IsConnectionLost(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException npgsql => npgsql.IsTransient,
+        _ => false,
+    };
+
     /// <summary>Applies pending migrations under the advisory lock and returns the schema version afterwards.</summary>
     public async Task<int> MigrateAsync(CancellationToken ct)
     {

@@ -38,31 +38,78 @@ internal sealed class PostgresEngine(PostgresDatabase db) : ISqlEngine
 
     public bool IsUniqueViolation(DbException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    /// <summary>
+    /// Reads on a pooled connection. A connection found dead (the server restarted since it was pooled) empties the pool and
+    /// the read runs again on a new one, a few times over about a second; then the error reaches the caller.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var conn = await db.OpenAsync(ct);
+                return await read(conn);
+            }
+            catch (Exception ex) when (PostgresDatabase.IsConnectionLost(ex) && attempt < 4 && !ct.IsCancellationRequested)
+            {
+                db.ForgetConnections();
+                await Task.Delay(TimeSpan.FromMilliseconds(150 * attempt), ct);
+            }
+        }
+    }
+
     private async Task<T> RunAsync<T>(Func<DbConnection, T> work, string begin, string operation)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var conn = await db.OpenAsync(CancellationToken.None);
-            await conn.ExecuteAsync(begin);
+            NpgsqlConnection? conn = null;
+            var committing = false;
             try
             {
+                conn = await db.OpenAsync(CancellationToken.None);
+                await conn.ExecuteAsync(begin);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var result = work(conn);
                 Core.Telemetry.OutdialTelemetry.StoreWriteRan(operation, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                committing = true;
                 await conn.ExecuteAsync("COMMIT;");
                 return result;
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
                 && attempt < MaxTries)
             {
-                await RollbackAsync(conn);
+                await RollbackAsync(conn!);
                 // Back off a little, randomly, so the transactions that collided do not collide again.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)));
             }
-            catch
+            catch (Exception ex) when (!committing && PostgresDatabase.IsConnectionLost(ex) && attempt < MaxTries)
             {
-                await RollbackAsync(conn);
+                // The server went away (a restart, a failover) before this transaction's COMMIT was sent, so nothing of it was
+                // written. The pool's other connections are as dead: drop them, and try again on a new one, waiting a little
+                // longer each time (about 6.6 s in all) for the server to come back. A COMMIT that fails this way is not
+                // retried: whether it committed is unknown, and the caller's retry (an Idempotency-Key, a fenced lease) decides.
+                db.ForgetConnections();
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+            catch (Exception ex)
+            {
+                if (conn is not null)
+                {
+                    await RollbackAsync(conn);
+                }
+                if (PostgresDatabase.IsConnectionLost(ex))
+                {
+                    db.ForgetConnections();
+                }
                 throw;
+            }
+            finally
+            {
+                if (conn is not null)
+                {
+                    await conn.DisposeAsync();
+                }
             }
         }
     }

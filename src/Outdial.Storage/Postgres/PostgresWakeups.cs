@@ -53,6 +53,11 @@ public sealed partial class PostgresWakeups(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    if (PostgresDatabase.IsConnectionLost(ex))
+                    {
+                        // The server ended this session (a restart, a failover): the pool's idle connections died with it.
+                        db.ForgetConnections();
+                    }
                     LogListenFailed(log, ex);
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
                 }

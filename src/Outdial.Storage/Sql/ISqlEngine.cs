@@ -22,6 +22,12 @@ public interface ISqlEngine
     Task<DbConnection> OpenAsync(CancellationToken ct);
 
     /// <summary>
+    /// Runs <paramref name="read"/> on a pooled connection (no transaction), again on a new connection when the engine finds
+    /// the first one dead (PostgreSQL after a server restart), so it must only read.
+    /// </summary>
+    Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct);
+
+    /// <summary>
     /// Runs <paramref name="work"/> in a write transaction and completes after it commits. <paramref name="work"/> may run
     /// more than once (PostgreSQL retries a transaction that lost a serialization race), so it must only touch the
     /// database and values it creates. An exception thrown by <paramref name="work"/> rolls its writes back and reaches the caller.

@@ -45,17 +45,11 @@ public abstract partial class SqlStore(ISqlEngine engine, OutboxSignal? signal, 
     /// <summary>The text value of a top-level property of a JSON document column.</summary>
     private string JsonText(string column, string property) => Pg ? $"({column}::jsonb ->> '{property}')" : $"json_extract({column}, '$.{property}')";
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args, CancellationToken ct)
-    {
-        await using var conn = await engine.OpenAsync(ct);
-        return (await conn.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
-    }
+    private Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args, CancellationToken ct) =>
+        engine.ReadAsync<IReadOnlyList<T>>(async conn => (await conn.QueryAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList(), ct);
 
-    private async Task<T?> QuerySingleAsync<T>(string sql, object? args, CancellationToken ct)
-    {
-        await using var conn = await engine.OpenAsync(ct);
-        return await conn.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct));
-    }
+    private Task<T?> QuerySingleAsync<T>(string sql, object? args, CancellationToken ct) =>
+        engine.ReadAsync(conn => conn.QuerySingleOrDefaultAsync<T>(new CommandDefinition(sql, args, cancellationToken: ct)), ct);
 
     /// <summary>Awaits a committed write to <paramref name="accountId"/>'s configuration, then announces it (<see cref="ConfigChangeSignal"/>).</summary>
     private async Task<T> ConfigWrittenAsync<T>(string accountId, Task<T> write)

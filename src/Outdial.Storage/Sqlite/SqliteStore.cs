@@ -20,6 +20,12 @@ internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISq
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct) => await db.OpenAsync(ct);
 
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        return await read(conn);
+    }
+
     public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
         writer.WriteAsync(conn => work(conn), ct, operation);
 
