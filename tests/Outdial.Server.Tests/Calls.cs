@@ -18,9 +18,13 @@ public static class Calls
         return body;
     }
 
-    public static Task<HttpResponseMessage> PostCallAsync(this HttpClient client, JsonObject body, string? idempotencyKey = null)
+    public static Task<HttpResponseMessage> PostCallAsync(this HttpClient client, JsonObject body, string? idempotencyKey = null) =>
+        client.PostCallAsync(new Uri("/v1/calls", UriKind.Relative), body, idempotencyKey);
+
+    /// <summary>POST <paramref name="body"/> to <paramref name="url"/> (relative to the client's base address, or absolute).</summary>
+    public static Task<HttpResponseMessage> PostCallAsync(this HttpClient client, Uri url, JsonObject body, string? idempotencyKey = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
         if (idempotencyKey is not null)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
