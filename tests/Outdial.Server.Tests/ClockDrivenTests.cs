@@ -48,6 +48,32 @@ public sealed class ClockDrivenTests
     }
 
     [Fact]
+    public async Task ScheduledCall_IsDialedAtItsDueTime_NotAtTheDispatchersNextPoll()
+    {
+        // A poll interval of an hour: only the dispatcher's sleep until the earliest due time can dial the call on time.
+        var start = new DateTimeOffset(2026, 11, 21, 15, 0, 0, TimeSpan.Zero);
+        var clock = new ManualClock(start);
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Dispatcher:PollInterval"] = "01:00:00" }, clock: clock);
+        async Task<string> ScheduleAsync(string notBefore)
+        {
+            var response = await host.Client.PostCallAsync(Calls.Body(Numbers.Next("0001"), b => b["notBefore"] = notBefore));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return (string)(await response.JsonAsync())["id"]!;
+        }
+        var early = await ScheduleAsync("2026-11-21T15:00:30Z");
+        var late = await ScheduleAsync("2026-11-21T15:00:50Z");
+        foreach (var (id, due) in new[] { (early, start.AddSeconds(30)), (late, start.AddSeconds(50)) })
+        {
+            // Simulated time moves up to the due time, a second per poll of the test, and stops there: the dispatcher's own
+            // timer must fire at the due time (with the poll interval, it would sleep on for the best part of an hour).
+            await host.WaitForCallAsync(id, c => (string?)c["status"] != "scheduled", TimeSpan.FromSeconds(30),
+                pump: () => clock.Advance(TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, (due - clock.GetUtcNow()).Ticks))));
+            var attempt = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{id}/attempts"))!["data"]![0]!;
+            Assert.Equal(due, DateTimeOffset.Parse((string)attempt["createdAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
     public async Task Cancel_ActiveCall_HangsUpAndKeepsCallCanceled()
     {
         await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Sandbox:SpeedFactor"] = "2" });

@@ -42,6 +42,19 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task NextDueAt_IsTheEarliestLaterDueTime_OfCallsWaitingToBeDialed()
+    {
+        var t = await TenantAsync();
+        Assert.Null(await Engine.Calls.NextDueAtAsync(T0, Ct));
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551110001", dueAt: T0.AddSeconds(90), status: CallStatus.Scheduled)), Ct);
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551110002", dueAt: T0.AddSeconds(30), status: CallStatus.Scheduled)), Ct);
+        await Engine.Calls.CreateCallAsync(Write(NewCall(t, to: "+15551110003", dueAt: T0)), Ct);
+        Assert.Equal(T0.AddSeconds(30), await Engine.Calls.NextDueAtAsync(T0, Ct)); // later than "after" only
+        Assert.Equal(T0.AddSeconds(90), await Engine.Calls.NextDueAtAsync(T0.AddSeconds(30), Ct));
+        Assert.Null(await Engine.Calls.NextDueAtAsync(T0.AddSeconds(90), Ct));
+    }
+
+    [Fact]
     public async Task ApiKey_FoundByHashUntilRevoked()
     {
         var t = await TenantAsync();

@@ -53,5 +53,28 @@ public abstract class WorkSignal : IDisposable
     }
 }
 
-/// <summary>Wakes the dispatcher: a call became due now (accepted for now, released, requeued).</summary>
-public sealed class DispatchSignal : WorkSignal;
+/// <summary>Wakes the dispatcher: a call became due now (accepted for now, released, requeued), or will be before it looks again.</summary>
+public sealed class DispatchSignal : WorkSignal
+{
+    private long _sleepingUntilTicks = DateTimeOffset.MaxValue.UtcTicks;
+
+    /// <summary>Set by the dispatcher while it sleeps: when (UTC) it will look again; <see cref="DateTimeOffset.MaxValue"/> when awake.</summary>
+    public DateTimeOffset SleepingUntil
+    {
+        get => new(Interlocked.Read(ref _sleepingUntilTicks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _sleepingUntilTicks, value.UtcTicks);
+    }
+
+    /// <summary>
+    /// A call was accepted for <paramref name="dueAt"/> (UTC): wakes this node's dispatcher if it would otherwise look
+    /// after that time, so the call is not late by up to a poll interval. Not relayed to other nodes: theirs look within
+    /// one poll interval and then sleep until the earliest due time.
+    /// </summary>
+    public void NotifyDue(DateTimeOffset dueAt)
+    {
+        if (dueAt < SleepingUntil)
+        {
+            Wake();
+        }
+    }
+}

@@ -55,13 +55,51 @@ public sealed partial class Dispatcher(
     /// <summary>The last round claimed calls and every one was held back by a limit.</summary>
     private bool _heldBack;
 
+    /// <summary>The time (UTC) the last claim round claimed as of.</summary>
+    private DateTimeOffset _lastRoundAt = DateTimeOffset.MinValue;
+
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // A round whose calls were all held back by a limit waits its poll interval out: a newly accepted call would be held
         // back too, so waking for it would only claim and hand back again (one write per accepted call on the hot path).
         ClaimLoop.RunAsync(lifetime, RunOnceAsync,
-            ct => _heldBack ? Task.Delay(options.Value.PollInterval, clock, ct) : wake.WaitAsync(options.Value.PollInterval, clock, ct),
+            ct => _heldBack ? Task.Delay(options.Value.PollInterval, clock, ct) : IdleAsync(ct),
             ex => LogRoundFailed(log, ex), stoppingToken);
+
+    /// <summary>
+    /// Nothing was due: sleeps until the earliest due time of a waiting call, at most the poll interval (which still finds
+    /// calls whose lease expired or that another node released), or until woken (a call accepted for now, by this node or,
+    /// through the relay, another; <see cref="DispatchSignal.NotifyDue"/> for one due before then). So a scheduled call is
+    /// claimed at its due time, not up to a poll interval late.
+    /// </summary>
+    public async Task IdleAsync(CancellationToken ct)
+    {
+        var wait = options.Value.PollInterval;
+        var now = clock.GetUtcNow();
+        try
+        {
+            // After the last round's time, not now: a call that fell due between that round's claim and this read is found
+            // (and the next round claims it at once). Each round moves this on, so a due call another node holds is not
+            // found again and again.
+            if (await calls.NextDueAtAsync(_lastRoundAt, ct) is { } next && next - now < wait)
+            {
+                wait = next > now ? next - now : TimeSpan.Zero;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRoundFailed(log, ex); // poll as before
+        }
+        wake.SleepingUntil = now + wait;
+        try
+        {
+            await wake.WaitAsync(wait, clock, ct);
+        }
+        finally
+        {
+            wake.SleepingUntil = DateTimeOffset.MaxValue;
+        }
+    }
 
     /// <summary>Staged shutdown: stop claiming, then give in-flight dial requests <see cref="DispatcherOptions.ShutdownTimeout"/>.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -85,6 +123,7 @@ public sealed partial class Dispatcher(
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        _lastRoundAt = now;
         var due = await calls.ClaimDueCallsAsync(now, _claimLimit, options.Value.LeaseDuration, _leaseToken, ct);
         if (due.Count == 0)
         {

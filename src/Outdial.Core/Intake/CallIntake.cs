@@ -344,6 +344,10 @@ public sealed class CallIntake(
         {
             dispatch.Notify(); // due now: the dispatchers need not wait for their next poll
         }
+        else if (result is CreateCallResult.Created)
+        {
+            dispatch.NotifyDue(call.DueAt); // due before this node's dispatcher would look again
+        }
         return result switch
         {
             CreateCallResult.Created c => Accepted(c.Call),

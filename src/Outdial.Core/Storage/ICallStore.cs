@@ -153,6 +153,13 @@ public interface ICallStore
     /// </summary>
     Task<IReadOnlyList<Call>> ClaimDueCallsAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct);
 
+    /// <summary>
+    /// The earliest due time (UTC) later than <paramref name="after"/> of a call that is scheduled or queued, or null when
+    /// there is none: when the dispatcher has work next. A read of one index entry (<c>ix_calls_due</c>); calls of inactive
+    /// campaigns count too (a dispatcher woken for one claims nothing and waits again).
+    /// </summary>
+    Task<DateTimeOffset?> NextDueAtAsync(DateTimeOffset after, CancellationToken ct);
+
     /// <summary>The call with its version and lease token (for a fenced <see cref="TryWriteAsync"/>), or null.</summary>
     Task<StoredCall?> GetStoredCallAsync(string callId, CancellationToken ct);
 

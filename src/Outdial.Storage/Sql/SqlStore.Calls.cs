@@ -207,6 +207,13 @@ public abstract partial class SqlStore
         }, ct);
 
     /// <inheritdoc />
+    public async Task<DateTimeOffset?> NextDueAtAsync(DateTimeOffset after, CancellationToken ct) =>
+        await QuerySingleAsync<long?>("SELECT MIN(due_at) FROM calls WHERE status IN ('scheduled', 'queued') AND due_at > @after;",
+            new { after = Ms(after) }, ct) is { } ms
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+
+    /// <inheritdoc />
     public Task<CallWriteResult> TryWriteAsync(CallWrite write, CancellationToken ct) =>
         engine.WriteAsync(conn => Write(conn, write), ct);
 
