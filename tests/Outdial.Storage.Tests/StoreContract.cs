@@ -561,6 +561,30 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
         Assert.InRange(commits, 1, 399);
     }
 
+    /// <summary>Guards the writer's statement cache: a repeated write compiles nothing new, and the cached statements run with
+    /// each write's own values (a refused duplicate leaves nothing, the next call is stored as given). Statements that fail inside
+    /// a write (unique violations rolled back to their savepoint) are covered by the contract's conflict tests, which reuse them.</summary>
+    [Fact]
+    public async Task RepeatedWrites_CompileEachStatementOnce_AndBindEachWritesValues()
+    {
+        var t = NewTenant();
+        await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
+        await Engine.CreateCallAsync(Write(NewCall(t, to: "+15550000001")), CancellationToken.None);
+        var compiled = Engine.Writer.CompiledStatements;
+        for (var i = 2; i < 12; i++)
+        {
+            Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(NewCall(t, to: $"+1555{i:D7}")), CancellationToken.None));
+        }
+        Assert.Equal(compiled, Engine.Writer.CompiledStatements);
+
+        var duplicate = NewCall(t, to: "+15550000001");
+        Assert.IsType<CreateCallResult.Duplicate>(await Engine.CreateCallAsync(Write(duplicate), CancellationToken.None));
+        var again = NewCall(t, to: "+15550000099");
+        Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(again), CancellationToken.None));
+        Assert.Equal("+15550000099", (await Engine.Calls.GetCallAsync(t.Account.Id, again.Id, CancellationToken.None))!.To);
+        Assert.Null(await Engine.Calls.GetCallAsync(t.Account.Id, duplicate.Id, CancellationToken.None));
+    }
+
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {

@@ -27,10 +27,10 @@ internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISq
     }
 
     public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
-        writer.WriteAsync(conn => work(conn), ct, operation);
+        writer.WriteAsync(work, ct, operation);
 
     public Task<T> ClaimAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
-        writer.WriteAsync(conn => work(conn), ct, operation);
+        writer.WriteAsync(work, ct, operation);
 
     /// <summary>A deferred transaction: it reads one WAL snapshot and takes no write lock.</summary>
     public DbTransaction BeginSnapshot(DbConnection conn) => ((SqliteConnection)conn).BeginTransaction(deferred: true);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Dapper;
@@ -11,12 +12,13 @@ namespace Outdial.Storage.Sqlite;
 /// a single loop takes whatever has queued up (up to <see cref="SqliteOptions.MaxBatch"/>), runs each piece inside
 /// its own savepoint of one <c>BEGIN IMMEDIATE</c> transaction, commits once, and only then completes the callers'
 /// tasks. Many requests therefore share one fsync (group commit), a failing piece rolls back only its savepoint, and
-/// no caller is told "done" before its write is durable.
+/// no caller is told "done" before its write is durable. The connection compiles each distinct SQL text once
+/// (<see cref="PreparedConnection"/>), the writer's own <c>BEGIN</c>, savepoints and <c>COMMIT</c> included.
 /// </summary>
 public sealed class SqliteWriter : IAsyncDisposable
 {
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SqliteConnection _conn;
+    private readonly PreparedConnection _conn;
     private readonly int _maxBatch;
     private readonly Task _loop;
 
@@ -27,8 +29,9 @@ public sealed class SqliteWriter : IAsyncDisposable
         {
             throw new ArgumentException("synchronous must be FULL, NORMAL or EXTRA", nameof(synchronous));
         }
-        _conn = new SqliteConnection(db.ConnectionString);
-        _conn.Open();
+        var conn = new SqliteConnection(db.ConnectionString);
+        conn.Open();
+        _conn = new PreparedConnection(conn);
         _conn.Execute($"PRAGMA synchronous={synchronous};");
         _maxBatch = maxBatch;
         _loop = Task.Factory.StartNew(LoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -37,13 +40,16 @@ public sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Number of transactions committed so far (tests check that concurrent writes share commits).</summary>
     public long Commits { get; private set; }
 
+    /// <summary>Number of distinct SQL texts the writer's connection has compiled (<see cref="PreparedConnection.Compiled"/>).</summary>
+    public long CompiledStatements => _conn.Compiled;
+
     /// <summary>
     /// Runs <paramref name="work"/> on the writer connection inside a transaction and completes after the commit.
     /// Exceptions thrown by <paramref name="work"/> roll back only its own changes and are rethrown to the caller.
     /// Once queued a write is not withdrawn: cancelling <paramref name="ct"/> stops waiting, not the write.
     /// </summary>
     /// <param name="operation">The store operation, recorded with the write's duration (<c>outdial.store.write.duration</c>).</param>
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct = default, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct = default, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         var op = new WriteOp<T>(work) { Operation = operation };
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(op), this);
@@ -129,21 +135,21 @@ public sealed class SqliteWriter : IAsyncDisposable
 
         public Exception? Failed { get; set; }
 
-        public abstract void Run(SqliteConnection conn);
+        public abstract void Run(DbConnection conn);
 
         public abstract void Complete();
 
         public abstract void Fail(Exception ex);
     }
 
-    private sealed class WriteOp<T>(Func<SqliteConnection, T> work) : WriteOp
+    private sealed class WriteOp<T>(Func<DbConnection, T> work) : WriteOp
     {
         private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
 
         public Task<T> Task => _tcs.Task;
 
-        public override void Run(SqliteConnection conn) => _result = work(conn);
+        public override void Run(DbConnection conn) => _result = work(conn);
 
         public override void Complete()
         {
