@@ -25,9 +25,10 @@ internal sealed record ClaimResult(string Engine, ClaimSample Small, ClaimSample
 /// Claim latency with 10k and <c>--queued</c> calls, store-level, in this process: the dispatcher's claim
 /// (<see cref="SqlStore.ClaimDueCallsAsync"/>, a batch of 100 as <c>Outdial:Dispatcher:BatchSize</c>) and the hand-back of
 /// every claimed call (read, <see cref="CallTransition.Release"/>, fenced write, due again 1 s later — what the dispatcher
-/// does with calls a limit holds back), issued together as the dispatcher issues them. The queue is filled with copies of
-/// one call the server accepted (bulk SQL, new ids, due times spread over the past). Then the server runs with its workers
-/// on over that queue for <c>--rss-seconds</c> while its RSS is sampled.
+/// does with calls a limit holds back), issued together as the dispatcher issues them. Two databases hold the two queues,
+/// each filled with copies of one call the server accepted (bulk SQL, new ids, due times spread over the past), and the
+/// rounds alternate between them, so that the machine's changing load hits both sizes alike. Then the server runs with its
+/// workers on over the large queue for <c>--rss-seconds</c> while its RSS is sampled.
 /// </summary>
 internal static class ClaimBench
 {
@@ -38,89 +39,24 @@ internal static class ClaimBench
     public static async Task<ClaimResult> RunAsync(string serverDll, bool postgres, BenchOptions o, CancellationToken ct)
     {
         var engine = postgres ? "PostgreSQL" : "SQLite";
-        var dataDirectory = Directory.CreateTempSubdirectory("outdial-claim-").FullName;
-        string? connection = null;
-        try
-        {
-            var env = new Dictionary<string, string> { ["Outdial__Database__Provider"] = postgres ? "postgres" : "sqlite", ["Outdial__Workers"] = "false" };
-            if (postgres)
-            {
-                connection = await PostgresTestServer.CreateDatabaseAsync();
-                env["ConnectionStrings__Outdial"] = connection;
-            }
-            // The server migrates the schema, bootstraps the account and accepts the one call the queue is copied from.
-            string template;
-            await using (var server = await ServerProcess.StartAsync(serverDll, TimeSpan.FromSeconds(60), ct, environment: env, dataDirectory: dataDirectory))
-            {
-                using var http = new HttpClient { BaseAddress = server.BaseAddress };
-                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ApiKey);
-                template = await ScaleCluster.PostCallAsync(http, ScaleBench.Body(ScaleBench.FailingNumber(0), null, DateTimeOffset.UtcNow.AddDays(1), true), ct)
-                    ?? throw new InvalidOperationException("the server refused the template call");
-            }
+        await using var small = await ClaimDatabase.CreateAsync(serverDll, postgres, BenchOptions.SmallQueue, ct);
+        await using var large = await ClaimDatabase.CreateAsync(serverDll, postgres, o.Queued, ct);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{engine}: claim queues of {BenchOptions.SmallQueue} and {o.Queued} calls filled in {small.FillSeconds:0.0} s and {large.FillSeconds:0.0} s"));
+        // Rounds alternate between the two queues, so that a change in the machine's load (large here) hits both alike.
+        var (smallSample, largeSample) = await MeasureAsync(small.Store, large.Store, o.ClaimRounds, ct);
+        Print(engine, smallSample with { Queued = BenchOptions.SmallQueue });
+        Print(engine, largeSample with { Queued = o.Queued });
+        await small.CloseStoreAsync();
+        await large.CloseStoreAsync();
 
-            ClaimSample small, large;
-            var fill = Stopwatch.StartNew();
-            var sqlitePath = Path.Combine(dataDirectory, "outdial.db");
-            SqliteDatabase? sqliteDb = null;
-            SqliteWriter? writer = null;
-            PostgresDatabase? pgDb = null;
-            try
-            {
-                SqlStore store;
-                Func<CancellationToken, Task<DbConnection>> open;
-                if (postgres)
-                {
-                    pgDb = new PostgresDatabase(connection!);
-                    store = new PostgresStore(pgDb);
-                    open = async c => await pgDb.OpenAsync(c);
-                }
-                else
-                {
-                    sqliteDb = new SqliteDatabase(sqlitePath);
-                    writer = new SqliteWriter(sqliteDb, "FULL", 256);
-                    store = new SqliteStore(sqliteDb, writer);
-                    open = async c => await sqliteDb.OpenAsync(c);
-                }
-                var dueBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - o.Queued - 60_000;
-                await FillAsync(open, postgres, template, 1, BenchOptions.SmallQueue, dueBase, ct);
-                var smallFill = fill.Elapsed.TotalSeconds;
-                small = await MeasureAsync(store, BenchOptions.SmallQueue, o.ClaimRounds, ct);
-                Print(engine, small);
-                fill.Restart();
-                await FillAsync(open, postgres, template, BenchOptions.SmallQueue + 1, o.Queued, dueBase, ct);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{engine}: claim queue filled to {o.Queued} calls in {smallFill + fill.Elapsed.TotalSeconds:0.0} s"));
-                large = await MeasureAsync(store, o.Queued, o.ClaimRounds, ct);
-                Print(engine, large);
-            }
-            finally
-            {
-                if (writer is not null)
-                {
-                    await writer.DisposeAsync();
-                }
-                if (pgDb is not null)
-                {
-                    await pgDb.DisposeAsync();
-                }
-            }
-
-            // The server over the large queue, workers on (the dispatcher claims the due calls and paces them at the defaults).
-            env["Outdial__Workers"] = "true";
-            var (rssMax, hwm) = await SampleRssAsync(serverDll, env, dataDirectory, TimeSpan.FromSeconds(o.RssSeconds), ct);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{engine}: server RSS over {o.Queued} queued calls, {o.RssSeconds} s with workers on: max sampled {rssMax:0} MB, VmHWM {hwm:0} MB"));
-            return new ClaimResult(engine, small, large, fill.Elapsed.TotalSeconds, rssMax, hwm,
-                small.Claimed > 0 && large.Claimed > 0 && !double.IsNaN(rssMax));
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await PostgresTestServer.DropDatabaseAsync(connection);
-            }
-            ServerProcess.TryDelete(dataDirectory);
-        }
+        // The server over the large queue, workers on (the dispatcher claims the due calls and paces them at the defaults).
+        large.Environment["Outdial__Workers"] = "true";
+        var (rssMax, hwm) = await SampleRssAsync(serverDll, large.Environment, large.DataDirectory, TimeSpan.FromSeconds(o.RssSeconds), ct);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{engine}: server RSS over {o.Queued} queued calls, {o.RssSeconds} s with workers on: max sampled {rssMax:0} MB, VmHWM {hwm:0} MB"));
+        return new ClaimResult(engine, smallSample with { Queued = BenchOptions.SmallQueue }, largeSample with { Queued = o.Queued }, large.FillSeconds,
+            rssMax, hwm, smallSample.Claimed > 0 && largeSample.Claimed > 0 && !double.IsNaN(rssMax));
     }
 
     private static void Print(string engine, ClaimSample s) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -130,7 +66,7 @@ internal static class ClaimBench
     /// Copies the template call as calls <paramref name="from"/>…<paramref name="to"/> (ids <c>call_bench000000001</c>…, the
     /// id inside the document replaced too, due at <paramref name="dueBase"/> + n ms, no lease), in transactions of 100,000.
     /// </summary>
-    private static async Task FillAsync(Func<CancellationToken, Task<DbConnection>> open, bool postgres, string template, int from, int to, long dueBase,
+    internal static async Task FillAsync(Func<CancellationToken, Task<DbConnection>> open, bool postgres, string template, int from, int to, long dueBase,
         CancellationToken ct)
     {
         const string Columns = "id, account_id, status, outcome, to_number, agent_id, campaign_id, due_at, expires_at, lease_token, lease_until, created_at, updated_at, doc, contact_id, is_test, status_reason, version";
@@ -168,30 +104,40 @@ internal static class ClaimBench
         }
     }
 
-    private static async Task<ClaimSample> MeasureAsync(SqlStore store, int queued, int rounds, CancellationToken ct)
+    private static async Task<(ClaimSample Small, ClaimSample Large)> MeasureAsync(SqlStore small, SqlStore large, int rounds, CancellationToken ct)
     {
         var token = "bench-claim-" + Guid.NewGuid().ToString("N")[..8];
-        var claims = new List<double>(rounds);
-        var totals = new List<double>(rounds);
-        var claimed = 0;
+        var stores = new[] { small, large };
+        var claims = new[] { new List<double>(rounds), new List<double>(rounds) };
+        var totals = new[] { new List<double>(rounds), new List<double>(rounds) };
+        var claimed = new int[2];
         for (var r = 0; r < WarmupRounds + rounds; r++)
         {
-            var now = DateTimeOffset.UtcNow;
-            var start = Stopwatch.GetTimestamp();
-            var due = await store.ClaimDueCallsAsync(now, Batch, TimeSpan.FromSeconds(30), token, ct);
-            var claimedAt = Stopwatch.GetTimestamp();
-            await Task.WhenAll(due.Select(c => HandBackAsync(store, c.Id, token, now.AddSeconds(1), ct)));
-            var end = Stopwatch.GetTimestamp();
-            if (r >= WarmupRounds)
+            // Which queue goes first alternates too.
+            foreach (var i in r % 2 == 0 ? new[] { 0, 1 } : [1, 0])
             {
-                claims.Add(Stopwatch.GetElapsedTime(start, claimedAt).TotalMilliseconds);
-                totals.Add(Stopwatch.GetElapsedTime(start, end).TotalMilliseconds);
-                claimed += due.Count;
+                var store = stores[i];
+                var now = DateTimeOffset.UtcNow;
+                var start = Stopwatch.GetTimestamp();
+                var due = await store.ClaimDueCallsAsync(now, Batch, TimeSpan.FromSeconds(30), token, ct);
+                var claimedAt = Stopwatch.GetTimestamp();
+                await Task.WhenAll(due.Select(c => HandBackAsync(store, c.Id, token, now.AddSeconds(1), ct)));
+                var end = Stopwatch.GetTimestamp();
+                if (r >= WarmupRounds)
+                {
+                    claims[i].Add(Stopwatch.GetElapsedTime(start, claimedAt).TotalMilliseconds);
+                    totals[i].Add(Stopwatch.GetElapsedTime(start, end).TotalMilliseconds);
+                    claimed[i] += due.Count;
+                }
             }
         }
-        claims.Sort();
-        totals.Sort();
-        return new ClaimSample(queued, [.. claims], [.. totals], claimed);
+        ClaimSample Sample(int i)
+        {
+            claims[i].Sort();
+            totals[i].Sort();
+            return new ClaimSample(0, [.. claims[i]], [.. totals[i]], claimed[i]);
+        }
+        return (Sample(0), Sample(1));
     }
 
     /// <summary>The dispatcher's hand-back of a call a limit holds (<c>CallChanges.ReleaseLeaseAsync</c>, one try).</summary>
@@ -233,5 +179,99 @@ internal static class ClaimBench
             }
         }
         return double.NaN;
+    }
+}
+
+/// <summary>
+/// One database holding a queue of N copies of a call the server accepted (see <see cref="ClaimBench"/>), and the bench's
+/// store on it; disposing closes the store, drops the PostgreSQL database and deletes the data directory.
+/// </summary>
+internal sealed class ClaimDatabase : IAsyncDisposable
+{
+    private string? _connection;
+    private SqliteWriter? _writer;
+    private PostgresDatabase? _pg;
+
+    private ClaimDatabase(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    /// <summary>The server's environment for this database (engine, connection string, workers).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
+    public SqlStore Store { get; private set; } = null!;
+
+    public double FillSeconds { get; private set; }
+
+    public static async Task<ClaimDatabase> CreateAsync(string serverDll, bool postgres, int queued, CancellationToken ct)
+    {
+        var db = new ClaimDatabase(Directory.CreateTempSubdirectory("outdial-claim-").FullName);
+        try
+        {
+            db.Environment["Outdial__Database__Provider"] = postgres ? "postgres" : "sqlite";
+            db.Environment["Outdial__Workers"] = "false";
+            if (postgres)
+            {
+                db._connection = await PostgresTestServer.CreateDatabaseAsync();
+                db.Environment["ConnectionStrings__Outdial"] = db._connection;
+            }
+            // The server migrates the schema, bootstraps the account and accepts the one call the queue is copied from.
+            string template;
+            await using (var server = await ServerProcess.StartAsync(serverDll, TimeSpan.FromSeconds(60), ct, environment: db.Environment, dataDirectory: db.DataDirectory))
+            {
+                using var http = new HttpClient { BaseAddress = server.BaseAddress };
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerProcess.ApiKey);
+                template = await ScaleCluster.PostCallAsync(http, ScaleBench.Body(ScaleBench.FailingNumber(0), null, DateTimeOffset.UtcNow.AddDays(1), true), ct)
+                    ?? throw new InvalidOperationException("the server refused the template call");
+            }
+            Func<CancellationToken, Task<DbConnection>> open;
+            if (postgres)
+            {
+                var pg = db._pg = new PostgresDatabase(db._connection!);
+                db.Store = new PostgresStore(pg);
+                open = async c => await pg.OpenAsync(c);
+            }
+            else
+            {
+                var sqlite = new SqliteDatabase(Path.Combine(db.DataDirectory, "outdial.db"));
+                db._writer = new SqliteWriter(sqlite, "FULL", 256);
+                db.Store = new SqliteStore(sqlite, db._writer);
+                open = async c => await sqlite.OpenAsync(c);
+            }
+            var fill = Stopwatch.StartNew();
+            await ClaimBench.FillAsync(open, postgres, template, 1, queued, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - queued - 60_000, ct);
+            db.FillSeconds = fill.Elapsed.TotalSeconds;
+            return db;
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the bench's store (the SQLite writer, the PostgreSQL pool) so that the server can have the database.</summary>
+    public async Task CloseStoreAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+        }
+        if (_pg is not null)
+        {
+            await _pg.DisposeAsync();
+            _pg = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseStoreAsync();
+        if (_connection is not null)
+        {
+            await PostgresTestServer.DropDatabaseAsync(_connection);
+        }
+        ServerProcess.TryDelete(DataDirectory);
     }
 }
