@@ -71,7 +71,8 @@ internal static class ScaleBench
 
         // 2. Dispatch: N calls due at one instant T0, queued before it; time from T0 until every one has its attempt.
         var n = o.DispatchCalls;
-        var lead = TimeSpan.FromSeconds(1 + 1.5 * n / Math.Max(100, intake.AcceptedPerSecond));
+        // Queueing runs at 32 clients with the dispatchers awake, slower than the intake phase: three times its time, plus 1 s.
+        var lead = TimeSpan.FromSeconds(1 + 3.0 * n / Math.Max(100, intake.AcceptedPerSecond));
         var due = DateTimeOffset.UtcNow + lead;
         var queued = await PostAllAsync(cluster, n, Math.Min(o.Clients, 32),
             i => Body(FailingNumber(i), callerIds[i % callerIds.Count], due, allowDuplicates: true), ct);
