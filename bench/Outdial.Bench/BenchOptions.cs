@@ -59,7 +59,7 @@ public sealed record BenchOptions
     /// <summary>Calls queued due at one instant for the dispatch measurement of <c>--scale</c>.</summary>
     public int DispatchCalls { get; init; } = 2000;
 
-    /// <summary>Calls scheduled one second ahead, one after the other, for the due-time lateness of <c>--scale</c>.</summary>
+    /// <summary>Calls scheduled 1–2 s ahead, one after the other, for the due-time lateness of <c>--scale</c>.</summary>
     public int LatenessCalls { get; init; } = 100;
 
     /// <summary>Calls per second of the lateness measurement (light load).</summary>
@@ -127,7 +127,7 @@ public sealed record BenchOptions
                                database is created and dropped per use (default: start a throw-away cluster)
           --queued N           calls queued for the large claim measurement and the RSS (default 1000000, min 10000)
           --dispatch-calls N   calls due at one instant for the dispatch measurement (default 2000)
-          --lateness-calls N   calls scheduled 1 s ahead for the lateness measurement (default 100)
+          --lateness-calls N   calls scheduled 1-2 s ahead for the lateness measurement (default 100)
           --lateness-rate N    of those, per second (default 5)
           --claim-rounds N     measured claim rounds at each queue size (default 100)
           --rss-seconds N      seconds the server runs over the large queue while its RSS is sampled (default 15)

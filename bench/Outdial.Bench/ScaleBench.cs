@@ -85,7 +85,7 @@ internal static class ScaleBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name}: dispatch {attempts.Count}/{n} dialed, first {(times.Length > 0 ? times[0] : double.NaN):0} ms and last {last:0} ms after the due time: {dialsPerSecond:0} dials/s{(queuedBeforeDue ? "" : " (queueing ended after the due time)")}"));
 
-        // 3. Lateness at light load: one call every 1/rate s, each due 1 s after it is sent.
+        // 3. Lateness at light load: one call every 1/rate s, each due 1–2 s after it is sent.
         var sent = await ScheduleLightLoadAsync(cluster, o, ct);
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
         var lateness = new List<double>();
@@ -107,7 +107,10 @@ internal static class ScaleBench
             o.LatenessCalls, [.. lateness]);
     }
 
-    /// <summary>Sends one call every 1/rate seconds (round-robin over the nodes), each due one second after it is sent.</summary>
+    /// <summary>
+    /// Sends one call every 1/rate seconds (round-robin over the nodes), each due 1–2 s (uniformly at random) after it is
+    /// sent: a fixed lead of whole send intervals would make every due time coincide with a later call's acceptance.
+    /// </summary>
     private static async Task<List<(string Id, DateTimeOffset Due)>> ScheduleLightLoadAsync(ScaleCluster cluster, BenchOptions o, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
@@ -120,7 +123,7 @@ internal static class ScaleBench
                 await Task.Delay(at, ct);
             }
             // Whole milliseconds: the store keeps due times in milliseconds.
-            var due = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeMilliseconds());
+            var due = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000 + Random.Shared.Next(1000));
             var http = cluster.Clients[i % cluster.Clients.Count];
             var body = Body(FailingNumber(i), null, due, allowDuplicates: true);
             pending.Add(Task.Run(async () => (await ScaleCluster.PostCallAsync(http, body, ct), due), ct));
