@@ -86,6 +86,13 @@ internal static class ScaleBench
             $"{name}: dispatch {attempts.Count}/{n} dialed, first {(times.Length > 0 ? times[0] : double.NaN):0} ms and last {last:0} ms after the due time: {dialsPerSecond:0} dials/s{(queuedBeforeDue ? "" : " (queueing ended after the due time)")}"));
 
         // 3. Lateness at light load: one call every 1/rate s, each due 1–2 s after it is sent.
+        // Light load means the dispatch burst is over: its calls have ended (at most 30 s), then 1 s more.
+        var settle = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (await cluster.ActiveCallCountAsync(ct) > 0 && DateTimeOffset.UtcNow < settle)
+        {
+            await Task.Delay(200, ct);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
         var sent = await ScheduleLightLoadAsync(cluster, o, ct);
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
         var lateness = new List<double>();

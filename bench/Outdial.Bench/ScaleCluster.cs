@@ -129,6 +129,15 @@ internal sealed class ScaleCluster : IAsyncDisposable
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Calls dialing, ringing or in progress (the dispatch burst's calls still ending).</summary>
+    public async Task<long> ActiveCallCountAsync(CancellationToken ct)
+    {
+        await using var conn = await OpenAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM calls WHERE status IN ('dialing', 'ringing', 'in_progress')";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
     private async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
         DbConnection conn = _postgres is not null
