@@ -47,6 +47,33 @@ public sealed record BenchOptions
     /// <summary>The fake model's fixed time to first token, in milliseconds.</summary>
     public int TimeToFirstTokenMs { get; init; } = 50;
 
+    /// <summary><c>--scale</c>: measure only the side-by-side table of SQLite, PostgreSQL ×1 and PostgreSQL ×3 nodes (see <see cref="ScaleBench"/>).</summary>
+    public bool Scale { get; init; }
+
+    /// <summary>PostgreSQL server for <c>--scale</c> (an Npgsql connection string without a database); null = start a throw-away cluster.</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Calls queued for the large claim-latency measurement and the server's RSS (<c>--queued N</c>, at least 10,000).</summary>
+    public int Queued { get; init; } = 1_000_000;
+
+    /// <summary>Calls queued due at one instant for the dispatch measurement of <c>--scale</c>.</summary>
+    public int DispatchCalls { get; init; } = 2000;
+
+    /// <summary>Calls scheduled 1–2 s ahead, one after the other, for the due-time lateness of <c>--scale</c>.</summary>
+    public int LatenessCalls { get; init; } = 100;
+
+    /// <summary>Calls per second of the lateness measurement (light load).</summary>
+    public int LatenessRate { get; init; } = 5;
+
+    /// <summary>Measured claim rounds (claim a batch + hand it back) at each queue size.</summary>
+    public int ClaimRounds { get; init; } = 100;
+
+    /// <summary>How long the server runs with workers on over the large queue while its RSS is sampled, in seconds.</summary>
+    public int RssSeconds { get; init; } = 15;
+
+    /// <summary>The small queue of the claim-latency comparison.</summary>
+    public const int SmallQueue = 10_000;
+
     /// <summary>Path of <c>Outdial.Server.dll</c>; <c>null</c> means the Release build under the repository root.</summary>
     public string? ServerDll { get; init; }
 
@@ -73,6 +100,10 @@ public sealed record BenchOptions
         With --zones N it measures only, in this process, N callee-zone lookups (libphonenumber's zones and type of a
         number, as eligibility asks for them) over numbers of several countries: first each number once (a parse), then
         the same numbers again (the cache); prints microseconds per lookup for both.
+        With --scale it measures only one side-by-side table of SQLite, PostgreSQL with 1 node and with 3 nodes over
+        one database: intake (calls/s, p50/p99), dispatch of a backlog due at once with pacing lifted (dials/s), due-time
+        lateness at light load (p50/p99), claim latency with 10k and --queued calls (store-level, in this process) and
+        the server's RSS with --queued calls queued; each target is marked met or not met.
 
         Options:
           --seconds N          measured duration of each phase (default 10)
@@ -90,6 +121,16 @@ public sealed record BenchOptions
           --turns N            turns per session, the first not measured (default 10)
           --pause-ms N         mean pause between a session's turns in ms, each 50-150 % of it (default 3000)
           --ttft-ms N          the fake model's time to first token in ms (default 50)
+          --scale              SQLite | PostgreSQL x1 | PostgreSQL x3 side by side, measure only that (default off);
+                               intake uses --seconds, --warmup-seconds and --clients
+          --postgres CONN      PostgreSQL for --scale, e.g. "Host=127.0.0.1;Port=5432;Username=postgres"; a fresh
+                               database is created and dropped per use (default: start a throw-away cluster)
+          --queued N           calls queued for the large claim measurement and the RSS (default 1000000, min 10000)
+          --dispatch-calls N   calls due at one instant for the dispatch measurement (default 2000)
+          --lateness-calls N   calls scheduled 1-2 s ahead for the lateness measurement (default 100)
+          --lateness-rate N    of those, per second (default 5)
+          --claim-rounds N     measured claim rounds at each queue size (default 100)
+          --rss-seconds N      seconds the server runs over the large queue while its RSS is sampled (default 15)
           --server-dll PATH    Outdial.Server.dll to start
                                (default src/Outdial.Server/bin/Release/net10.0/Outdial.Server.dll
                                under the folder holding Outdial.slnx)
@@ -127,6 +168,14 @@ public sealed record BenchOptions
                 "--turns" => options with { Turns = Math.Max(2, PositiveInt(arg, Value(), allowZero: false)) },
                 "--pause-ms" => options with { PauseMs = PositiveInt(arg, Value(), allowZero: true) },
                 "--ttft-ms" => options with { TimeToFirstTokenMs = PositiveInt(arg, Value(), allowZero: true) },
+                "--scale" => options with { Scale = true },
+                "--postgres" => options with { Postgres = Value() },
+                "--queued" => options with { Queued = Math.Max(SmallQueue, PositiveInt(arg, Value(), allowZero: false)) },
+                "--dispatch-calls" => options with { DispatchCalls = PositiveInt(arg, Value(), allowZero: false) },
+                "--lateness-calls" => options with { LatenessCalls = PositiveInt(arg, Value(), allowZero: false) },
+                "--lateness-rate" => options with { LatenessRate = PositiveInt(arg, Value(), allowZero: false) },
+                "--claim-rounds" => options with { ClaimRounds = PositiveInt(arg, Value(), allowZero: false) },
+                "--rss-seconds" => options with { RssSeconds = PositiveInt(arg, Value(), allowZero: false) },
                 "--server-dll" => options with { ServerDll = Value() },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };

@@ -26,11 +26,17 @@ public sealed record PhaseResult(long Requests, long Accepted, double ElapsedSec
 }
 
 /// <summary>
-/// Closed-loop load: N clients share one <see cref="HttpClient"/>; each sends one POST, waits for the whole answer,
-/// records its latency and status, and sends the next until the phase's time is up.
+/// Closed-loop load: N clients share one <see cref="HttpClient"/> per server node (client i uses node i mod the node
+/// count, so several nodes get the clients round-robin); each sends one POST, waits for the whole answer, records its
+/// latency and status, and sends the next until the phase's time is up.
 /// </summary>
-public sealed class LoadRunner(HttpClient http)
+public sealed class LoadRunner(IReadOnlyList<HttpClient> nodes)
 {
+    /// <summary>Load against one server.</summary>
+    public LoadRunner(HttpClient http) : this([http])
+    {
+    }
+
     /// <summary>Status code recorded for a request that failed without an HTTP answer.</summary>
     public const int TransportFailure = 0;
 
@@ -43,7 +49,8 @@ public sealed class LoadRunner(HttpClient http)
         var loops = new Task<ClientStats>[clients];
         for (var i = 0; i < clients; i++)
         {
-            loops[i] = Task.Run(() => ClientLoopAsync(uri, body, end, ct), ct);
+            var http = nodes[i % nodes.Count];
+            loops[i] = Task.Run(() => ClientLoopAsync(http, uri, body, end, ct), ct);
         }
         var stats = await Task.WhenAll(loops);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -66,7 +73,7 @@ public sealed class LoadRunner(HttpClient http)
         return new PhaseResult(latencies.Length, accepted, elapsed, latencies, statuses);
     }
 
-    private async Task<ClientStats> ClientLoopAsync(Uri uri, Func<string> body, long end, CancellationToken ct)
+    private static async Task<ClientStats> ClientLoopAsync(HttpClient http, Uri uri, Func<string> body, long end, CancellationToken ct)
     {
         var stats = new ClientStats();
         while (Stopwatch.GetTimestamp() < end)

@@ -44,6 +44,11 @@ try
         return 0;
     }
 
+    if (options.Scale)
+    {
+        return await ScaleBench.RunAsync(serverDll, options, cts.Token) ? 0 : 1;
+    }
+
     if (options.Conversations > 0)
     {
         return await ConversationBench.RunAsync(serverDll, options, cts.Token) ? 0 : 1;
@@ -97,7 +102,8 @@ catch (OperationCanceledException) when (cts.IsCancellationRequested)
     await Console.Error.WriteLineAsync("interrupted; server stopped and data directory removed");
     return 130;
 }
-catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or DirectoryNotFoundException)
+catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or DirectoryNotFoundException
+    or System.Data.Common.DbException or HttpRequestException)
 {
     await Console.Error.WriteLineAsync($"error: {ex.Message}");
     return 1;

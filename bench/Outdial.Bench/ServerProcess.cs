@@ -18,12 +18,14 @@ public sealed class ServerProcess : IAsyncDisposable
     private const int KeptOutputLines = 40;
     private readonly Process _process;
     private readonly string _dataDirectory;
+    private readonly bool _ownsDataDirectory;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ServerProcess(Process process, string dataDirectory, Uri baseAddress)
+    private ServerProcess(Process process, string dataDirectory, bool ownsDataDirectory, Uri baseAddress)
     {
         _process = process;
         _dataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
         BaseAddress = baseAddress;
     }
 
@@ -38,17 +40,21 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the server from <paramref name="serverDll"/> and waits until <c>GET /health</c> answers 200;
-    /// <paramref name="extraArgs"/> are appended to its command line (e.g. <c>--Outdial:Api:MaxRequestBodyBytes=…</c>).
+    /// <paramref name="extraArgs"/> are appended to its command line (e.g. <c>--Outdial:Api:MaxRequestBodyBytes=…</c>);
+    /// <paramref name="environment"/> is set in its environment after the bench's defaults (so it overrides them and the
+    /// bench's own environment); <paramref name="dataDirectory"/> is an existing directory to use, which is then kept on
+    /// dispose (by default a fresh temporary one, deleted on dispose).
     /// </summary>
     public static async Task<ServerProcess> StartAsync(string serverDll, TimeSpan startTimeout, CancellationToken ct, IEnumerable<string>? extraArgs = null,
-        int? port = null)
+        int? port = null, IReadOnlyDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
         if (!File.Exists(serverDll))
         {
             throw new FileNotFoundException(
                 $"{serverDll} not found; build the server first: dotnet build src/Outdial.Server -c Release", serverDll);
         }
-        var dataDirectory = Directory.CreateTempSubdirectory("outdial-bench-").FullName;
+        var ownsDataDirectory = dataDirectory is null;
+        dataDirectory ??= Directory.CreateTempSubdirectory("outdial-bench-").FullName;
         port ??= FreePort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
 
@@ -75,13 +81,17 @@ public sealed class ServerProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["Outdial__Compliance__LegalFloorEnabled"] = "false";
         psi.Environment["Outdial__Compliance__FrequencyCapMaxAttempts"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = psi };
         ServerProcess? server = null;
         try
         {
             process.Start();
-            server = new ServerProcess(process, dataDirectory, baseAddress);
+            server = new ServerProcess(process, dataDirectory, ownsDataDirectory, baseAddress);
             process.OutputDataReceived += (_, e) => server.Keep(e.Data);
             process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
             process.BeginOutputReadLine();
@@ -98,7 +108,10 @@ public sealed class ServerProcess : IAsyncDisposable
             else
             {
                 process.Dispose();
-                TryDelete(dataDirectory);
+                if (ownsDataDirectory)
+                {
+                    TryDelete(dataDirectory);
+                }
             }
             throw;
         }
@@ -129,7 +142,10 @@ public sealed class ServerProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-            TryDelete(_dataDirectory);
+            if (_ownsDataDirectory)
+            {
+                TryDelete(_dataDirectory);
+            }
         }
     }
 
@@ -185,7 +201,8 @@ public sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static void TryDelete(string directory)
+    /// <summary>Deletes <paramref name="directory"/> and everything in it, retrying briefly; warns instead of throwing.</summary>
+    public static void TryDelete(string directory)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
