@@ -74,6 +74,30 @@ public sealed class ClockDrivenTests
     }
 
     [Fact]
+    public async Task CallHeldBackByTheCallerIdsCps_IsDialedAtItsSlot_NotAtTheDispatchersNextPoll()
+    {
+        var start = new DateTimeOffset(2026, 11, 21, 15, 0, 0, TimeSpan.Zero);
+        var clock = new ManualClock(start);
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Dispatcher:PollInterval"] = "01:00:00" }, clock: clock);
+        var phone = (await host.Client.GetFromJsonAsync<JsonObject>("/v1/phone-numbers"))!["data"]!.AsArray()[0]!;
+        var patch = await host.Client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/v1/phone-numbers/{phone["id"]}")
+        {
+            Content = JsonContent.Create(new { callsPerSecond = 1 }),
+        });
+        Assert.True(patch.IsSuccessStatusCode, await patch.Content.ReadAsStringAsync());
+        // Two calls due now through a caller ID allowed one dial a second: the second is handed back until the next slot,
+        // and the round that held it back (every call it claimed held) sleeps until that slot, not for the poll interval.
+        var first = (string)(await (await host.Client.PostCallAsync(Calls.Body(Numbers.Next("0001")))).JsonAsync())["id"]!;
+        var second = (string)(await (await host.Client.PostCallAsync(Calls.Body(Numbers.Next("0001")))).JsonAsync())["id"]!;
+        await host.WaitForCallAsync(first, c => (string?)c["status"] != "queued");
+        var slot = start.AddSeconds(1);
+        await host.WaitForCallAsync(second, c => (string?)c["status"] != "queued", TimeSpan.FromSeconds(30),
+            pump: () => clock.Advance(TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond / 10, (slot - clock.GetUtcNow()).Ticks))));
+        var attempt = (await host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{second}/attempts"))!["data"]![0]!;
+        Assert.Equal(slot, DateTimeOffset.Parse((string)attempt["createdAt"]!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Cancel_ActiveCall_HangsUpAndKeepsCallCanceled()
     {
         await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Sandbox:SpeedFactor"] = "2" });

@@ -60,19 +60,20 @@ public sealed partial class Dispatcher(
 
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        // A round whose calls were all held back by a limit waits its poll interval out: a newly accepted call would be held
-        // back too, so waking for it would only claim and hand back again (one write per accepted call on the hot path).
-        ClaimLoop.RunAsync(lifetime, RunOnceAsync,
-            ct => _heldBack ? Task.Delay(options.Value.PollInterval, clock, ct) : IdleAsync(ct),
-            ex => LogRoundFailed(log, ex), stoppingToken);
+        // A round whose calls were all held back by a limit is not woken by newly accepted calls: they would be held back
+        // too, so waking for them would only claim and hand back again (one write per accepted call on the hot path). It
+        // still wakes when the calls it handed back fall due (a CPS slot's time), not a whole poll interval later.
+        ClaimLoop.RunAsync(lifetime, RunOnceAsync, ct => IdleAsync(ct, wakeOnSignal: !_heldBack), ex => LogRoundFailed(log, ex), stoppingToken);
 
     /// <summary>
-    /// Nothing was due: sleeps until the earliest due time of a waiting call, at most the poll interval (which still finds
-    /// calls whose lease expired or that another node released), or until woken (a call accepted for now, by this node or,
-    /// through the relay, another; <see cref="DispatchSignal.NotifyDue"/> for one due before then). So a scheduled call is
-    /// claimed at its due time, not up to a poll interval late.
+    /// Nothing was due, or every call claimed was held back by a limit: sleeps until the earliest due time of a waiting call
+    /// (a call scheduled for later, or one handed back until its caller ID's next CPS slot), at most the poll interval
+    /// (which still finds calls whose lease expired or that another node released), or, when <paramref name="wakeOnSignal"/>,
+    /// until woken (a call accepted for now, by this node or, through the relay, another;
+    /// <see cref="DispatchSignal.NotifyDue"/> for one due before then). So a call is claimed at its due time, not up to a
+    /// poll interval late.
     /// </summary>
-    public async Task IdleAsync(CancellationToken ct)
+    public async Task IdleAsync(CancellationToken ct, bool wakeOnSignal = true)
     {
         var wait = options.Value.PollInterval;
         var now = clock.GetUtcNow();
@@ -89,6 +90,11 @@ public sealed partial class Dispatcher(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogRoundFailed(log, ex); // poll as before
+        }
+        if (!wakeOnSignal)
+        {
+            await Task.Delay(wait, clock, ct);
+            return;
         }
         wake.SleepingUntil = now + wait;
         try
@@ -340,7 +346,9 @@ public sealed partial class Dispatcher(
         }
         var request = new DialRequest(attempt.Id, call.Id, call.To, call.From, call.RingTimeoutSec, call.MaxDurationSec, call.Record,
             agent?.AnsweringMachineDetection ?? AnsweringMachineDetection.Off);
-        var task = DialAsync(provider, request);
+        // On the thread pool: a provider that does blocking work before its first await (the sandbox fsyncs its ledger)
+        // must not hold up the round's other calls or the next claim.
+        var task = Task.Run(() => DialAsync(provider, request), CancellationToken.None);
         _inFlight.TryAdd(task, 0);
         _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
     }
