@@ -110,6 +110,7 @@ public static class OutdialCoreServices
         services.AddSingleton<WebhookDeliverer>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IdempotencyGate>();
+        services.AddSingleton<IIdempotencyGate>(sp => sp.GetRequiredService<IdempotencyGate>());
         services.AddSingleton<PacingLimiter>();
         services.AddSingleton<IPacingLimiter>(sp => sp.GetRequiredService<PacingLimiter>());
         services.AddSingleton<TelephonyProviders>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
 using Outdial.Core.Campaigns;
 using Outdial.Core.Dispatch;
+using Outdial.Core.Intake;
 using Outdial.Core.Storage;
 using Outdial.Core.Webhooks;
 using Outdial.Storage.Postgres;
@@ -54,6 +55,9 @@ public static class StorageServices
         // Several nodes dial through the same caller IDs: their CPS is paced through the database, not in each process.
         services.AddSingleton<IPacingLimiter>(sp => new SharedPacingLimiter(sp.GetRequiredService<IPacingStore>()));
         services.AddSingleton<IRoundRobin>(sp => new SharedRoundRobin(sp.GetRequiredService<ICounterStore>()));
+        // A request replayed on another node while the first is in flight gets the same 409 as on one node.
+        services.AddSingleton<IIdempotencyGate>(sp => new SharedIdempotencyGate(sp.GetRequiredService<IIdempotencyClaimStore>(),
+            sp.GetRequiredService<Core.Nodes.NodeIdentity>(), sp.GetRequiredService<TimeProvider>()));
         // Work that becomes due on one node wakes the others' dispatchers and deliverers (LISTEN/NOTIFY).
         services.AddHostedService<PostgresWakeups>();
         return services.AddStores();
@@ -97,6 +101,7 @@ public static class StorageServices
         services.AddSingleton<IPacingStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<INodeStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqlStore>());
+        services.AddSingleton<IIdempotencyClaimStore>(sp => sp.GetRequiredService<SqlStore>());
         return services;
     }
 }

@@ -55,6 +55,21 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task IdempotencyClaim_HeldUntilReleasedOrExpired_ByOneHolder()
+    {
+        var claims = (IIdempotencyClaimStore)Engine.Calls;
+        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-a", T0, T0.AddSeconds(10), Ct));
+        Assert.False(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-b", T0.AddSeconds(1), T0.AddSeconds(11), Ct)); // in flight
+        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_2", "k1", "node-b", T0, T0.AddSeconds(10), Ct)); // per account
+        await claims.ReleaseIdempotencyKeyAsync("acc_1", "k1", "node-b", Ct); // not b's: nothing released
+        Assert.False(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-b", T0.AddSeconds(2), T0.AddSeconds(12), Ct));
+        await claims.ReleaseIdempotencyKeyAsync("acc_1", "k1", "node-a", Ct);
+        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-b", T0.AddSeconds(3), T0.AddSeconds(13), Ct));
+        // b dies holding it: the claim expires and another node takes it over.
+        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-c", T0.AddSeconds(13), T0.AddSeconds(23), Ct));
+    }
+
+    [Fact]
     public async Task ApiKey_FoundByHashUntilRevoked()
     {
         var t = await TenantAsync();
@@ -588,8 +603,8 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(10, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(10, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(11, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(11, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }
 
@@ -678,6 +693,24 @@ public sealed class PostgresStoreContract : StoreContract<PostgresEngine>
         var claimed = await store.ClaimDueCallsAsync(T0.AddHours(1), 100, TimeSpan.FromMinutes(5), "node-1", CancellationToken.None);
         Assert.Equal(16, claimed.Count);
         await db.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SharedIdempotencyGates_OnThreeNodes_LetOneRequestOfAKeyIn()
+    {
+        // Three nodes, each with its own pool and identity: a key in flight on one is in flight on all (the 409), until released.
+        var nodes = Enumerable.Range(0, 3).Select(_ => new Postgres.PostgresDatabase(Engine.ConnectionString)).ToList();
+        var gates = nodes.Select(n => new Core.Intake.SharedIdempotencyGate(new Postgres.PostgresStore(n), new Core.Nodes.NodeIdentity(TimeProvider.System), TimeProvider.System)).ToList();
+        var entered = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(async () => await gates[i % 3].TryEnterAsync("acc_1", "key-1", CancellationToken.None))));
+        Assert.Single(entered, e => e);
+        var holder = gates[Array.IndexOf(entered, true) % 3];
+        Assert.False(await gates[(Array.IndexOf(entered, true) + 1) % 3].TryEnterAsync("acc_1", "key-1", CancellationToken.None));
+        await holder.ExitAsync("acc_1", "key-1");
+        Assert.True(await gates[(Array.IndexOf(entered, true) + 1) % 3].TryEnterAsync("acc_1", "key-1", CancellationToken.None));
+        foreach (var n in nodes)
+        {
+            await n.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class CallIntake(
     OutboxSignal outbox,
     DispatchSignal dispatch,
     ICampaignStore campaigns,
-    IdempotencyGate gate,
+    IIdempotencyGate gate,
     ConfigCache config,
     ComplianceChecker compliance,
     CallerIdSelector callerIds,
@@ -61,7 +61,7 @@ public sealed class CallIntake(
                     ? new IntakeResult.Replayed(prior.ResponseStatus, prior.ResponseBody)
                     : KeyReused();
             }
-            if (!gate.TryEnter(cmd.AccountId, idem.Key))
+            if (!await gate.TryEnterAsync(cmd.AccountId, idem.Key, ct))
             {
                 return new IntakeResult.InFlight();
             }
@@ -71,7 +71,7 @@ public sealed class CallIntake(
             }
             finally
             {
-                gate.Exit(cmd.AccountId, idem.Key);
+                await gate.ExitAsync(cmd.AccountId, idem.Key);
             }
         }
         return await TriggerCoreAsync(cmd, now, ct);

@@ -337,7 +337,12 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public Task<int> PurgeIdempotencyKeysAsync(DateTimeOffset before, CancellationToken ct) =>
-        engine.WriteAsync(conn => conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) }), ct);
+        engine.WriteAsync(conn =>
+        {
+            // Claims left by nodes that died mid-request have long expired by then.
+            conn.Execute("DELETE FROM idempotency_claims WHERE expires_at < @before;", new { before = Ms(before) });
+            return conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) });
+        }, ct);
 
     private static bool TryUpdateAttempt(DbConnection conn, Attempt attempt) => conn.Execute("""
         UPDATE call_attempts SET provider_call_id = @ProviderCallId, status = @status, updated_at = @updated, version = @Version, doc = @doc,

@@ -1,0 +1,10 @@
+-- Schema v11: Idempotency-Keys whose first request is in flight, claimed by the node processing it until expires_at (Unix ms,
+-- UTC), so that a duplicate sent to any node gets 409 while the first is processed. Rows are deleted when the request ends;
+-- a claim left by a node that died expires on its own.
+CREATE TABLE idempotency_claims (
+    account_id TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, key)
+);
