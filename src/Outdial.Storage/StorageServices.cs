@@ -56,7 +56,7 @@ public static class StorageServices
         services.AddSingleton<IPacingLimiter>(sp => new SharedPacingLimiter(sp.GetRequiredService<IPacingStore>()));
         services.AddSingleton<IRoundRobin>(sp => new SharedRoundRobin(sp.GetRequiredService<ICounterStore>()));
         // A request replayed on another node while the first is in flight gets the same 409 as on one node.
-        services.AddSingleton<IIdempotencyGate>(sp => new SharedIdempotencyGate(sp.GetRequiredService<IIdempotencyClaimStore>(),
+        services.AddSingleton<IIdempotencyGate>(sp => new SharedIdempotencyGate(sp.GetRequiredService<IClaimStore>(),
             sp.GetRequiredService<Core.Nodes.NodeIdentity>(), sp.GetRequiredService<TimeProvider>()));
         // Work that becomes due on one node wakes the others' dispatchers and deliverers (LISTEN/NOTIFY).
         services.AddHostedService<PostgresWakeups>();
@@ -101,7 +101,7 @@ public static class StorageServices
         services.AddSingleton<IPacingStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<INodeStore>(sp => sp.GetRequiredService<SqlStore>());
         services.AddSingleton<ICounterStore>(sp => sp.GetRequiredService<SqlStore>());
-        services.AddSingleton<IIdempotencyClaimStore>(sp => sp.GetRequiredService<SqlStore>());
+        services.AddSingleton<IClaimStore>(sp => sp.GetRequiredService<SqlStore>());
         return services;
     }
 }

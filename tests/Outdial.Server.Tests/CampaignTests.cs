@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Outdial.Core.Campaigns;
+using Outdial.Core.Storage;
 using Xunit;
 
 namespace Outdial.Server.Tests;
@@ -147,6 +150,36 @@ public sealed class CampaignTests(HostFixture fixture) : IClassFixture<HostFixtu
         Assert.Equal(HttpStatusCode.Conflict, (await Host.Client.SendAsync(patch)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await Host.Client.DeleteAsync($"/v1/campaigns/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Host.Client.GetAsync($"/v1/campaigns/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task CampaignFeed_IsLeftToTheNodeHoldingItsClaim_AndTakenOverWhenReleased()
+    {
+        // Another node ("node-elsewhere") holds the campaign's feed claim: this node's runner leaves the campaign to it.
+        var (_, client) = await Host.NewTenantAsync();
+        await client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, "/v1/account") { Content = JsonContent.Create(new JsonObject { ["requireConsent"] = false }) });
+        var id = (string)(await CreateAsync(client, Campaign("feed-claim-" + Guid.NewGuid().ToString("N"))))["id"]!;
+        var csv = new StringBuilder("phone\n");
+        for (var i = 0; i < 5; i++)
+        {
+            csv.Append(Numbers.Next("0001")).Append('\n');
+        }
+        await ImportCsvAsync(client, id, csv.ToString());
+        var claims = Host.Services.GetRequiredService<IClaimStore>();
+        var now = DateTimeOffset.UtcNow;
+        Assert.True(await claims.TryClaimAsync(CampaignRunner.FeedScope, id, "node-elsewhere", now, now.AddMinutes(5), CancellationToken.None));
+        await client.PostAsync($"/v1/campaigns/{id}/activate", null);
+        var runner = Host.Services.GetRequiredService<CampaignRunner>();
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await runner.RunOnceAsync(CancellationToken.None);
+        }
+        Assert.Equal(5, (long)(await client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{id}/stats"))!["pending"]!);
+
+        // The other node hands it back (or its claim lapses): this node feeds the campaign to the end.
+        await claims.ReleaseClaimAsync(CampaignRunner.FeedScope, id, "node-elsewhere", CancellationToken.None);
+        await WaitForCampaignAsync(client, id, "completed");
+        Assert.Equal(0, (long)(await client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{id}/stats"))!["pending"]!);
     }
 
     [Fact]

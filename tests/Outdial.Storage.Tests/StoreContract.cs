@@ -55,18 +55,20 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
-    public async Task IdempotencyClaim_HeldUntilReleasedOrExpired_ByOneHolder()
+    public async Task Claim_HeldUntilReleasedOrExpired_ByOneHolder_WhoMayRenewIt()
     {
-        var claims = (IIdempotencyClaimStore)Engine.Calls;
-        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-a", T0, T0.AddSeconds(10), Ct));
-        Assert.False(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-b", T0.AddSeconds(1), T0.AddSeconds(11), Ct)); // in flight
-        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_2", "k1", "node-b", T0, T0.AddSeconds(10), Ct)); // per account
-        await claims.ReleaseIdempotencyKeyAsync("acc_1", "k1", "node-b", Ct); // not b's: nothing released
-        Assert.False(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-b", T0.AddSeconds(2), T0.AddSeconds(12), Ct));
-        await claims.ReleaseIdempotencyKeyAsync("acc_1", "k1", "node-a", Ct);
-        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-b", T0.AddSeconds(3), T0.AddSeconds(13), Ct));
+        var claims = (IClaimStore)Engine.Calls;
+        Assert.True(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-a", T0, T0.AddSeconds(10), Ct));
+        Assert.False(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-b", T0.AddSeconds(1), T0.AddSeconds(11), Ct)); // held
+        Assert.True(await claims.TryClaimAsync("idempotency:acc_2", "k1", "node-b", T0, T0.AddSeconds(10), Ct)); // per scope
+        await claims.ReleaseClaimAsync("idempotency:acc_1", "k1", "node-b", Ct); // not b's: nothing released
+        Assert.False(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-b", T0.AddSeconds(2), T0.AddSeconds(12), Ct));
+        Assert.True(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-a", T0.AddSeconds(2), T0.AddSeconds(20), Ct)); // renewed
+        Assert.False(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-b", T0.AddSeconds(15), T0.AddSeconds(25), Ct)); // renewal held
+        await claims.ReleaseClaimAsync("idempotency:acc_1", "k1", "node-a", Ct);
+        Assert.True(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-b", T0.AddSeconds(16), T0.AddSeconds(26), Ct));
         // b dies holding it: the claim expires and another node takes it over.
-        Assert.True(await claims.TryClaimIdempotencyKeyAsync("acc_1", "k1", "node-c", T0.AddSeconds(13), T0.AddSeconds(23), Ct));
+        Assert.True(await claims.TryClaimAsync("idempotency:acc_1", "k1", "node-c", T0.AddSeconds(26), T0.AddSeconds(36), Ct));
     }
 
     [Fact]

@@ -33,18 +33,54 @@ public sealed class CampaignOptions
 /// contact goes through the same validation and eligibility as any call), keeping enough calls due to satisfy the
 /// campaign's pacing; ends campaigns past their end date; marks campaigns completed once every contact is done.
 /// A contact's call is created with Idempotency-Key <c>contact:{id}</c>, so a crash between creating the call and
-/// marking the contact never makes a second call.
+/// marking the contact never makes a second call. With several nodes, each campaign is fed by one node at a time: the node
+/// holding its <c>campaign-feed</c> claim (<see cref="IClaimStore"/>), renewed on every pass and taken over by another node
+/// once it lapses (<see cref="FeedClaimFor"/>) or is handed back at shutdown; so the nodes share the campaigns instead of
+/// feeding the same contacts side by side.
 /// </summary>
 public sealed partial class CampaignRunner(
     ICampaignStore campaigns,
     ICallStore calls,
     CallIntake intake,
     CallCommands commands,
+    IClaimStore claims,
+    Nodes.NodeIdentity node,
     IOptions<CampaignOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
     ILogger<CampaignRunner> log) : BackgroundService
 {
+    /// <summary>The claim scope of a campaign's feed (key: the campaign id).</summary>
+    public const string FeedScope = "campaign-feed";
+
+    private readonly HashSet<string> _feeding = new(StringComparer.Ordinal);
+
+    /// <summary>How long a feed claim lasts without renewal: five poll intervals, at least 5 s.</summary>
+    private TimeSpan FeedClaimFor => TimeSpan.FromTicks(Math.Max(options.Value.PollInterval.Ticks * 5, TimeSpan.TicksPerSecond * 5));
+
+    /// <summary>Hands the campaigns this node feeds back at shutdown, so another node feeds them at once.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        string[] held;
+        lock (_feeding)
+        {
+            held = [.. _feeding];
+            _feeding.Clear();
+        }
+        foreach (var id in held)
+        {
+            try
+            {
+                await claims.ReleaseClaimAsync(FeedScope, id, node.Id, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogCampaignFailed(log, ex, id); // the claim lapses on its own
+            }
+        }
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -85,6 +121,19 @@ public sealed partial class CampaignRunner(
         {
             try
             {
+                var now = clock.GetUtcNow();
+                if (!await claims.TryClaimAsync(FeedScope, campaign.Id, node.Id, now, now + FeedClaimFor, ct))
+                {
+                    lock (_feeding)
+                    {
+                        _feeding.Remove(campaign.Id);
+                    }
+                    continue; // another node feeds it
+                }
+                lock (_feeding)
+                {
+                    _feeding.Add(campaign.Id);
+                }
                 created += await StepAsync(campaign, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

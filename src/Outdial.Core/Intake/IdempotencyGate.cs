@@ -44,17 +44,19 @@ public sealed class IdempotencyGate : IIdempotencyGate
 
 /// <summary>
 /// The gate of several nodes over one database: a key is in flight when a claim in the database holds it
-/// (<see cref="IIdempotencyClaimStore"/>), whichever node took it, so the 409 holds across nodes. This process's own keys
+/// (<see cref="IClaimStore"/>, scope <c>idempotency:{accountId}</c>), whichever node took it, so the 409 holds across nodes. This process's own keys
 /// are checked in memory first (no write for a duplicate sent to the same node). A claim lasts <see cref="ClaimFor"/>:
 /// longer than any intake request takes, short enough that a client retrying after a node died mid-request is let in
 /// within seconds.
 /// </summary>
-public sealed class SharedIdempotencyGate(IIdempotencyClaimStore store, Nodes.NodeIdentity node, TimeProvider clock) : IIdempotencyGate
+public sealed class SharedIdempotencyGate(IClaimStore store, Nodes.NodeIdentity node, TimeProvider clock) : IIdempotencyGate
 {
     /// <summary>How long a claim holds a key when its node neither releases it nor answers (10 s).</summary>
     public static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(10);
 
     private readonly IdempotencyGate _local = new();
+
+    private static string Scope(string accountId) => "idempotency:" + accountId;
 
     /// <inheritdoc />
     public async ValueTask<bool> TryEnterAsync(string accountId, string key, CancellationToken ct)
@@ -66,7 +68,7 @@ public sealed class SharedIdempotencyGate(IIdempotencyClaimStore store, Nodes.No
         try
         {
             var now = clock.GetUtcNow();
-            if (await store.TryClaimIdempotencyKeyAsync(accountId, key, node.Id, now, now + ClaimFor, ct))
+            if (await store.TryClaimAsync(Scope(accountId), key, node.Id, now, now + ClaimFor, ct))
             {
                 return true;
             }
@@ -85,7 +87,7 @@ public sealed class SharedIdempotencyGate(IIdempotencyClaimStore store, Nodes.No
     {
         try
         {
-            await store.ReleaseIdempotencyKeyAsync(accountId, key, node.Id, CancellationToken.None);
+            await store.ReleaseClaimAsync(Scope(accountId), key, node.Id, CancellationToken.None);
         }
         finally
         {

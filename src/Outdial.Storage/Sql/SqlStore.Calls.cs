@@ -340,7 +340,7 @@ public abstract partial class SqlStore
         engine.WriteAsync(conn =>
         {
             // Claims left by nodes that died mid-request have long expired by then.
-            conn.Execute("DELETE FROM idempotency_claims WHERE expires_at < @before;", new { before = Ms(before) });
+            conn.Execute("DELETE FROM claims WHERE expires_at < @before;", new { before = Ms(before) });
             return conn.Execute("DELETE FROM idempotency_keys WHERE created_at < @before;", new { before = Ms(before) });
         }, ct);
 
