@@ -716,6 +716,52 @@ public sealed class PostgresStoreContract : StoreContract<PostgresEngine>
     }
 
     [Fact]
+    public async Task WorkSignalledOnOneNode_WakesTheOtherNodesWorkers_ThroughNotify()
+    {
+        // Two nodes' relays (PostgresWakeups) on one database, each with its own pool, identity and signals.
+        var nodes = Enumerable.Range(0, 2).Select(_ => (
+            Db: new Postgres.PostgresDatabase(Engine.ConnectionString),
+            Dispatch: new Core.Common.DispatchSignal(),
+            Outbox: new Core.Webhooks.OutboxSignal())).ToList();
+        var relays = nodes.Select(n => new Postgres.PostgresWakeups(n.Db, n.Dispatch, n.Outbox, new Core.Nodes.NodeIdentity(TimeProvider.System),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Postgres.PostgresWakeups>.Instance)).ToList();
+        // Woken (not timed out: the wait is an hour) within the test's patience, or not at all.
+        static async Task<bool> WokenAsync(Core.Common.WorkSignal signal)
+        {
+            var wait = signal.WaitAsync(TimeSpan.FromHours(1), TimeProvider.System, CancellationToken.None);
+            return await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(30))) == wait;
+        }
+        foreach (var relay in relays)
+        {
+            await relay.StartAsync(CancellationToken.None);
+        }
+        try
+        {
+            // Each relay wakes its own workers once when it starts listening: from then on, it hears the others.
+            foreach (var n in nodes)
+            {
+                Assert.True(await WokenAsync(n.Dispatch));
+                Assert.True(await WokenAsync(n.Outbox));
+            }
+            nodes[0].Dispatch.Notify(); // a call accepted for now on node 0
+            Assert.True(await WokenAsync(nodes[1].Dispatch), "node 1's dispatcher was not woken");
+            nodes[1].Outbox.Notify(); // webhook deliveries written on node 1
+            Assert.True(await WokenAsync(nodes[0].Outbox), "node 0's deliverer was not woken");
+        }
+        finally
+        {
+            foreach (var relay in relays)
+            {
+                await relay.StopAsync(CancellationToken.None);
+            }
+            foreach (var n in nodes)
+            {
+                await n.Db.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task ConcurrentCreatesWithOneIdempotencyKey_CreateOneCall()
     {
         var t = NewTenant();
