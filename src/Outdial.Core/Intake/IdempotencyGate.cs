@@ -65,21 +65,20 @@ public sealed class SharedIdempotencyGate(IClaimStore store, Nodes.NodeIdentity 
         {
             return false;
         }
+        var claimed = false;
         try
         {
             var now = clock.GetUtcNow();
-            if (await store.TryClaimAsync(Scope(accountId), key, node.Id, now, now + ClaimFor, ct))
+            claimed = await store.TryClaimAsync(Scope(accountId), key, node.Id, now, now + ClaimFor, ct);
+            return claimed;
+        }
+        finally
+        {
+            if (!claimed)
             {
-                return true;
+                _local.Exit(accountId, key); // another node holds it, or the claim failed: this request does not enter
             }
         }
-        catch
-        {
-            _local.Exit(accountId, key);
-            throw;
-        }
-        _local.Exit(accountId, key);
-        return false;
     }
 
     /// <inheritdoc />
