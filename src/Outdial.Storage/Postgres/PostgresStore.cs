@@ -25,8 +25,6 @@ internal sealed class PostgresEngine(PostgresDatabase db) : ISqlEngine
 
     public SqlDialect Dialect => SqlDialect.Postgres;
 
-    public async Task<DbConnection> OpenAsync(CancellationToken ct) => await db.OpenAsync(ct);
-
     /// <summary>Once started, a write is not withdrawn: cancelling <paramref name="ct"/> stops waiting, not the write (as on SQLite).</summary>
     public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
         RunAsync(work, "BEGIN ISOLATION LEVEL SERIALIZABLE;", operation).WaitAsync(ct);

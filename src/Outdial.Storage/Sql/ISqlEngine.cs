@@ -18,9 +18,6 @@ public interface ISqlEngine
 {
     SqlDialect Dialect { get; }
 
-    /// <summary>Opens a pooled connection for reads (no transaction).</summary>
-    Task<DbConnection> OpenAsync(CancellationToken ct);
-
     /// <summary>
     /// Runs <paramref name="read"/> on a pooled connection (no transaction), again on a new connection when the engine finds
     /// the first one dead (PostgreSQL after a server restart), so it must only read.

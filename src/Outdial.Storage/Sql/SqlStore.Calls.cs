@@ -157,12 +157,9 @@ public abstract partial class SqlStore
         [.. (await QueryAsync<string>("SELECT doc FROM call_attempts WHERE call_id = @callId ORDER BY number;", new { callId }, ct)).Select(FromDoc<Attempt>)];
 
     /// <inheritdoc />
-    public async Task<long> CountDueCallsAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        await using var conn = await engine.OpenAsync(ct);
-        return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM calls WHERE status IN ('scheduled', 'queued') AND due_at <= @now;", new { now = Ms(now) }, cancellationToken: ct));
-    }
+    public Task<long> CountDueCallsAsync(DateTimeOffset now, CancellationToken ct) =>
+        engine.ReadAsync(conn => conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM calls WHERE status IN ('scheduled', 'queued') AND due_at <= @now;", new { now = Ms(now) }, cancellationToken: ct)), ct);
 
     /// <inheritdoc />
     /// <remarks>

@@ -267,12 +267,12 @@ public abstract partial class SqlStore
     /// <c>in_progress</c>, or when its outcome is <c>answered</c> or <c>voicemail</c> (a human or a machine picked up);
     /// as answered by a human when its outcome is <c>answered</c>.
     /// </summary>
-    public async Task<CampaignCounts> GetCampaignCountsAsync(string campaignId, CancellationToken ct)
-    {
-        await using var conn = await engine.OpenAsync(ct);
-        using var read = engine.BeginSnapshot(conn);
-        return ReadCampaignCounts(conn, read, campaignId);
-    }
+    public Task<CampaignCounts> GetCampaignCountsAsync(string campaignId, CancellationToken ct) =>
+        engine.ReadAsync(conn =>
+        {
+            using var read = engine.BeginSnapshot(conn);
+            return Task.FromResult(ReadCampaignCounts(conn, read, campaignId));
+        }, ct);
 
     private CampaignCounts ReadCampaignCounts(DbConnection conn, DbTransaction read, string campaignId)
     {

@@ -106,12 +106,9 @@ public abstract partial class SqlStore : IWebhookStore
         }, ct);
 
     /// <inheritdoc />
-    public async Task<long> CountDueDeliveriesAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        await using var conn = await engine.OpenAsync(ct);
-        return await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= @now;", new { now = Ms(now) }, cancellationToken: ct));
-    }
+    public Task<long> CountDueDeliveriesAsync(DateTimeOffset now, CancellationToken ct) =>
+        engine.ReadAsync(conn => conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= @now;", new { now = Ms(now) }, cancellationToken: ct)), ct);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueDeliveriesAsync(DateTimeOffset now, int limit, TimeSpan leaseFor, string leaseToken, CancellationToken ct) =>
@@ -186,34 +183,33 @@ public abstract partial class SqlStore : IWebhookStore
         if (q.Status is not null) sql.Append(" AND status = @status");
         if (q.EventType is not null) sql.Append(" AND event_type = @EventType");
         sql.Append(" ORDER BY id DESC LIMIT @Limit;");
-        await using var conn = await engine.OpenAsync(ct);
-        var rows = (await conn.QueryAsync<DeliveryRow>(new CommandDefinition(sql.ToString(), new
+        return await engine.ReadAsync<IReadOnlyList<WebhookDelivery>>(async conn =>
         {
-            q.AccountId,
-            q.Cursor,
-            q.EndpointId,
-            q.CallId,
-            status = q.Status is { } s ? WireNames.Of(s) : null,
-            q.EventType,
-            q.Limit,
-        }, cancellationToken: ct))).AsList();
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-        var attempts = (await conn.QueryAsync<AttemptRow>(new CommandDefinition(
-            $"SELECT delivery_id, number, at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts WHERE {InList("delivery_id", "ids")} ORDER BY number;",
-            new { ids = rows.Select(r => r.id).ToArray() }, cancellationToken: ct)))
-            .ToLookup(a => a.delivery_id, StringComparer.Ordinal);
-        return [.. rows.Select(r => ToDelivery(r, attempts[r.id]))];
+            var rows = (await conn.QueryAsync<DeliveryRow>(new CommandDefinition(sql.ToString(), new
+            {
+                q.AccountId,
+                q.Cursor,
+                q.EndpointId,
+                q.CallId,
+                status = q.Status is { } s ? WireNames.Of(s) : null,
+                q.EventType,
+                q.Limit,
+            }, cancellationToken: ct))).AsList();
+            if (rows.Count == 0)
+            {
+                return [];
+            }
+            var attempts = (await conn.QueryAsync<AttemptRow>(new CommandDefinition(
+                $"SELECT delivery_id, number, at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts WHERE {InList("delivery_id", "ids")} ORDER BY number;",
+                new { ids = rows.Select(r => r.id).ToArray() }, cancellationToken: ct)))
+                .ToLookup(a => a.delivery_id, StringComparer.Ordinal);
+            return [.. rows.Select(r => ToDelivery(r, attempts[r.id]))];
+        }, ct);
     }
 
     /// <inheritdoc />
-    public async Task<WebhookDelivery?> GetDeliveryAsync(string accountId, string deliveryId, CancellationToken ct)
-    {
-        await using var conn = await engine.OpenAsync(ct);
-        return ReadDelivery(conn, accountId, deliveryId);
-    }
+    public Task<WebhookDelivery?> GetDeliveryAsync(string accountId, string deliveryId, CancellationToken ct) =>
+        engine.ReadAsync(conn => Task.FromResult(ReadDelivery(conn, accountId, deliveryId)), ct);
 
     /// <inheritdoc />
     public Task<WebhookDelivery?> RedeliverAsync(string accountId, string deliveryId, DateTimeOffset now, CancellationToken ct) =>

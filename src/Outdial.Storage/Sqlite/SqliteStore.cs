@@ -18,8 +18,6 @@ internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISq
 {
     public SqlDialect Dialect => SqlDialect.Sqlite;
 
-    public async Task<DbConnection> OpenAsync(CancellationToken ct) => await db.OpenAsync(ct);
-
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct)
     {
         await using var conn = await db.OpenAsync(ct);
