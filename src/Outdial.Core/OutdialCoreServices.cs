@@ -33,6 +33,9 @@ public static class OutdialCoreServices
                 "Outdial:BootstrapApiKey must be at least 16 characters")
             .Validate(o => Calls.E164.IsValid(o.BootstrapCallerId), "Outdial:BootstrapCallerId must be E.164")
             .ValidateOnStart();
+        services.AddOptions<AdminOptions>().Bind(config.GetSection(AdminOptions.Section))
+            .Validate(o => string.IsNullOrEmpty(o.ApiKey) || o.ApiKey.Length >= 16, "Outdial:Admin:ApiKey must be at least 16 characters")
+            .ValidateOnStart();
         services.AddOptions<DispatcherOptions>().Bind(config.GetSection("Outdial:Dispatcher"))
             .Validate(o => o.BatchSize is > 0 and <= 10_000, "Outdial:Dispatcher:BatchSize must be 1..10000")
             .Validate(o => o.LeaseDuration > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero && o.DialTimeout > TimeSpan.Zero,
@@ -118,6 +121,7 @@ public static class OutdialCoreServices
         services.AddSingleton<CallIntake>();
         services.AddSingleton<CallCommands>();
         services.AddSingleton<Bootstrapper>();
+        services.AddSingleton<OperatorKeys>();
         services.AddSingleton<CallProgress>();
         services.AddSingleton<IProviderEventSink>(sp => sp.GetRequiredService<CallProgress>());
         services.AddSingleton<Dispatcher>();

@@ -59,7 +59,14 @@ public static partial class OutdialServer
         services.AddSingleton<Dialects.DialectGate>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        // API keys act for their account; the operator key only for /v1/admin (ApiKeyAuthenticationHandler.OperatorPolicy).
+        services.AddAuthorization(o =>
+        {
+            o.DefaultPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiKeyAuthenticationHandler.AccountClaim).Build();
+            o.AddPolicy(ApiKeyAuthenticationHandler.OperatorPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiKeyAuthenticationHandler.OperatorClaim));
+        });
         services.AddApiKeyRateLimiting();
         services.AddOutdialOpenApi();
         services.AddOutdialHealthChecks();
@@ -89,6 +96,7 @@ public static partial class OutdialServer
                 """);
         app.MapOutdialHealthChecks();
         app.MapAccount();
+        app.MapAdminAccounts();
         app.MapCalls();
         app.MapCallConversation();
         app.MapAgents();
@@ -166,15 +174,19 @@ public static partial class OutdialServer
         var engineVersion = await db.EngineVersionAsync(ct);
         LogMigrated(app.Logger, db.Location, version, db.Engine, engineVersion);
         var key = await app.Services.GetRequiredService<Bootstrapper>().EnsureAsync(ct);
-        if (key is null)
+        if (key is not null)
         {
-            return;
+            var configured = !string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<OutdialOptions>>().Value.BootstrapApiKey);
+            Console.WriteLine("Outdial first start: created the default account, agent 'default' and a sandbox caller ID.");
+            Console.WriteLine(configured
+                ? "API key: the one given in Outdial:BootstrapApiKey."
+                : $"API key (shown only this once, store it now): {key}");
         }
-        var configured = !string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<OutdialOptions>>().Value.BootstrapApiKey);
-        Console.WriteLine("Outdial first start: created the default account, agent 'default' and a sandbox caller ID.");
-        Console.WriteLine(configured
-            ? "API key: the one given in Outdial:BootstrapApiKey."
-            : $"API key (shown only this once, store it now): {key}");
+        // The operator key (/v1/admin): generated once when Outdial:Admin:ApiKey is not set, on a new or an upgraded database.
+        if (await app.Services.GetRequiredService<OperatorKeys>().EnsureAsync(ct) is { } operatorKey)
+        {
+            Console.WriteLine($"Operator key for /v1/admin (shown only this once, store it now; or set Outdial:Admin:ApiKey): {operatorKey}");
+        }
     }
 
     /// <summary><c>POST /v1/bench/parse</c>: authenticates and parses a call body like <c>POST /v1/calls</c>, stores nothing.</summary>

@@ -42,6 +42,47 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task DisabledAccount_KeysAreNotFound_UntilEnabled_FirstDisableTimeKept_SettingsLeaveItAlone()
+    {
+        var t = await TenantAsync();
+        var other = await TenantAsync();
+        Assert.True(await Engine.Accounts.SetAccountDisabledAsync(t.Account.Id, T0, Ct));
+        Assert.True(await Engine.Accounts.SetAccountDisabledAsync(t.Account.Id, T0.AddHours(1), Ct));
+        Assert.Equal(T0, (await Engine.Accounts.GetAccountAsync(t.Account.Id, Ct))!.DisabledAt);
+        Assert.Null(await Engine.Accounts.FindActiveApiKeyAsync(t.Key.Hash, Ct));
+        Assert.NotNull(await Engine.Accounts.FindActiveApiKeyAsync(other.Key.Hash, Ct));
+        // A settings update (PATCH /v1/account) neither enables nor disables.
+        Assert.True(await Engine.Accounts.UpdateAccountAsync(t.Account with { Name = "Renamed" }, Ct));
+        Assert.Equal(T0, (await Engine.Accounts.GetAccountAsync(t.Account.Id, Ct))!.DisabledAt);
+        Assert.True(await Engine.Accounts.SetAccountDisabledAsync(t.Account.Id, null, Ct));
+        Assert.Null((await Engine.Accounts.GetAccountAsync(t.Account.Id, Ct))!.DisabledAt);
+        Assert.NotNull(await Engine.Accounts.FindActiveApiKeyAsync(t.Key.Hash, Ct));
+        Assert.False(await Engine.Accounts.SetAccountDisabledAsync("acc_missing", T0, Ct));
+        var listed = await Engine.Accounts.ListAccountsAsync(null, 1, Ct);
+        var next = await Engine.Accounts.ListAccountsAsync(listed[0].Id, 10, Ct);
+        Assert.Equal(new[] { t.Account.Id, other.Account.Id }.Order(StringComparer.Ordinal).Reverse(), listed.Concat(next).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task OperatorKey_GeneratedOnce_RecognisedByItsHashOnly()
+    {
+        var keys = new Core.Accounts.OperatorKeys(Engine.Accounts,
+            Microsoft.Extensions.Options.Options.Create(new Core.Accounts.AdminOptions()), TimeProvider.System);
+        var secret = await keys.EnsureAsync(Ct);
+        Assert.StartsWith(Core.Accounts.OperatorKeySecrets.KeyPrefix, secret, StringComparison.Ordinal);
+        Assert.Null(await keys.EnsureAsync(Ct));
+        Assert.True(await keys.IsOperatorKeyAsync(secret!, Ct));
+        Assert.False(await keys.IsOperatorKeyAsync(secret + "x", Ct));
+        Assert.False(await keys.IsOperatorKeyAsync(Core.Accounts.ApiKeySecrets.Generate(), Ct));
+        // A configured key replaces the stored one.
+        var configured = new Core.Accounts.OperatorKeys(Engine.Accounts,
+            Microsoft.Extensions.Options.Options.Create(new Core.Accounts.AdminOptions { ApiKey = "operator-configured-key" }), TimeProvider.System);
+        Assert.Null(await configured.EnsureAsync(Ct));
+        Assert.True(await configured.IsOperatorKeyAsync("operator-configured-key", Ct));
+        Assert.False(await configured.IsOperatorKeyAsync(secret!, Ct));
+    }
+
+    [Fact]
     public async Task NextDueAt_IsTheEarliestLaterDueTime_OfCallsWaitingToBeDialed()
     {
         var t = await TenantAsync();

@@ -39,6 +39,12 @@ public sealed record Account(string Id, string Name, bool RequireConsent, int Ma
     /// (strict): the request is refused with the dialect's own "agent not found" error. The native API is always strict.
     /// </summary>
     public bool StrictAgentRefs { get; init; }
+
+    /// <summary>
+    /// When an operator disabled the account (UTC), or null while it is enabled (<c>/v1/admin/accounts</c>). A disabled account's
+    /// API keys stop authenticating and its calls wait undialed until it is enabled again; nothing of it is deleted.
+    /// </summary>
+    public DateTimeOffset? DisabledAt { get; init; }
 }
 
 /// <summary>The kinds of external names a seed dialect uses for an account (each unique across accounts).</summary>

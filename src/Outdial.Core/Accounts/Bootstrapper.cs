@@ -33,6 +33,50 @@ public sealed class OutdialOptions
     public bool Workers { get; set; } = true;
 }
 
+/// <summary>An account as first written: the account, its default agent, its sandbox caller ID and its first API key (with the secret, shown once).</summary>
+public sealed record NewAccount(Account Account, Agent Agent, PhoneNumber Number, ApiKey Key, string Secret)
+{
+    /// <summary>
+    /// A new account named <paramref name="name"/> with a default agent (key <c>default</c>), the sandbox caller ID
+    /// <paramref name="callerId"/> (E.164, 10 CPS) as the agent's number, and one API key named <paramref name="keyName"/>
+    /// (<paramref name="secret"/>, else a generated one). Consent evidence required; at most 10 concurrent calls, unless given.
+    /// </summary>
+    public static NewAccount Create(string name, string callerId, string keyName, DateTimeOffset now, string? secret = null,
+        bool requireConsent = true, int maxConcurrentCalls = 10)
+    {
+        var accountId = Ids.New("acc", now);
+        var key = string.IsNullOrEmpty(secret) ? ApiKeySecrets.Generate() : secret;
+        var account = new Account(accountId, name, requireConsent, maxConcurrentCalls, now);
+        var number = new PhoneNumber
+        {
+            Id = Ids.New("pn", now),
+            AccountId = accountId,
+            Number = callerId,
+            Label = "Sandbox caller ID",
+            Provider = "sandbox",
+            CallsPerSecond = 10,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var agent = new Agent
+        {
+            Id = Ids.New("agt", now),
+            AccountId = accountId,
+            Key = "default",
+            Name = "Default agent",
+            Prompt = "You are a friendly assistant calling {firstName} on behalf of Example Co. Be brief and polite.",
+            FirstMessage = "Hello {firstName}, this is a quick call from our team.",
+            BusinessName = "Example Co.",
+            IsDefault = true,
+            PhoneNumberId = number.Id,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var apiKey = new ApiKey(Ids.New("key", now), accountId, keyName, ApiKeySecrets.VisiblePrefix(key), ApiKeySecrets.Hash(key), now, null);
+        return new NewAccount(account, agent, number, apiKey, key);
+    }
+}
+
 /// <summary>
 /// First start: one account, a default agent, a sandbox caller ID and one API key, written in one transaction only
 /// when the store has no account yet (so it happens exactly once, even with several nodes starting together).
@@ -45,35 +89,7 @@ public sealed class Bootstrapper(IAccountStore accounts, IOptions<OutdialOptions
     /// </summary>
     public async Task<string?> EnsureAsync(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var accountId = Ids.New("acc", now);
-        var key = string.IsNullOrEmpty(options.Value.BootstrapApiKey) ? ApiKeySecrets.Generate() : options.Value.BootstrapApiKey;
-        var account = new Account(accountId, "Default account", RequireConsent: true, MaxConcurrentCalls: 10, now);
-        var agent = new Agent
-        {
-            Id = Ids.New("agt", now),
-            AccountId = accountId,
-            Key = "default",
-            Name = "Default agent",
-            Prompt = "You are a friendly assistant calling {firstName} on behalf of Example Co. Be brief and polite.",
-            FirstMessage = "Hello {firstName}, this is a quick call from our team.",
-            BusinessName = "Example Co.",
-            IsDefault = true,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        var number = new PhoneNumber
-        {
-            Id = Ids.New("pn", now),
-            AccountId = accountId,
-            Number = options.Value.BootstrapCallerId,
-            Label = "Sandbox caller ID",
-            Provider = "sandbox",
-            CallsPerSecond = 10,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        var apiKey = new ApiKey(Ids.New("key", now), accountId, "bootstrap", ApiKeySecrets.VisiblePrefix(key), ApiKeySecrets.Hash(key), now, null);
-        return await accounts.TryBootstrapAsync(account, agent with { PhoneNumberId = number.Id }, number, apiKey, ct) ? key : null;
+        var n = NewAccount.Create("Default account", options.Value.BootstrapCallerId, "bootstrap", clock.GetUtcNow(), options.Value.BootstrapApiKey);
+        return await accounts.TryBootstrapAsync(n.Account, n.Agent, n.Number, n.Key, ct) ? n.Secret : null;
     }
 }

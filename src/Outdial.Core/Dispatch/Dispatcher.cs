@@ -237,7 +237,8 @@ public sealed partial class Dispatcher(
                 return;
         }
 
-        if (active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
+        // An account the operator disabled dials nothing: its calls wait (they still expire on time, above) until it is enabled.
+        if (account.DisabledAt is not null || active.GetValueOrDefault(call.AccountId) >= account.MaxConcurrentCalls)
         {
             round.Held++;
             round.Releases.Add(changes.ReleaseLeaseAsync(call.Id, _leaseToken, now + options.Value.CapacityRetryDelay, ct));

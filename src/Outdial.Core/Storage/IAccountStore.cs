@@ -18,6 +18,21 @@ public interface IAccountStore
 
     Task<Account?> GetAccountAsync(string accountId, CancellationToken ct);
 
+    /// <summary>Accounts newest first (by id), those with an id below <paramref name="cursor"/> when given; at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<Account>> ListAccountsAsync(string? cursor, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// Sets <see cref="Account.DisabledAt"/> to <paramref name="at"/> (null enables the account again); an account already
+    /// disabled keeps its first time. False when it does not exist. Settings updates never change it.
+    /// </summary>
+    Task<bool> SetAccountDisabledAsync(string accountId, DateTimeOffset? at, CancellationToken ct);
+
+    /// <summary>Writes <paramref name="key"/> unless an operator key is stored already (then writes nothing and returns false).</summary>
+    Task<bool> TryCreateFirstOperatorKeyAsync(OperatorKey key, CancellationToken ct);
+
+    /// <summary>The stored operator key with this SHA-256 hash, or null.</summary>
+    Task<OperatorKey?> FindOperatorKeyAsync(string hash, CancellationToken ct);
+
     /// <summary>Replaces the account's settings (name, consent requirement, concurrency, caps, aliases, API access); false when it does not exist or an alias is taken.</summary>
     Task<bool> UpdateAccountAsync(Account account, CancellationToken ct);
 
@@ -27,7 +42,7 @@ public interface IAccountStore
     /// <summary>The account with this alias (<see cref="AccountAlias"/>; exact, case-sensitive match), or null.</summary>
     Task<Account?> FindAccountByAliasAsync(AccountAlias kind, string value, CancellationToken ct);
 
-    /// <summary>The key whose <see cref="ApiKey.Hash"/> matches and that is not revoked, or null.</summary>
+    /// <summary>The key whose <see cref="ApiKey.Hash"/> matches, that is not revoked and whose account is not disabled, or null.</summary>
     Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct);
 
     Task CreateApiKeyAsync(ApiKey key, CancellationToken ct);

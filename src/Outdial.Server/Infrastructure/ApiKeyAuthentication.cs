@@ -35,6 +35,18 @@ public sealed class ApiKeyVerifier(IAccountStore accounts, IOptions<ApiOptions> 
         return key;
     }
 
+    /// <summary>Forgets every cached key of an account (after the operator disabled it).</summary>
+    public void ForgetAccount(string accountId)
+    {
+        foreach (var (hash, entry) in _cache)
+        {
+            if (entry.Key?.AccountId == accountId)
+            {
+                _cache.TryRemove(hash, out _);
+            }
+        }
+    }
+
     /// <summary>Forgets a key (after revocation).</summary>
     public void Forget(string keyId)
     {
@@ -49,18 +61,25 @@ public sealed class ApiKeyVerifier(IAccountStore accounts, IOptions<ApiOptions> 
 }
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;key&gt;</c> authentication. The principal carries <c>account_id</c> and
-/// <c>api_key_id</c> claims. A missing, malformed, unknown or revoked key is 401 <c>unauthorized</c> (problem details).
+/// <c>Authorization: Bearer &lt;key&gt;</c> authentication. An API key's principal carries <c>account_id</c> and
+/// <c>api_key_id</c> claims; the operator key's (<see cref="OperatorKeys"/>) carries only <c>operator</c>. A missing, malformed,
+/// unknown or revoked key, or one of a disabled account, is 401 <c>unauthorized</c>; a key used where its kind is not
+/// accepted (the operator key outside <c>/v1/admin</c>, an API key inside it) is 403 <c>forbidden</c> (problem details).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyVerifier verifier) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyVerifier verifier,
+    OperatorKeys operators) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string AccountClaim = "account_id";
     public const string KeyClaim = "api_key_id";
+    public const string OperatorClaim = "operator";
+
+    /// <summary>Authorization policy of <c>/v1/admin</c>: the operator key.</summary>
+    public const string OperatorPolicy = "Operator";
 
     /// <inheritdoc />
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -74,10 +93,16 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.Fail("Authorization must be 'Bearer <api key>'");
         }
-        var key = await verifier.VerifyAsync(header[7..].Trim(), Context.RequestAborted);
+        var presented = header[7..].Trim();
+        if (await operators.IsOperatorKeyAsync(presented, Context.RequestAborted))
+        {
+            var op = new ClaimsIdentity([new Claim(OperatorClaim, "true")], SchemeName);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(op), SchemeName));
+        }
+        var key = await verifier.VerifyAsync(presented, Context.RequestAborted);
         if (key is null)
         {
-            return AuthenticateResult.Fail("unknown or revoked API key");
+            return AuthenticateResult.Fail("unknown or revoked API key, or its account is disabled");
         }
         var identity = new ClaimsIdentity([new Claim(AccountClaim, key.AccountId), new Claim(KeyClaim, key.Id)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
@@ -90,6 +115,16 @@ public sealed class ApiKeyAuthenticationHandler(
         Response.Headers.WWWAuthenticate = "Bearer";
         await Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "Authentication required.",
             result.Failure?.Message ?? "Send 'Authorization: Bearer <api key>'.").ExecuteAsync(Context);
+    }
+
+    /// <inheritdoc />
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var isOperator = Context.User.HasClaim(c => c.Type == OperatorClaim);
+        await Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "This key cannot be used here.",
+            isOperator
+                ? "The operator key serves /v1/admin only; use an account's API key for everything else."
+                : "/v1/admin needs the operator key (Outdial:Admin:ApiKey, or the one printed on first start).").ExecuteAsync(Context);
     }
 }
 

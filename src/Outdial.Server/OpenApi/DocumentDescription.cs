@@ -26,6 +26,8 @@ public sealed class DocumentDescription : IOpenApiDocumentTransformer
         ("Native API v1", "Account", "The caller's own account: consent rules, concurrency, frequency cap, dialect aliases."),
         ("Native API v1", "API keys", "API keys of the account; the secret is shown once, at creation."),
         ("Native API v1", "Health", "Liveness and provider health; needs no key."),
+        ("Operator", "Admin", "Accounts, managed by the server's operator with the operator key (`Outdial:Admin:ApiKey`, or the one printed on first start): "
+            + "create (with a default agent, sandbox caller ID and first API key), list, get, disable, enable."),
         ("Seed dialects", Dialects.DialectTags.Vodex, "Seed 000, Vodex \"Trigger Call\": `POST /api/v1/trigger-call` with the key in `Authorization` and the account's `dburl` alias. "
             + "Answers in `{success, message, data?}`."),
         ("Seed dialects", Dialects.DialectTags.Talkover, "Seed 001, Talkover \"Make Campaign Call\": a call in a native campaign, `Authorization: Bearer`. "

@@ -10,7 +10,7 @@ public abstract partial class SqlStore
 {
     private sealed record AccountRow(string id, string name, long require_consent, long max_concurrent_calls, long created_at,
         long require_consent_record, long? frequency_cap_max, long? frequency_cap_window_sec, string? dburl, string? team_id,
-        string? ivr_tenant, long api_access_enabled, long strict_agent_refs)
+        string? ivr_tenant, long api_access_enabled, long strict_agent_refs, long? disabled_at)
     {
         public Account ToAccount() => new(id, name, require_consent != 0, (int)max_concurrent_calls, At(created_at))
         {
@@ -22,12 +22,13 @@ public abstract partial class SqlStore
             IvrTenant = ivr_tenant,
             ApiAccessEnabled = api_access_enabled != 0,
             StrictAgentRefs = strict_agent_refs != 0,
+            DisabledAt = disabled_at is { } d ? At(d) : null,
         };
     }
 
     private const string AccountColumns =
         "id, name, require_consent, max_concurrent_calls, created_at, require_consent_record, frequency_cap_max, frequency_cap_window_sec, "
-        + "dburl, team_id, ivr_tenant, api_access_enabled, strict_agent_refs";
+        + "dburl, team_id, ivr_tenant, api_access_enabled, strict_agent_refs, disabled_at";
 
     private sealed record ApiKeyRow(string id, string account_id, string name, string prefix, string hash, long created_at, long? revoked_at)
     {
@@ -94,6 +95,38 @@ public abstract partial class SqlStore
             new { accountId }, ct))?.ToAccount();
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<Account>> ListAccountsAsync(string? cursor, int limit, CancellationToken ct) =>
+        [.. (await QueryAsync<AccountRow>($"SELECT {AccountColumns} FROM accounts WHERE (@cursor IS NULL OR id < @cursor) ORDER BY id DESC LIMIT @limit;",
+            new { cursor, limit }, ct)).Select(r => r.ToAccount())];
+
+    /// <inheritdoc />
+    public Task<bool> SetAccountDisabledAsync(string accountId, DateTimeOffset? at, CancellationToken ct) =>
+        ConfigWrittenAsync(accountId, engine.WriteAsync(conn => conn.Execute(at is null
+            ? "UPDATE accounts SET disabled_at = NULL WHERE id = @accountId;"
+            : "UPDATE accounts SET disabled_at = COALESCE(disabled_at, @at) WHERE id = @accountId;",
+            new { accountId, at = at is { } t ? Ms(t) : (long?)null }) == 1, ct));
+
+    /// <inheritdoc />
+    public Task<bool> TryCreateFirstOperatorKeyAsync(OperatorKey key, CancellationToken ct) =>
+        engine.WriteAsync(conn =>
+        {
+            if (conn.ExecuteScalar<long>("SELECT COUNT(*) FROM operator_keys;") > 0)
+            {
+                return false;
+            }
+            conn.Execute("INSERT INTO operator_keys (id, prefix, hash, created_at) VALUES (@Id, @Prefix, @Hash, @created);",
+                new { key.Id, key.Prefix, key.Hash, created = Ms(key.CreatedAt) });
+            return true;
+        }, ct);
+
+    private sealed record OperatorKeyRow(string id, string prefix, string hash, long created_at);
+
+    /// <inheritdoc />
+    public async Task<OperatorKey?> FindOperatorKeyAsync(string hash, CancellationToken ct) =>
+        await QuerySingleAsync<OperatorKeyRow>("SELECT id, prefix, hash, created_at FROM operator_keys WHERE hash = @hash;", new { hash }, ct)
+            is { } r ? new OperatorKey(r.id, r.prefix, r.hash, At(r.created_at)) : null;
+
+    /// <inheritdoc />
     public async Task<bool> UpdateAccountAsync(Account account, CancellationToken ct) =>
         await UpdateAccountSettingsAsync(account, ct) == Core.Storage.UpsertResult.Ok;
 
@@ -150,7 +183,11 @@ public abstract partial class SqlStore
 
     /// <inheritdoc />
     public async Task<ApiKey?> FindActiveApiKeyAsync(string hash, CancellationToken ct) =>
-        (await QuerySingleAsync<ApiKeyRow>($"SELECT {ApiKeyColumns} FROM api_keys WHERE hash = @hash AND revoked_at IS NULL;", new { hash }, ct))?.ToKey();
+        (await QuerySingleAsync<ApiKeyRow>($"""
+            SELECT {ApiKeyColumns} FROM api_keys
+            WHERE hash = @hash AND revoked_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = api_keys.account_id AND a.disabled_at IS NOT NULL);
+            """, new { hash }, ct))?.ToKey();
 
     /// <inheritdoc />
     public Task CreateApiKeyAsync(ApiKey key, CancellationToken ct) => engine.WriteAsync(conn => InsertApiKey(conn, key), ct);
