@@ -79,6 +79,20 @@ public static partial class OutdialServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Dialects.Ivr.IvrEndpoint.UseOnlyIvrOn(app, ivrPorts);
+        // The dashboard: static files under wwwroot (index.html at /), no key needed to load them; it calls the API with the key
+        // the user signs in with. A strict content security policy: only this server's own scripts, styles and API.
+        app.UseWhen(c => c.Request.Path == "/" || c.Request.Path == "/index.html" || c.Request.Path.StartsWithSegments("/dashboard"), branch =>
+        {
+            branch.Use((context, next) =>
+            {
+                context.Response.Headers.ContentSecurityPolicy =
+                    "default-src 'self'; img-src 'self' data:; media-src *; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+                context.Response.Headers.XContentTypeOptions = "nosniff";
+                return next(context);
+            });
+            branch.UseDefaultFiles();
+            branch.UseStaticFiles();
+        });
         // Twilio's ConversationRelay connects over a WebSocket (/providers/twilio/relay/{attemptId}).
         app.UseWebSockets();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
@@ -98,6 +112,7 @@ public static partial class OutdialServer
         app.MapAccount();
         app.MapAdminAccounts();
         app.MapCalls();
+        app.MapEventStream();
         app.MapCallConversation();
         app.MapAgents();
         app.MapPhoneNumbers();

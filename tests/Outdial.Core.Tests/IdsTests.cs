@@ -101,4 +101,18 @@ public class IdsTests
     {
         Assert.Equal(expected, Ids.IsSecret(id, "call"));
     }
+
+    [Fact]
+    public void LowestAt_SortsAtOrBelowEveryIdOfThatMillisecond_AndAboveEveryEarlierOne()
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_765_000_000_123);
+        var floor = Ids.LowestAt("evt", at);
+        Assert.Equal("evt_", floor[..4]);
+        Assert.EndsWith(new string('0', 16), floor, StringComparison.Ordinal);
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(string.CompareOrdinal(Ids.New("evt", at), floor) >= 0);
+            Assert.True(string.CompareOrdinal(Ids.New("evt", at.AddMilliseconds(-1)), floor) < 0);
+        }
+    }
 }

@@ -13,16 +13,28 @@ public static class Ids
     private static readonly System.Buffers.SearchValues<char> AlphabetChars = System.Buffers.SearchValues.Create(Alphabet);
 
     /// <summary>Returns e.g. <c>call_01jd3x...</c>; <paramref name="now"/> is UTC wall-clock time.</summary>
-    public static string New(string prefix, DateTimeOffset now)
+    public static string New(string prefix, DateTimeOffset now) => Encode(prefix, now, random: true);
+
+    /// <summary>
+    /// The lowest id <see cref="New"/> can make at <paramref name="at"/> (UTC; random part all zero): every id made at or after
+    /// that millisecond sorts above or equal to it, so it bounds a range query by time.
+    /// </summary>
+    public static string LowestAt(string prefix, DateTimeOffset at) => Encode(prefix, at, random: false);
+
+    private static string Encode(string prefix, DateTimeOffset now, bool random)
     {
         Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
         var ms = (ulong)Math.Max(0, now.ToUnixTimeMilliseconds());
         for (var i = 5; i >= 0; i--)
         {
             bytes[i] = (byte)(ms & 0xff);
             ms >>= 8;
         }
-        RandomNumberGenerator.Fill(bytes[6..]);
+        if (random)
+        {
+            RandomNumberGenerator.Fill(bytes[6..]);
+        }
         Span<char> chars = stackalloc char[26];
         // 128 bits -> 26 base-32 digits (the first digit carries only 3 bits).
         var hi = ((ulong)bytes[0] << 56) | ((ulong)bytes[1] << 48) | ((ulong)bytes[2] << 40) | ((ulong)bytes[3] << 32)

@@ -141,6 +141,12 @@ public interface ICallStore
     Task<IReadOnlyList<Attempt>> ListAttemptsAsync(string callId, CancellationToken ct);
 
     /// <summary>
+    /// The account's call events with an id above <paramref name="afterId"/> (all when null), in id order (ids grow with
+    /// time), at most <paramref name="limit"/>: the account's live event stream.
+    /// </summary>
+    Task<IReadOnlyList<CallEvent>> ListAccountEventsAsync(string accountId, string? afterId, int limit, CancellationToken ct);
+
+    /// <summary>
     /// The dispatch backlog: how many calls are scheduled or queued and due at <paramref name="now"/> (UTC), leased or not
     /// (the <c>outdial.calls.due</c> gauge). Reads only.
     /// </summary>

@@ -153,6 +153,14 @@ public abstract partial class SqlStore
             .Select(r => new CallEvent(r.id, r.call_id, r.account_id, r.sequence, r.type, At(r.at), (JsonObject)JsonNode.Parse(r.data)!))];
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<CallEvent>> ListAccountEventsAsync(string accountId, string? afterId, int limit, CancellationToken ct) =>
+        [.. (await QueryAsync<EventRow>("""
+            SELECT id, call_id, account_id, sequence, type, at, data FROM call_events
+            WHERE account_id = @accountId AND (@afterId IS NULL OR id > @afterId) ORDER BY id LIMIT @limit;
+            """, new { accountId, afterId, limit }, ct))
+            .Select(r => new CallEvent(r.id, r.call_id, r.account_id, r.sequence, r.type, At(r.at), (JsonObject)JsonNode.Parse(r.data)!))];
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<Attempt>> ListAttemptsAsync(string callId, CancellationToken ct) =>
         [.. (await QueryAsync<string>("SELECT doc FROM call_attempts WHERE call_id = @callId ORDER BY number;", new { callId }, ct)).Select(FromDoc<Attempt>)];
 
