@@ -174,6 +174,13 @@ public sealed class DashboardTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Activate" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeVisibleAsync();
         await ShotAsync(page, "05-campaign");
+        // Edit it: the form shows its settings; a new pace is saved as a merge patch.
+        Assert.Equal("America/New_York", await page.GetByLabel("Time zone").InputValueAsync());
+        await page.GetByLabel("Calls per second").FillAsync("2.5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save campaign" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Calls per second")).ToHaveValueAsync("2.5");
+        var spring = (string)campaigns.Single(c => (string?)c!["name"] == "Spring recall")!["id"]!;
+        Assert.Equal(2.5, (double)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{spring}"))!["pacing"]!["callsPerSecond"]!);
 
         // Contact import with its progress, then the campaign's charts once its calls ended (a campaign without a calling window).
         var quick = await (await host.Client.PostAsJsonAsync("/v1/campaigns", new { name = "Quick list" })).JsonAsync();

@@ -337,20 +337,23 @@ async function callPage({ id }) {
   return { node, onEvent };
 }
 
-function callingWindowEditor() {
-  const day = d => h('label', { class: 'day' }, h('input', { type: 'checkbox', name: `day-${d}`, checked: !['sat', 'sun'].includes(d) }), d);
+/** The calling-window fields, filled from <window> when given ({timeZone, days, ranges: [{start, end}]}). */
+function callingWindowEditor(window) {
+  const w = window || { timeZone: 'callee', days: ['mon', 'tue', 'wed', 'thu', 'fri'], ranges: [{ start: '09:00', end: '17:00' }] };
+  const range = (w.ranges && w.ranges[0]) || { start: '09:00', end: '17:00' };
+  const day = d => h('label', { class: 'day' }, h('input', { type: 'checkbox', name: `day-${d}`, checked: (w.days || []).includes(d) }), d);
   return h('fieldset', { class: 'card' }, h('legend', { text: 'Calling window (in the callee’s time zone, or one you name)' }),
     h('div', { class: 'inline' },
-      h('label', { for: 'cw-tz' }, 'Time zone', h('input', { id: 'cw-tz', name: 'timeZone', value: 'callee', list: 'zones' })),
-      h('label', { for: 'cw-start' }, 'From', h('input', { id: 'cw-start', name: 'start', type: 'time', value: '09:00' })),
-      h('label', { for: 'cw-end' }, 'To', h('input', { id: 'cw-end', name: 'end', type: 'time', value: '17:00' }))),
+      h('label', { for: 'cw-tz' }, 'Time zone', h('input', { id: 'cw-tz', name: 'timeZone', value: w.timeZone || 'callee', list: 'zones' })),
+      h('label', { for: 'cw-start' }, 'From', h('input', { id: 'cw-start', name: 'start', type: 'time', value: range.start })),
+      h('label', { for: 'cw-end' }, 'To', h('input', { id: 'cw-end', name: 'end', type: 'time', value: range.end }))),
     h('div', { class: 'vars', role: 'group', 'aria-label': 'Days' }, DAYS.map(day)),
     h('datalist', { id: 'zones' }, ['callee', 'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin'].map(z => h('option', { value: z }))));
 }
 
-async function campaignsPage() {
-  const [campaigns, agents] = await Promise.all([get('/v1/campaigns?limit=100'), get('/v1/agents')]);
-  const form = h('form', { 'aria-label': 'New campaign', onsubmit: e => {
+/** The campaign form: creates a campaign (POST) or, given one, edits it (merge patch): name, agent, pacing, calling window. */
+function campaignForm(agents, campaign) {
+  const form = h('form', { 'aria-label': campaign ? 'Edit campaign' : 'New campaign', onsubmit: e => {
     e.preventDefault();
     attempt(form, async () => {
       const d = new FormData(form);
@@ -359,26 +362,35 @@ async function campaignsPage() {
         callingWindow: { timeZone: d.get('timeZone'), days: DAYS.filter(x => d.get(`day-${x}`)), ranges: [{ start: d.get('start'), end: d.get('end') }] },
         pacing: { callsPerSecond: Number(d.get('cps')), maxConcurrentCalls: Number(d.get('concurrent')) },
       };
-      const { json } = await api('/v1/campaigns', { method: 'POST', body });
-      location.hash = `#/campaigns/${json.id}`;
+      const { json } = campaign
+        ? await api(`/v1/campaigns/${campaign.id}`, { method: 'PATCH', contentType: 'application/merge-patch+json', body })
+        : await api('/v1/campaigns', { method: 'POST', body });
+      if (campaign) render(); else location.hash = `#/campaigns/${json.id}`;
     });
   } },
-  h('h2', { text: 'New campaign' }),
+  h('h2', { text: campaign ? 'Edit campaign' : 'New campaign' }),
   h('div', { class: 'inline' },
-    h('label', { for: 'c-name' }, 'Name', h('input', { id: 'c-name', name: 'name', required: true })),
-    h('label', { for: 'c-agent' }, 'Agent', h('select', { id: 'c-agent', name: 'agentId' }, agents.data.map(a => h('option', { value: a.id, selected: a.isDefault, text: a.name })))),
-    h('label', { for: 'c-cps' }, 'Calls per second', h('input', { id: 'c-cps', name: 'cps', type: 'number', step: '0.1', min: '0.1', value: '1' })),
-    h('label', { for: 'c-conc' }, 'Concurrent calls', h('input', { id: 'c-conc', name: 'concurrent', type: 'number', min: '1', value: '5' }))),
-  callingWindowEditor(),
-  h('button', { type: 'submit', text: 'Create campaign' }));
+    h('label', { for: 'c-name' }, 'Name', h('input', { id: 'c-name', name: 'name', required: true, value: campaign ? campaign.name : '' })),
+    h('label', { for: 'c-agent' }, 'Agent', h('select', { id: 'c-agent', name: 'agentId' }, agents.data.map(a => h('option', { value: a.id,
+      selected: campaign ? campaign.agentId === a.id : a.isDefault, text: a.name })))),
+    h('label', { for: 'c-cps' }, 'Calls per second', h('input', { id: 'c-cps', name: 'cps', type: 'number', step: '0.1', min: '0.1', value: campaign ? campaign.pacing.callsPerSecond : '1' })),
+    h('label', { for: 'c-conc' }, 'Concurrent calls', h('input', { id: 'c-conc', name: 'concurrent', type: 'number', min: '1', value: campaign ? campaign.pacing.maxConcurrentCalls : '5' }))),
+  callingWindowEditor(campaign && campaign.callingWindow),
+  h('button', { type: 'submit', text: campaign ? 'Save campaign' : 'Create campaign' }));
+  return form;
+}
+
+async function campaignsPage() {
+  const [campaigns, agents] = await Promise.all([get('/v1/campaigns?limit=100'), get('/v1/agents')]);
   return { node: [h('h1', { text: 'Campaigns' }),
     h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Status', 'Created'].map(t => h('th', { scope: 'col', text: t })))),
       h('tbody', {}, campaigns.data.map(c => h('tr', {}, h('td', {}, h('a', { href: `#/campaigns/${c.id}`, text: c.name })), h('td', {}, badge(c.status)), h('td', { text: fmt(c.createdAt) }))))),
-    h('div', { class: 'card' }, form)] };
+    h('div', { class: 'card' }, campaignForm(agents))] };
 }
 
 async function campaignPage({ id }) {
-  const [campaign, stats, calls] = await Promise.all([get(`/v1/campaigns/${id}`), get(`/v1/campaigns/${id}/stats`), get(`/v1/calls${query({ campaignId: id, limit: 100 })}`)]);
+  const [campaign, stats, calls, agents] = await Promise.all([get(`/v1/campaigns/${id}`), get(`/v1/campaigns/${id}/stats`),
+    get(`/v1/calls${query({ campaignId: id, limit: 100 })}`), get('/v1/agents')]);
   const action = (label, path) => h('button', { type: 'button', class: 'secondary', onclick: e => attempt(e.target.parentElement, async () => {
     await api(`/v1/campaigns/${id}/${path}`, { method: 'POST' });
     render();
@@ -413,7 +425,8 @@ async function campaignPage({ id }) {
       Object.entries(stats.doneByOutcome || {}).map(([k, v]) => stat(`Done: ${k.replace(/_/g, ' ')}`, v))),
     h('h2', { text: 'Progress' }), progress, outcomesByHour(calls.data),
     h('h2', { text: 'Contacts' }), h('div', { class: 'card' }, importForm),
-    h('p', {}, h('a', { href: `#/calls?campaignId=${id}`, text: 'This campaign’s calls' }))],
+    h('p', {}, h('a', { href: `#/calls?campaignId=${id}`, text: 'This campaign’s calls' })),
+    ['draft', 'active', 'paused'].includes(campaign.status) ? h('div', { class: 'card' }, campaignForm(agents, campaign)) : ''],
   onEvent: e => { if (calls.data.some(c => c.id === e.callId) && e.type === 'call.ended') render(); } };
 }
 
