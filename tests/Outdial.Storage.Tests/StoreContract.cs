@@ -192,6 +192,28 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
     }
 
     [Fact]
+    public async Task AccountEvents_AreTheAccountsOwn_InIdOrder_AfterAGivenId_AtMostTheLimit()
+    {
+        var t = await TenantAsync();
+        var other = await TenantAsync();
+        var calls = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var call = NewCall(t, to: $"+1555222000{i}");
+            await Engine.CreateCallAsync(Write(call), Ct);
+            calls.Add(call.Id);
+            await Engine.CreateCallAsync(Write(NewCall(other, to: $"+1555333000{i}")), Ct);
+        }
+        var all = await Engine.Calls.ListAccountEventsAsync(t.Account.Id, null, 100, Ct);
+        Assert.Equal(3, all.Count);
+        Assert.All(all, e => Assert.Equal(t.Account.Id, e.AccountId));
+        Assert.Equal(all.Select(e => e.Id).Order(StringComparer.Ordinal), all.Select(e => e.Id));
+        Assert.Equal(calls.Order(StringComparer.Ordinal), all.Select(e => e.CallId).Order(StringComparer.Ordinal));
+        Assert.Equal(all.Skip(1).Select(e => e.Id), (await Engine.Calls.ListAccountEventsAsync(t.Account.Id, all[0].Id, 100, Ct)).Select(e => e.Id));
+        Assert.Equal(all.Take(2).Select(e => e.Id), (await Engine.Calls.ListAccountEventsAsync(t.Account.Id, null, 2, Ct)).Select(e => e.Id));
+    }
+
+    [Fact]
     public async Task DuplicateGuard_RefusesSecondLiveCallToSameNumber()
     {
         var t = await TenantAsync();
