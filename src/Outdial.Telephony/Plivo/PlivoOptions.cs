@@ -27,8 +27,9 @@ public sealed class PlivoOptions
     public string BaseUrl { get; set; } = "https://api.plivo.com";
 
     /// <summary>
-    /// Calls per second the Plivo account accepts (Plivo's default outbound limit is 2 per second per account; support
-    /// raises it); &gt; 0. The dispatcher paces Plivo dials below it.
+    /// Calls per second the Plivo account accepts (Plivo's default outbound limit is 2 per second per account, raised on
+    /// request: https://www.plivo.com/docs/voice/concepts/account-limits); &gt; 0. The dispatcher paces Plivo dials below it,
+    /// so no call waits in Plivo's own queue.
     /// </summary>
     public double CallsPerSecond { get; set; } = 2;
 

@@ -82,7 +82,8 @@ public sealed partial class PlivoProvider(
     }
 
     /// <summary>
-    /// What a Plivo error answered to "Make a call" means (Plivo "Response codes", https://www.plivo.com/docs/voice/api/overview/response-codes):
+    /// What a Plivo error answered to "Make a call" means (Plivo "API response", https://www.plivo.com/docs/voice/api/response, documents 400, 401, 404, 405, 429 and 500; the npm
+    /// library adds 403 for a destination the account's geo permissions block):
     /// 401 (credentials), 402 (out of credit), 403 (forbidden, e.g. the destination's geo permission is off) and 404 (the
     /// account path) → a configuration problem; 400 whose error names the <c>from</c> number (a caller ID the account cannot
     /// use) → configuration; 400 whose error names the <c>to</c> number or the destination → <c>invalid_number</c>; any other
