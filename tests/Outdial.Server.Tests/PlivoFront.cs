@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Outdial.Telephony.Plivo;
+using Outdial.Tests.Shared;
 
 namespace Outdial.Server.Tests;
 
@@ -39,16 +34,11 @@ public sealed class PlivoFront : IAsyncDisposable
     public const string AuthId = "MAOUTDIALTEST0000001";
     public const string AuthToken = "plivo-e2e-token";
 
-    private readonly WebApplication _app;
+    private LoopbackServer? _server;
     private FailBox? _failNext;
 
-    private PlivoFront(WebApplication app)
-    {
-        _app = app;
-        BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    }
-
-    public string BaseUrl { get; }
+    /// <summary>Where Outdial's <c>Outdial:Plivo:BaseUrl</c> points.</summary>
+    public string BaseUrl => _server!.BaseUrl;
 
     public ConcurrentQueue<PlivoRequest> Requests { get; } = new();
 
@@ -71,14 +61,8 @@ public sealed class PlivoFront : IAsyncDisposable
 
     public static async Task<PlivoFront> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        PlivoFront? front = null;
-        app.Run(context => front!.HandleAsync(context));
-        await app.StartAsync();
-        front = new PlivoFront(app);
+        var front = new PlivoFront();
+        front._server = await LoopbackServer.StartAsync(front.HandleAsync);
         return front;
     }
 
@@ -189,11 +173,7 @@ public sealed class PlivoFront : IAsyncDisposable
 
     private sealed record FailBox(int Status, string Error);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _server!.DisposeAsync();
 
     /// <summary>Posts <paramref name="form"/> to <paramref name="path"/> on <paramref name="host"/> as Plivo does, signed (X-Plivo-Signature-V3 over the public URL) unless told otherwise.</summary>
     public static async Task<HttpResponseMessage> PostSignedAsync(OutdialHost host, string path, IEnumerable<KeyValuePair<string, string>> form,

@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Outdial.Tests.Shared;
 
 namespace Outdial.Telephony.Tests;
@@ -22,16 +16,10 @@ public sealed record PlivoCaptured(string Method, string Path, IReadOnlyDictiona
 /// </summary>
 public sealed class PlivoCaptureServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
-    private PlivoCaptureServer(WebApplication app)
-    {
-        _app = app;
-        BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    }
+    private LoopbackServer? _server;
 
     /// <summary>Where the clients point (<c>http://127.0.0.1:port</c>).</summary>
-    public string BaseUrl { get; }
+    public string BaseUrl => _server!.BaseUrl;
 
     /// <summary>Every request, in order.</summary>
     public ConcurrentQueue<PlivoCaptured> Requests { get; } = new();
@@ -49,15 +37,9 @@ public sealed class PlivoCaptureServer : IAsyncDisposable
 
     public static async Task<PlivoCaptureServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        PlivoCaptureServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync();
-        server = new PlivoCaptureServer(app);
-        return server;
+        var capture = new PlivoCaptureServer();
+        capture._server = await LoopbackServer.StartAsync(capture.HandleAsync);
+        return capture;
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -87,11 +69,7 @@ public sealed class PlivoCaptureServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _server!.DisposeAsync();
 }
 
 /// <summary>

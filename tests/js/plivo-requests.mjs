@@ -13,19 +13,12 @@
 // through an axios instance made with axios.create(), which inherits axios.defaults: an adapter set there rewrites that
 // origin to the capture server and hands the request to axios's own http adapter, so headers and body are the library's.
 import { createRequire } from "node:module";
+import { readJsonStdin } from "./stdin-json.mjs";
 const require = createRequire(import.meta.url);
 const axios = require("axios"); // the CommonJS build, the same module instance the plivo library requires
 const plivo = require("plivo");
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const input = JSON.parse(await readStdin());
+const input = await readJsonStdin();
 const httpAdapter = axios.getAdapter("http");
 axios.defaults.adapter = (config) => {
   config.url = config.url.replace("https://api.plivo.com", input.baseUrl);

@@ -4,15 +4,8 @@
 // stdin:  {"cases":[{"method":"POST","url":"https://...","nonce":"...","authToken":"...","signature":"...","params":{"k":"v"|["v1","v2"]}}]}
 // stdout: {"results":[true|false, ...]}
 import plivo from "plivo";
+import { readJsonStdin } from "./stdin-json.mjs";
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const input = JSON.parse(await readStdin());
+const input = await readJsonStdin();
 const results = input.cases.map((c) => plivo.validateV3Signature(c.method, c.url, c.nonce, c.authToken, c.signature, c.params ?? {}));
 process.stdout.write(JSON.stringify({ results }) + "\n");

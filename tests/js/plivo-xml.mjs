@@ -5,16 +5,9 @@
 //         (text null: a hang-up only)
 // stdout: {"results":["<Response>...</Response>", ...]}
 import plivo from "plivo";
+import { readJsonStdin } from "./stdin-json.mjs";
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const input = JSON.parse(await readStdin());
+const input = await readJsonStdin();
 const results = input.cases.map((c) => {
   const response = new plivo.Response();
   if (c.text !== null && c.text !== undefined) {

@@ -2,10 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Outdial.Core.Accounts;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Plivo;
-using Outdial.Telephony.Twilio;
 
 namespace Outdial.Telephony;
 
@@ -26,27 +24,12 @@ public static class PlivoServices
         {
             return services;
         }
-        services.AddOptions<PlivoOptions>().BindConfiguration(PlivoOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PlivoOptions>, PlivoOptionsValidator>();
-        services.AddOptions<OutdialOptions>()
-            .Validate(o => TwilioOptions.IsAbsoluteHttpUrl(o.PublicBaseUrl),
-                "Outdial:PublicBaseUrl must be the absolute http(s) URL at which Plivo reaches this server when Outdial:Plivo is configured.")
-            .ValidateOnStart();
+        ProviderRegistration.AddValidatedOptions<PlivoOptions>(services, PlivoOptions.Section, "Plivo", o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PlivoHealth>();
-        services.AddSingleton(sp => new PlivoRestClient(
-            // Pooled connections are recycled so DNS changes of api.plivo.com are picked up; the client applies RequestTimeout.
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
-            sp.GetRequiredService<IOptions<PlivoOptions>>()));
+        services.AddSingleton(sp => new PlivoRestClient(ProviderRegistration.PooledHttpClient(), sp.GetRequiredService<IOptions<PlivoOptions>>()));
         services.AddSingleton<PlivoProvider>();
         services.AddSingleton<ITelephonyProvider>(sp => sp.GetRequiredService<PlivoProvider>());
         return services;
     }
-}
-
-/// <summary>Fails start with every problem <see cref="PlivoOptions.Problems"/> finds.</summary>
-internal sealed class PlivoOptionsValidator : IValidateOptions<PlivoOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PlivoOptions options) =>
-        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }
