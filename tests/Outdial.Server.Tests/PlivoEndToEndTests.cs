@@ -325,6 +325,28 @@ public sealed class PlivoEndToEndTests
     }
 
     [Fact]
+    public async Task LostRecordingCallback_IsRecoveredByTheReconciler_FromPlivosRecordingList()
+    {
+        await using var rig = await StartAsync();
+        var callId = await NewCallAsync(rig, await NewAgentAsync(rig), Numbers.Next("0712"), record: true);
+        var (attemptId, call) = await WaitForDialAsync(rig, callId);
+        await PlivoFront.PostSignedAsync(rig.Host, Path(attemptId, "answer"), Form(call, "in-progress", "StartApp"));
+        await PostOkAsync(rig.Host, Path(attemptId, "hangup"), Form(call, "completed", "Hangup", ("Duration", "20"), ("HangupCauseCode", "4000")));
+        await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");
+        // The recording is ready at Plivo, but its callback never arrives.
+        call.Recordings.Add(new JsonObject
+        {
+            ["recording_id"] = "rec-9", ["call_uuid"] = call.CallUuid, ["add_time"] = "2026-11-21 12:00:40.123456+00:00",
+            ["recording_url"] = $"https://media.plivo.com/v1/Account/{PlivoFront.AuthId}/Recording/rec-9.mp3",
+        });
+
+        await rig.Host.Services.GetRequiredService<Reconciler>().RecoverRecordingsAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+
+        Assert.EndsWith("/Recording/rec-9.mp3", (string?)(await AttemptAsync(rig.Host, callId))["recordingUrl"], StringComparison.Ordinal);
+        Assert.Contains(rig.Front.Requests, r => r.PathAndQuery == $"/v1/Account/{PlivoFront.AuthId}/Recording/?call_uuid={call.CallUuid}");
+    }
+
+    [Fact]
     public async Task ConversationAgent_OnAPlivoNumber_IsRefusedAtIntake_InEachDialect_AndNothingIsStoredOrDialed()
     {
         await using var rig = await StartAsync();

@@ -20,6 +20,9 @@ public sealed class PlivoCall
     public string State { get; set; } = "queued";
     /// <summary>The call detail record's fields once ended (Plivo "Retrieve a call").</summary>
     public JsonObject? Record { get; set; }
+
+    /// <summary>The recordings "List all recordings" answers for this call (<c>recording_id</c>, <c>recording_url</c>, <c>add_time</c>).</summary>
+    public List<JsonObject> Recordings { get; } = [];
 }
 
 /// <summary>
@@ -102,6 +105,10 @@ public sealed class PlivoFront : IAsyncDisposable
             case ("GET", "Call/") when live:
                 var ids = Calls.Where(c => c.State is "ringing" or "in-progress").Select(c => (JsonNode)c.CallUuid);
                 await AnswerAsync(context, 200, new JsonObject { ["api_id"] = "l1", ["calls"] = new JsonArray([.. ids]) }.ToJsonString());
+                return;
+            case ("GET", "Recording/"):
+                var listed = Calls.Where(c => c.CallUuid == request.Query["call_uuid"]).SelectMany(c => c.Recordings).Select(r => r.DeepClone());
+                await AnswerAsync(context, 200, new JsonObject { ["api_id"] = "r1", ["objects"] = new JsonArray([.. listed]) }.ToJsonString());
                 return;
             case ("GET", "Call/"):
                 var records = Calls.Where(c => c.Record is not null).Select(c => c.Record!.DeepClone());

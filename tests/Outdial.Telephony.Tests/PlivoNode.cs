@@ -53,6 +53,7 @@ public sealed class PlivoCaptureServer : IAsyncDisposable
         var path = request.Path.Value ?? "";
         var (status, json) = (request.Method, path.EndsWith("/Call/", StringComparison.Ordinal), query.GetValueOrDefault("status")) switch
         {
+            ("GET", false, _) when path.EndsWith("/Recording/", StringComparison.Ordinal) => (200, """{"api_id": "r1", "meta": {"count": 2}, "objects": [{"recording_id": "r-old", "recording_url": "https://media.plivo.com/v1/Account/x/Recording/r-old.mp3", "call_uuid": "eba53b9e-8fbd-45c1-9444-696d2172fbc8", "add_time": "2026-11-21 12:00:40.000000+00:00"}, {"recording_id": "r-new", "recording_url": "https://media.plivo.com/v1/Account/x/Recording/r-new.mp3", "call_uuid": "eba53b9e-8fbd-45c1-9444-696d2172fbc8", "add_time": "2026-11-21 12:01:40.000000+00:00"}]}"""),
             ("POST", true, _) => (201, """{"api_id": "a1", "message": "call fired", "request_uuid": "9834029e-58b6-11e1-b8b7-a5bd0e4e126f"}"""),
             ("DELETE", _, _) => (204, ""),
             ("POST", false, _) => (202, """{"api_id": "a2", "message": "call transferred"}"""),

@@ -104,6 +104,7 @@ public sealed class PlivoRequestTests
         var liveIds = await client.ListLiveCallsAsync("15550000100", "15551234567", CancellationToken.None);
         await client.ListEndedCallsAsync("15550000100", "15551234567", since, CancellationToken.None);
         await client.TransferAsync(CallUuid, "https://outdial.example.com/providers/plivo/calls/att_1/answer?machine=true", CancellationToken.None);
+        var recordings = await client.ListRecordingsAsync(CallUuid, CancellationToken.None);
         var ours = capture.Take();
 
         var done = await PlivoNode.SendAsync(capture.BaseUrl, AuthId, AuthToken,
@@ -121,7 +122,8 @@ public sealed class PlivoRequestTests
             {
                 ["op"] = "transfer", ["id"] = CallUuid,
                 ["params"] = new JsonObject { ["legs"] = "aleg", ["alegUrl"] = "https://outdial.example.com/providers/plivo/calls/att_1/answer?machine=true", ["alegMethod"] = "POST" },
-            });
+            },
+            new JsonObject { ["op"] = "recordings", ["params"] = new JsonObject { ["callUuid"] = CallUuid } });
         var library = capture.Take();
 
         Assert.All(done, d => Assert.True((bool)d!["ok"]!, d.ToJsonString()));
@@ -130,10 +132,30 @@ public sealed class PlivoRequestTests
         {
             AssertSameRequest(lib, our);
         }
-        Assert.Equal(["DELETE", "DELETE", "GET", "GET", "GET", "GET", "POST"], ours.Select(r => r.Method));
+        Assert.Equal(["DELETE", "DELETE", "GET", "GET", "GET", "GET", "POST", "GET"], ours.Select(r => r.Method));
         Assert.Equal($"/v1/Account/{AuthId}/Request/{RequestUuid}/", ours[1].Path);
         Assert.Equal(42, record!.CallDuration);
         Assert.Equal("in-progress", live!.CallStatus);
         Assert.Equal([CallUuid], liveIds);
+        Assert.Equal(["r-old", "r-new"], recordings.Select(r => r.RecordingId));
+    }
+
+    [Fact]
+    public async Task LookupRecording_TakesTheNewestListedRecording_OfTheCallUuidTheCallbacksGave()
+    {
+        await using var capture = await PlivoCaptureServer.StartAsync();
+        var options = Options.Create(new PlivoOptions { AuthId = AuthId, AuthToken = AuthToken, BaseUrl = capture.BaseUrl });
+        var provider = new PlivoProvider(Client(capture.BaseUrl), new PlivoHealth(TimeProvider.System), options,
+            Options.Create(new Core.Accounts.OutdialOptions { PublicBaseUrl = "https://outdial.example.com" }), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PlivoProvider>.Instance);
+        var attempt = Attempts.New(RequestUuid, DateTimeOffset.UtcNow) with { Provider = "plivo" };
+
+        Assert.Null(await provider.LookupRecordingAsync(attempt, CancellationToken.None));
+        Assert.Empty(capture.Take());
+        var url = await provider.LookupRecordingAsync(attempt with { ProviderRaw = new Dictionary<string, string> { [PlivoProvider.CallUuidKey] = CallUuid } },
+            CancellationToken.None);
+
+        Assert.Equal("https://media.plivo.com/v1/Account/x/Recording/r-new.mp3", url);
+        Assert.Equal($"/v1/Account/{AuthId}/Recording/", Assert.Single(capture.Take()).Path);
     }
 }

@@ -6,7 +6,8 @@
 //            {"op":"create","from":"...","to":"...","answerUrl":"...","params":{...camelCase options...}},
 //            {"op":"hangup","id":"<call uuid>"}, {"op":"cancel","id":"<request uuid>"}, {"op":"get","id":"<call uuid>"},
 //            {"op":"getLive","id":"<call uuid>"}, {"op":"listLive","params":{...}}, {"op":"list","params":{...}},
-//            {"op":"transfer","id":"<call uuid>","params":{"legs":"aleg","alegUrl":"...","alegMethod":"POST"}}]}
+//            {"op":"transfer","id":"<call uuid>","params":{"legs":"aleg","alegUrl":"...","alegMethod":"POST"}},
+//            {"op":"recordings","params":{"callUuid":"..."}}]}
 // stdout: {"results":[{"ok":true} | {"ok":false,"error":"..."}]}, one per op, in order.
 //
 // The library sends every voice request to the fixed https://api.plivo.com/v1/Account/ (dist/rest/axios.js, apiVoiceUris)
@@ -37,6 +38,7 @@ for (const op of input.ops) {
       case "listLive": await client.calls.listLiveCalls(op.params ?? {}); break;
       case "list": await client.calls.list(op.params ?? {}); break;
       case "transfer": await client.calls.transfer(op.id, op.params); break;
+      case "recordings": await client.recordings.list(op.params ?? {}); break;
       default: throw new Error(`unknown op ${op.op}`);
     }
     results.push({ ok: true });

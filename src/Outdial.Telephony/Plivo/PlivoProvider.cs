@@ -231,6 +231,24 @@ public sealed partial class PlivoProvider(
                 $"{liveIds.Count + endedCalls.Count} Plivo calls match attempt {attempt.Id}; cannot tell yet which is ours. Ask again later.");
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Lists the recordings of the attempt's call (its raw <c>CallUUID</c>; none known → null) with Plivo "List all
+    /// recordings": the newest (by <c>add_time</c>) with a <c>recording_url</c> gives the URL, the form the recording callback
+    /// gives as <c>RecordUrl</c>; none → null. Plivo lists a recording only once its file is ready, so an answer of none is
+    /// final for the reconciler, which asks only once the attempt has been quiet for its <c>StaleAfter</c> (2 minutes by default).
+    /// </remarks>
+    public async Task<string?> LookupRecordingAsync(Attempt attempt, CancellationToken ct)
+    {
+        if (attempt.ProviderRaw?.GetValueOrDefault(CallUuidKey) is not { Length: > 0 } callUuid)
+        {
+            return null;
+        }
+        var recordings = await client.ListRecordingsAsync(callUuid, ct);
+        return recordings.Where(r => !string.IsNullOrEmpty(r.RecordingUrl))
+            .MaxBy(r => PlivoStatusMap.ParseTime(r.AddTime) ?? DateTimeOffset.MinValue)?.RecordingUrl;
+    }
+
     private async Task<PlivoCallResource?> FindLiveByRequestAsync(string requestUuid, string? from, string? to, CancellationToken ct)
     {
         foreach (var uuid in (await client.ListLiveCallsAsync(from, to, ct)).Take(100))

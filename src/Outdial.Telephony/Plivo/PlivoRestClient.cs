@@ -100,6 +100,14 @@ public sealed class PlivoRestClient(HttpClient http, IOptions<PlivoOptions> opti
     }
 
     /// <summary>
+    /// "List all recordings" of call <paramref name="callUuid"/> (https://www.plivo.com/docs/voice/api/recording/list-all-recordings):
+    /// <c>GET .../Recording/?call_uuid=...</c>. Plivo lists a recording once its file is ready.
+    /// </summary>
+    /// <exception cref="PlivoApiException">An error status.</exception>
+    public async Task<IReadOnlyList<PlivoRecording>> ListRecordingsAsync(string callUuid, CancellationToken ct) =>
+        Parse<PlivoRecordingList>(await SendAsync(HttpMethod.Get, $"{AccountPath}/Recording/?{Query(("call_uuid", callUuid))}", null, ct)).Objects ?? [];
+
+    /// <summary>
     /// The JSON body of "Make a call" with the npm library's keys for the same arguments (its <c>create(from, to, answerUrl,
     /// params)</c> sends the optional params first, then <c>from</c>, <c>to</c>, <c>answer_url</c>); null fields are left out;
     /// numbers are JSON numbers.

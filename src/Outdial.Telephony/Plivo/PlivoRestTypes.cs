@@ -66,6 +66,16 @@ public sealed record PlivoLiveCallList([property: JsonPropertyName("calls")] IRe
 /// <summary>Plivo "List all calls" (call detail records): <c>{"api_id", "meta": {...}, "objects": [...]}</c>.</summary>
 public sealed record PlivoCallList([property: JsonPropertyName("objects")] IReadOnlyList<PlivoCallResource>? Objects);
 
+/// <summary>One recording of Plivo "List all recordings" (<c>GET .../Recording/?call_uuid=...</c>): its id, media URL, call and time added.</summary>
+public sealed record PlivoRecording(
+    [property: JsonPropertyName("recording_id")] string? RecordingId,
+    [property: JsonPropertyName("recording_url")] string? RecordingUrl,
+    [property: JsonPropertyName("call_uuid")] string? CallUuid,
+    [property: JsonPropertyName("add_time")] string? AddTime);
+
+/// <summary>Plivo "List all recordings": <c>{"api_id", "meta": {...}, "objects": [...]}</c>.</summary>
+public sealed record PlivoRecordingList([property: JsonPropertyName("objects")] IReadOnlyList<PlivoRecording>? Objects);
+
 /// <summary>Plivo's error body, e.g. <c>{"api_id": "...", "error": "invalid 'to' number"}</c> (the <c>error</c> may also be an object).</summary>
 internal sealed record PlivoErrorBody([property: JsonPropertyName("error")] System.Text.Json.JsonElement? Error);
 
