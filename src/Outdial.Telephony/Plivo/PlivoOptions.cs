@@ -6,8 +6,7 @@ namespace Outdial.Telephony.Plivo;
 /// Plivo settings (configuration section <c>Outdial:Plivo</c>; environment <c>Outdial__Plivo__AuthId</c>,
 /// <c>Outdial__Plivo__AuthToken</c>, <c>Outdial__Plivo__BaseUrl</c>, <c>Outdial__Plivo__CallsPerSecond</c>). The provider is
 /// registered only when <see cref="AuthId"/> is set; the values are then validated at start (<see cref="Problems"/>).
-/// Source: Plivo "Authentication" (https://www.plivo.com/docs/voice/api/overview/authentication): HTTP Basic with the
-/// account's Auth ID and Auth Token.
+/// REST requests use HTTP Basic with the Auth ID and Auth Token, as Plivo's npm library does (<c>dist/rest/axios.js</c>).
 /// </summary>
 public sealed class PlivoOptions
 {

@@ -5,7 +5,7 @@ namespace Outdial.Telephony.Plivo;
 
 /// <summary>
 /// Plivo's request signature, version 3 (<c>X-Plivo-Signature-V3</c> with <c>X-Plivo-Signature-V3-Nonce</c>; Plivo
-/// "Validating requests" https://www.plivo.com/docs/voice/concepts/signature-validation, and the official npm library's
+/// "Validation" https://www.plivo.com/docs/voice/xml/request/validation, and the official npm library's
 /// <c>validateV3Signature</c>, plivo 4.79.0 <c>dist/utils/v3Security.js</c>, which this follows step by step):
 /// <list type="number">
 /// <item>The base URL: <c>scheme://host[:port]/path</c> as requested (path still percent-encoded; user info and fragment
@@ -16,6 +16,7 @@ namespace Outdial.Telephony.Plivo;
 /// <item>The signature is base64(HMAC-SHA256(auth token, base URL + <c>.</c> + nonce)), all UTF-8.</item>
 /// </list>
 /// The header may carry several signatures separated by commas (one per auth token Plivo holds); one matching is enough.
+/// <c>X-Plivo-Signature-Ma-V3</c> (signed with the main account's token, for subaccounts) is not checked.
 /// Comparison is in constant time. The npm library passes non-ASCII text through <c>utf8.encode</c> before Node encodes
 /// it again, so for non-ASCII URLs or values it computes over doubly encoded bytes; Outdial encodes once (its callback URLs
 /// are ASCII; Plivo's own parameters rarely are not).

@@ -56,7 +56,8 @@ public static class PlivoXml
     public static string HangUp() => Render(new XElement("Response", new XElement("Hangup")));
 
     /// <summary>
-    /// An agent's voice in Plivo's <c>&lt;Speak voice&gt;</c> terms (https://www.plivo.com/docs/voice/xml/speak): <c>alice</c>
+    /// An agent's voice in Plivo's <c>&lt;Speak voice&gt;</c> terms (<c>MAN</c>, <c>WOMAN</c>, or an Amazon Polly voice namespaced
+    /// <c>Polly.</c>: https://www.plivo.com/docs/voice/concepts/ssml): <c>alice</c>
     /// (the agents' default, a Twilio name) and <c>woman</c> → <c>WOMAN</c>; <c>man</c> → <c>MAN</c>; an Amazon Polly voice
     /// (<c>Polly.Joanna</c>) as given; anything else null (the attribute is left out: Plivo speaks in <c>WOMAN</c>).
     /// </summary>
