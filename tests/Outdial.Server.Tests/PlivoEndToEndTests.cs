@@ -158,8 +158,10 @@ public sealed class PlivoEndToEndTests
             ("AnswerTime", "2026-11-21 12:00:05"), ("EndTime", "2026-11-21 12:00:47")));
         await PostOkAsync(rig.Host, Path(attemptId, "recording"),
         [
-            new("CallUUID", call.CallUuid), new("RecordUrl", $"https://media.plivo.com/v1/Account/{PlivoFront.AuthId}/Recording/rec-1.mp3"),
-            new("RecordingID", "rec-1"), new("RecordingDuration", "41"),
+            new("api_id", "c7b69074-58be-11e1-86da-adf28403fe48"), new("call_uuid", call.CallUuid),
+            new("record_url", $"https://media.plivo.com/v1/Account/{PlivoFront.AuthId}/Recording/rec-1.mp3"), new("recording_id", "rec-1"),
+            new("recording_duration", "41"), new("recording_duration_ms", "41200.00000"), new("recording_start_ms", "1795262405000.00000"),
+            new("recording_end_ms", "1795262446200.00000"),
         ]);
 
         var ended = await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "ended");

@@ -235,7 +235,7 @@ public sealed partial class PlivoProvider(
     /// <remarks>
     /// Lists the recordings of the attempt's call (its raw <c>CallUUID</c>; none known → null) with Plivo "List all
     /// recordings": the newest (by <c>add_time</c>) with a <c>recording_url</c> gives the URL, the form the recording callback
-    /// gives as <c>RecordUrl</c>; none → null. Plivo lists a recording only once its file is ready, so an answer of none is
+    /// gives as <c>record_url</c>; none → null. Plivo lists a recording only once its file is ready, so an answer of none is
     /// final for the reconciler, which asks only once the attempt has been quiet for its <c>StaleAfter</c> (2 minutes by default).
     /// </remarks>
     public async Task<string?> LookupRecordingAsync(Attempt attempt, CancellationToken ct)

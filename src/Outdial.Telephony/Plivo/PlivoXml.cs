@@ -20,7 +20,7 @@ public static class PlivoXml
     /// <c>&lt;Response&gt;[&lt;Record recordSession="true" maxLength="14400" callbackUrl="..." callbackMethod="POST"/&gt;]&lt;Speak voice language&gt;text&lt;/Speak&gt;&lt;Hangup/&gt;&lt;/Response&gt;</c>.
     /// <paramref name="voice"/> is mapped by <see cref="VoiceOf"/>; <paramref name="language"/> (e.g. <c>en-US</c>) is sent as
     /// given, empty leaves it out (Plivo's default <c>en-US</c>). With <paramref name="recordingCallbackUrl"/>, the whole session
-    /// is recorded in the background (no beep) and Plivo posts <c>RecordUrl</c> there when the file is ready
+    /// is recorded in the background (no beep) and Plivo posts <c>record_url</c> there when the file is ready
     /// (https://www.plivo.com/docs/voice/xml/record). An empty or whitespace-only text gives just <see cref="HangUp"/>.
     /// </summary>
     public static string Speak(string text, string voice, string language, string? recordingCallbackUrl = null)

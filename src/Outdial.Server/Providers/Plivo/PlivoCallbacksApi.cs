@@ -134,21 +134,24 @@ public static partial class PlivoCallbacksApi
     }
 
     /// <summary>
-    /// 204. The session recording is ready (<c>&lt;Record callbackUrl&gt;</c>: <c>RecordUrl</c>, <c>RecordingID</c>,
-    /// <c>RecordingDuration</c> seconds): <c>RecordUrl</c> is stored on the attempt through a report of the lowest kind, which
-    /// never advances the attempt or the call. Without a <c>RecordUrl</c> it is ignored.
+    /// 204. The session recording is ready: Plivo posts to <c>&lt;Record callbackUrl&gt;</c> <c>record_url</c>, <c>call_uuid</c>,
+    /// <c>recording_id</c>, <c>recording_duration</c> (seconds), <c>recording_duration_ms</c>, <c>recording_start_ms</c>,
+    /// <c>recording_end_ms</c> (Plivo "Record a call", callback_url parameters, https://www.plivo.com/docs/api/call/record/);
+    /// the names of the <c>&lt;Record action&gt;</c> request (<c>RecordUrl</c>, <c>CallUUID</c>, <c>RecordingID</c>,
+    /// <c>RecordingDuration</c>) are accepted too. The URL is stored on the attempt through a report of the lowest kind, which
+    /// never advances the attempt or the call. Without a URL it is ignored.
     /// </summary>
     public static async Task<IResult> RecordingAsync(string attemptId, HttpContext http, IProviderEventSink sink, TimeProvider clock, CancellationToken ct)
     {
         var form = http.Request.Form;
-        if (Value(form, "RecordUrl") is not { Length: > 0 } url)
+        if ((Value(form, "record_url") ?? Value(form, "RecordUrl")) is not { Length: > 0 } url)
         {
             return TypedResults.NoContent();
         }
-        await sink.ApplyAsync(Report(attemptId, CallId(form) ?? "", ProviderEventKind.Initiated, clock) with
+        await sink.ApplyAsync(Report(attemptId, CallId(form) ?? Value(form, "call_uuid") ?? "", ProviderEventKind.Initiated, clock) with
         {
             RecordingUrl = url,
-            Raw = Raw(form, "CallUUID", "RecordUrl", "RecordingID", "RecordingDuration"),
+            Raw = Raw(form, "call_uuid", "record_url", "recording_id", "recording_duration", "CallUUID", "RecordUrl", "RecordingID", "RecordingDuration"),
         }, ct);
         return TypedResults.NoContent();
     }
