@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -181,16 +180,8 @@ public sealed class PlivoProviderTests
         Assert.Equal(expected, OutcomeMapper.Map(end, answeredBy, null, PlivoStatusMap.Q850Of(cause, code, name)));
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
-    {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(config);
-        services.AddLogging();
-        services.AddOptions<OutdialOptions>().BindConfiguration("Outdial");
-        services.AddPlivoTelephony(config);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(Dictionary<string, string?> settings) =>
+        ProviderServices.Build(settings, (services, config) => services.AddPlivoTelephony(config));
 
     private static Dictionary<string, string?> Valid() => new()
     {
