@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outdial.Core.Accounts;
 using Outdial.Telephony.Twilio;
@@ -144,4 +146,19 @@ public static class Attempts
         CreatedAt = createdAt,
         UpdatedAt = createdAt,
     };
+}
+
+/// <summary>Service providers for the registration tests: configuration, logging and <c>Outdial</c> options bound, plus the provider under test.</summary>
+public static class ProviderServices
+{
+    public static ServiceProvider Build(Dictionary<string, string?> settings, Action<IServiceCollection, IConfiguration> add)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(config);
+        services.AddLogging();
+        services.AddOptions<OutdialOptions>().BindConfiguration("Outdial");
+        add(services, config);
+        return services.BuildServiceProvider();
+    }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Outdial.Core.Accounts;
@@ -10,16 +9,8 @@ namespace Outdial.Telephony.Tests;
 /// <summary><c>AddTwilioTelephony</c>: registered only when configured; refuses to start without a usable public URL.</summary>
 public sealed class TwilioServicesTests
 {
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
-    {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(config);
-        services.AddLogging();
-        services.AddOptions<OutdialOptions>().BindConfiguration("Outdial");
-        services.AddTwilioTelephony(config);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(Dictionary<string, string?> settings) =>
+        ProviderServices.Build(settings, (services, config) => services.AddTwilioTelephony(config));
 
     private static Dictionary<string, string?> Valid() => new()
     {

@@ -5,7 +5,7 @@ using Outdial.Core.Storage;
 
 namespace Outdial.Core.Conversation;
 
-/// <summary>What an answered attempt does, whatever the provider; each provider renders it (Twilio as TwiML, the sandbox in-process).</summary>
+/// <summary>What an answered attempt does, whatever the provider; each provider renders it (Twilio as TwiML, Plivo as Plivo XML, the sandbox in-process).</summary>
 public abstract record AnswerPlan
 {
     private AnswerPlan() { }
@@ -23,7 +23,7 @@ public abstract record AnswerPlan
 /// <summary>
 /// The one place where an answered attempt is handed on (the call-control seam, ARCHITECTURE §3.4): a person answered → a
 /// conversation (agents in <see cref="AgentMode.Conversation"/>) or a message drop (<see cref="AgentMode.Message"/>); a machine
-/// answered (AMD) → the agent's voicemail message or a hang-up. Twilio's TwiML callback and the sandbox both ask here. A spoken
+/// answered (AMD) → the agent's voicemail message or a hang-up. Twilio's TwiML callback, Plivo's answer URL and the sandbox all ask here. A spoken
 /// message is written to the transcript as the agent's turn, since it is what the callee heard.
 /// </summary>
 public sealed class CallAnswering(

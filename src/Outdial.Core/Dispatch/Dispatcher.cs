@@ -261,6 +261,12 @@ public sealed partial class Dispatcher(
                 [new EligibilityReason("provider_not_configured", $"the caller ID's provider '{call.Provider}' is not configured on this server")]), now, ct);
             return;
         }
+        if (agent is not null && Intake.CallIntake.CannotConverse(agent, provider) is { } cannot)
+        {
+            await EndAsync(call, CallStatus.Blocked, CallEventTypes.Blocked, new EligibilityVerdict(EligibilityAction.Block, null,
+                [new EligibilityReason("provider_cannot_converse", cannot)]), now, ct);
+            return;
+        }
         var number = call.PhoneNumberId is { } pnId
             ? await OnceAsync(round.Numbers, pnId, () => agents.GetPhoneNumberAsync(call.AccountId, pnId, ct))
             : null;

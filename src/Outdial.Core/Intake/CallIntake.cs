@@ -174,6 +174,11 @@ public sealed class CallIntake(
         {
             return (null, Invalid(errors));
         }
+        if (CannotConverse(agent, providers.Find(number.Provider)) is { } cannot)
+        {
+            return (null, new IntakeResult.Refused("provider_cannot_converse", cannot,
+                new Dictionary<string, string[]> { ["provider"] = [cannot] }));
+        }
         if (newCampaignName is not null)
         {
             var (created, refused) = await FindOrCreateCampaignAsync(cmd.AccountId, newCampaignName, agent, number, now, dryRun, ct);
@@ -211,6 +216,19 @@ public sealed class CallIntake(
         }
         return (null, Invalid(new Dictionary<string, string[]> { ["campaignName"] = ["could not be created; retry"] }));
     }
+
+    /// <summary>
+    /// Why <paramref name="agent"/> cannot be reached through <paramref name="provider"/>, or null when it can (or the
+    /// provider is not configured, which is refused on its own): an agent in <see cref="AgentMode.Conversation"/> needs a
+    /// provider that carries the conversation (<see cref="Telephony.ITelephonyProvider.CanConverse"/>; Plivo streams only raw
+    /// audio, and Outdial has no speech engine). Intake refuses such a call (<c>provider_cannot_converse</c>); the dispatcher
+    /// asks the same at dial time (the agent may have changed since) and blocks it.
+    /// </summary>
+    public static string? CannotConverse(Agent agent, Telephony.ITelephonyProvider? provider) =>
+        agent.Mode == AgentMode.Conversation && provider is { CanConverse: false }
+            ? $"telephony provider '{provider.Name}' cannot carry the AI conversation of agent '{agent.Key}' (it streams only raw audio, and Outdial "
+              + "has no speech-to-text or text-to-speech of its own); use a message agent (mode: message) or a provider with a conversation relay (twilio, telnyx)"
+            : null;
 
     private static IntakeResult.Refused ProviderMismatch(string message) =>
         new("provider_mismatch", message, new Dictionary<string, string[]> { ["provider"] = [message] });

@@ -100,6 +100,15 @@ public interface ITelephonyProvider
     double? CallsPerSecond => null;
 
     /// <summary>
+    /// Whether an answered call can be handed to the conversation engine through this provider (<see cref="Conversation.AnswerPlan.Converse"/>).
+    /// True for the sandbox, Twilio and Telnyx, whose relays do the speech-to-text and text-to-speech and exchange text
+    /// frames; false for a provider that only streams raw audio (Plivo's <c>&lt;Stream&gt;</c>), since Outdial has no speech
+    /// engine of its own. Intake refuses (<c>provider_cannot_converse</c>) and the dispatcher blocks a call whose agent
+    /// holds a conversation on such a provider; message and voicemail drops work on every provider.
+    /// </summary>
+    bool CanConverse => true;
+
+    /// <summary>
     /// Places a call. Throws (any exception, including a timeout) when the outcome of the request is unknown:
     /// the caller then leaves the attempt for the reconciler and never redials it blindly.
     /// </summary>

@@ -39,7 +39,7 @@ public static class CallsApi
             .Produces<CallResource>(StatusCodes.Status202Accepted)
             .ProducesProblemCodes(StatusCodes.Status409Conflict, "duplicate_call", "idempotency_in_flight")
             .ProducesProblemCodes(StatusCodes.Status422UnprocessableEntity, "validation_failed", "number_on_dnc", "no_consent", "outside_calling_window",
-                "idempotency_key_reused", "provider_not_configured", "provider_mismatch", "campaign_not_found", "campaign_finished")
+                "idempotency_key_reused", "provider_not_configured", "provider_mismatch", "provider_cannot_converse", "campaign_not_found", "campaign_finished")
             .WithRequestExample("CreateCallRequest")
             .WithResponseExample(StatusCodes.Status202Accepted, "CallQueued");
         group.MapPost("/check", CheckAsync).WithName("CheckCall")

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Outdial.Core.Accounts;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Twilio;
 
@@ -25,28 +24,13 @@ public static class TwilioServices
         {
             return services;
         }
-        services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidator>();
-        services.AddOptions<OutdialOptions>()
-            .Validate(o => TwilioOptions.IsAbsoluteHttpUrl(o.PublicBaseUrl),
-                "Outdial:PublicBaseUrl must be the absolute http(s) URL at which Twilio reaches this server when Outdial:Twilio is configured.")
-            .ValidateOnStart();
+        ProviderRegistration.AddValidatedOptions<TwilioOptions>(services, TwilioOptions.Section, "Twilio", o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TwilioHealth>();
         services.AddSingleton(sp => new TwilioRestClient(
-            // Pooled connections are recycled so DNS changes of api.twilio.com are picked up; the client applies RequestTimeout.
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
-            sp.GetRequiredService<IOptions<TwilioOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            ProviderRegistration.PooledHttpClient(), sp.GetRequiredService<IOptions<TwilioOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TwilioProvider>();
         services.AddSingleton<ITelephonyProvider>(sp => sp.GetRequiredService<TwilioProvider>());
         return services;
     }
-}
-
-/// <summary>Fails start with every problem <see cref="TwilioOptions.Problems"/> finds.</summary>
-internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
-{
-    public ValidateOptionsResult Validate(string? name, TwilioOptions options) =>
-        options.Problems() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }

@@ -23,7 +23,7 @@ namespace Outdial.Server.Dialects.Aicaller;
 /// The front door is <see cref="DialectGate"/>.</para>
 /// <para>Errors (the seed documents none): <c>{error: {message, statusCode, code, errors?}}</c> — 401 <c>unauthorized</c>,
 /// 403 <c>forbidden</c> (API access off) / <c>team_mismatch</c>, 400 <c>validation_failed</c> (with per-field
-/// <c>errors</c>) / <c>telephony_provider_not_configured</c> / <c>telephony_provider_mismatch</c>, 404 <c>not_found</c>, 409 <c>duplicate_call</c>, 422 for
+/// <c>errors</c>) / <c>telephony_provider_not_configured</c> / <c>telephony_provider_mismatch</c> / <c>telephony_provider_cannot_converse</c>, 404 <c>not_found</c>, 409 <c>duplicate_call</c>, 422 for
 /// intake refusals (DNC, window, cap…, native code), 429 <c>rate_limited</c>.</para>
 /// </summary>
 public static class AicallerDialect
@@ -54,7 +54,8 @@ public static class AicallerDialect
                 One call to `toPhoneNumber` with the agent `callTemplateId`. Checks, in order: the `aicaller-api-key` header (401
                 `unauthorized`), the per-key budget shared with the native API (429 `rate_limited`), the account's API access switch
                 (403 `forbidden`), the body and every field at once (400 `validation_failed` with `errors`), `teamId` (403
-                `team_mismatch`), then intake: 400 `telephony_provider_not_configured` / `telephony_provider_mismatch`, 409
+                `team_mismatch`), then intake: 400 `telephony_provider_not_configured` / `telephony_provider_mismatch` /
+                `telephony_provider_cannot_converse` (a conversation agent on a provider that cannot carry it, e.g. plivo), 409
                 `duplicate_call`, 422 for eligibility refusals (the native code). 200 `{data}`: the phone call.
                 """)
             .WithSecurity(ApiSecurity.AicallerApiKey)
@@ -120,7 +121,7 @@ public static class AicallerDialect
                     $"A pending or active call to this number already exists: {duplicate.Existing.Id}");
             case IntakeResult.Refused { Code: "validation_failed" } invalid:
                 return Invalid(AicallerRequest.TranslateErrors(invalid.Errors, body));
-            case IntakeResult.Refused { Code: "provider_not_configured" or "provider_mismatch" } provider:
+            case IntakeResult.Refused { Code: "provider_not_configured" or "provider_mismatch" or "provider_cannot_converse" } provider:
                 return Error(StatusCodes.Status400BadRequest, "telephony_" + provider.Code, provider.Message,
                     AicallerRequest.TranslateErrors(provider.Errors, body));
             case IntakeResult.Refused refused:

@@ -140,10 +140,10 @@ public static partial class TwilioCallbacksApi
 
     private static IResult Xml(string twiml) => TypedResults.Text(twiml, Twiml.ContentType);
 
-    private static string? Value(IFormCollection form, string name) =>
+    internal static string? Value(IFormCollection form, string name) =>
         form.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
 
-    private static Dictionary<string, string>? Raw(IFormCollection form, params string[] names)
+    internal static Dictionary<string, string>? Raw(IFormCollection form, params string[] names)
     {
         var raw = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in names)

@@ -27,20 +27,10 @@ public sealed partial class TwilioRequestVerification(IConfiguration config, IOp
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var token = config[AuthTokenKey];
-        var baseUrl = options.Value.PublicBaseUrl;
-        if (string.IsNullOrEmpty(token) || !Uri.TryCreate(baseUrl, UriKind.Absolute, out var publicBase) || publicBase.Scheme is not ("http" or "https"))
+        var (callback, refusal) = await ProviderCallbackGate.ReadAsync(http, config[AuthTokenKey], options.Value.PublicBaseUrl);
+        if (callback is not { Token: var token, PublicBaseUrl: var baseUrl, Form: var form })
         {
-            return TypedResults.NotFound();
-        }
-        IFormCollection form;
-        try
-        {
-            form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(http.RequestAborted) : FormCollection.Empty;
-        }
-        catch (InvalidDataException)
-        {
-            return TypedResults.BadRequest();
+            return refusal;
         }
         var webSocket = http.GetEndpoint()?.Metadata.GetMetadata<TwilioWebSocketRoute>() is not null;
         var url = SignedUrl(baseUrl, http.Request, webSocket);
