@@ -17,6 +17,7 @@ using Outdial.Server.Compliance;
 using Outdial.Server.Infrastructure;
 using Outdial.Server.OpenApi;
 using Outdial.Server.PhoneNumbers;
+using Outdial.Server.Providers.Telnyx;
 using Outdial.Server.Providers.Twilio;
 using Outdial.Server.Webhooks;
 using Outdial.Storage;
@@ -36,7 +37,8 @@ public static partial class OutdialServer
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         ListenOnDefaultUnlessConfigured(builder);
         var services = builder.Services;
-        services.AddOutdialCore(builder.Configuration).UseDatabase(builder.Configuration).AddSandboxTelephony().AddTwilioTelephony(builder.Configuration);
+        services.AddOutdialCore(builder.Configuration).UseDatabase(builder.Configuration).AddSandboxTelephony().AddTwilioTelephony(builder.Configuration)
+            .AddTelnyxTelephony(builder.Configuration);
         // Every node beats (API-only ones too: they count in the split of the per-key rate limit); workers are optional.
         services.AddOutdialNode();
         if (builder.Configuration.GetValue("Outdial:Workers", defaultValue: true))
@@ -101,6 +103,7 @@ public static partial class OutdialServer
         app.MapDnc();
         app.MapConsents();
         app.MapTwilioCallbacks();
+        app.MapTelnyxWebhooks();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)
         {
             app.MapBenchParse();
@@ -133,10 +136,10 @@ public static partial class OutdialServer
 
     /// <summary>
     /// <c>GET /health</c> (always 200 while the process serves): <c>{"status": "ok" | "degraded", "providers": {"sandbox":
-    /// {"status": "ok"}, "twilio": {"status": "ok" | "misconfigured", "code"?, "httpStatus"?, "at"?}}}</c> (Twilio's error code and HTTP status; its
+    /// {"status": "ok"}, "twilio": {"status": "ok" | "misconfigured", "code"?, "httpStatus"?, "at"?}, "telnyx": {...}}}</c> (the provider's error code and HTTP status; its
     /// message, which can quote phone numbers, is only on the call). A provider is
     /// <c>misconfigured</c> after it refused a dial for a credentials, account or caller-ID problem (Twilio 401/403 or error
-    /// codes such as 20003), until a dial succeeds again; <c>at</c> is when (UTC).
+    /// codes such as 20003; Telnyx 401/403, 10009, or an error about connection_id or from), until a dial succeeds again; <c>at</c> is when (UTC).
     /// </summary>
     private static HealthResource Health(IServiceProvider sp)
     {
@@ -151,6 +154,11 @@ public static partial class OutdialServer
             degraded = true;
             // Code and HTTP status only: /health needs no key, and Twilio's message can quote phone numbers (it is on the call).
             providers["twilio"] = new ProviderHealthResource("misconfigured", problem.Code, problem.HttpStatus, problem.At.UtcDateTime);
+        }
+        if (sp.GetService<Telephony.Telnyx.TelnyxHealth>()?.LastConfigurationError is { } telnyx)
+        {
+            degraded = true;
+            providers["telnyx"] = new ProviderHealthResource("misconfigured", telnyx.Code, telnyx.HttpStatus, telnyx.At.UtcDateTime);
         }
         return new HealthResource(degraded ? "degraded" : "ok", providers);
     }

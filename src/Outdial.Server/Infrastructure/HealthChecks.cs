@@ -49,7 +49,7 @@ public static class OutdialHealthChecks
             .WithDescription("""
                 Runs the `database` check (the SQLite file opens and every migration is applied: `schemaVersion`,
                 `expectedVersion`, `sqlite` in its `data`) and the `providers` check (each configured telephony provider;
-                `Degraded` after Twilio refused our credentials, account or caller ID, until a dial succeeds). 200 when
+                `Degraded` after Twilio or Telnyx refused our credentials, account or caller ID, until a dial succeeds). 200 when
                 `Healthy` or `Degraded`, 503 when `Unhealthy`. Needs no key; carries no secret or phone number.
                 """)
             .Produces<HealthReportDocument>(StatusCodes.Status200OK)
@@ -115,10 +115,11 @@ internal sealed class DatabaseHealthCheck(IOutdialDatabase db) : IHealthCheck
 }
 
 /// <summary>
-/// Healthy when every configured provider is usable; Degraded when Twilio refused our credentials, account or caller ID
+/// Healthy when every configured provider is usable; Degraded when Twilio or Telnyx refused our credentials, account or caller ID
 /// (its error code and HTTP status in <c>data</c>, never its message, which can quote phone numbers).
 /// </summary>
-internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephonyProvider> providers, TwilioHealth? twilio = null) : IHealthCheck
+internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephonyProvider> providers, TwilioHealth? twilio = null,
+    Telephony.Telnyx.TelnyxHealth? telnyx = null) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -127,11 +128,24 @@ internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephony
         {
             data[provider.Name] = "ok";
         }
+        var degraded = false;
         if (twilio?.LastConfigurationError is { } problem)
         {
-            data["twilio"] = $"misconfigured: Twilio error {problem.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, HTTP {problem.HttpStatus} at {problem.At.UtcDateTime:O}";
+            data["twilio"] = Misconfigured("Twilio", problem.Code, problem.HttpStatus, problem.At);
+            degraded = true;
+        }
+        if (telnyx?.LastConfigurationError is { } telnyxProblem)
+        {
+            data["telnyx"] = Misconfigured("Telnyx", telnyxProblem.Code, telnyxProblem.HttpStatus, telnyxProblem.At);
+            degraded = true;
+        }
+        if (degraded)
+        {
             return Task.FromResult(HealthCheckResult.Degraded("a provider refused our credentials, account or caller ID", data: data));
         }
         return Task.FromResult(HealthCheckResult.Healthy(string.Join(", ", data.Keys) + " configured", data));
     }
+
+    private static string Misconfigured(string provider, int? code, int httpStatus, DateTimeOffset at) =>
+        $"misconfigured: {provider} error {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, HTTP {httpStatus} at {at.UtcDateTime:O}";
 }
