@@ -65,6 +65,30 @@ public sealed class RelayClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Connects to <paramref name="pathAndToken"/> (e.g. <c>/providers/telnyx/relay/{attemptId}/{token}</c>) on the server's
+    /// loopback address with no signature header, as Telnyx's Conversation Relay does (its URL carries the credential).
+    /// Answers the HTTP status of a refused upgrade and no client, or 101 and the connected client.
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, RelayClient? Client)> TryConnectPathAsync(OutdialHost host, string pathAndToken)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        var target = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = pathAndToken }.Uri;
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        try
+        {
+            await socket.ConnectAsync(target, timeout.Token);
+            return (socket.HttpStatusCode, new RelayClient(socket));
+        }
+        catch (WebSocketException)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            return (status, null);
+        }
+    }
+
     /// <summary>As <see cref="TryConnectAsync"/>, signed as Twilio signs; fails the test unless the upgrade succeeds.</summary>
     public static async Task<RelayClient> ConnectAsync(OutdialHost host, string publicBaseUrl, string attemptId, string authToken)
     {
