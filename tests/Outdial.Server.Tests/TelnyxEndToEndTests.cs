@@ -279,15 +279,17 @@ public sealed class TelnyxEndToEndTests(TelnyxMock mock)
         rig.AssertAllAcceptedByTheSpec();
     }
 
-    [Fact]
-    public async Task MachineVerdict_WithAmdAgent_SpeaksTheVoicemailMessage_ThenHangsUpWhenSpoken()
+    [Theory]
+    [InlineData("enable", "detect")]
+    [InlineData("detect_message_end", "greeting_end")]
+    public async Task MachineVerdict_WithAmdAgent_SpeaksTheVoicemailMessage_ThenHangsUpWhenSpoken(string agentAmd, string telnyxAmd)
     {
         await using var rig = await StartAsync(mock);
         var agent = await rig.Host.Client.PostAsJsonAsync("/v1/agents", new JsonObject
         {
             ["name"] = "Telnyx AMD " + Guid.NewGuid().ToString("N")[..6],
             ["firstMessage"] = "Hi there.",
-            ["answeringMachineDetection"] = "enable",
+            ["answeringMachineDetection"] = agentAmd,
             ["voicemailMessage"] = "Please call us back.",
             ["disclosures"] = new JsonObject { ["enabled"] = false },
             ["phoneNumberId"] = rig.PhoneNumberId,
@@ -295,10 +297,17 @@ public sealed class TelnyxEndToEndTests(TelnyxMock mock)
         Assert.True(agent.StatusCode == HttpStatusCode.Created, await agent.Content.ReadAsStringAsync());
         var callId = await NewCallAsync(rig.Host, new JsonObject { ["agentId"] = (string)(await agent.JsonAsync())["id"]! });
         var (attemptId, id) = await WaitForDialAsync(rig.Host, callId);
-        Assert.Equal("detect", (string?)rig.Front.Created.Single().Request.Body!["answering_machine_detection"]);
+        Assert.Equal(telnyxAmd, (string?)rig.Front.Created.Single().Request.Body!["answering_machine_detection"]);
 
         await SendAsync(rig.Host, attemptId, id, "call.answered");
         await SendAsync(rig.Host, attemptId, id, "call.machine.detection.ended", new JsonObject { ["result"] = "machine" });
+        if (telnyxAmd == "greeting_end")
+        {
+            // The message waits for the end of the machine's greeting (the beep).
+            await rig.Host.WaitForCallAsync(callId, c => (string?)c["status"] == "in_progress");
+            Assert.DoesNotContain(rig.Front.Requests, r => r.Path.Contains("/actions/", StringComparison.Ordinal));
+            await SendAsync(rig.Host, attemptId, id, "call.machine.greeting.ended", new JsonObject { ["result"] = "beep_detected" });
+        }
         var speak = await WaitForRequestAsync(rig.Front, r => r.Path.EndsWith("/actions/speak", StringComparison.Ordinal));
         Assert.Equal("Please call us back.", (string?)speak.Body!["payload"]);
         Assert.DoesNotContain(rig.Front.Requests, r => r.Path.EndsWith("/actions/conversation_relay_start", StringComparison.Ordinal));
@@ -469,6 +478,14 @@ public sealed class TelnyxEndToEndTests(TelnyxMock mock)
         var number = await host.Client.PostAsJsonAsync("/v1/phone-numbers", new JsonObject { ["number"] = TelnyxNumber, ["provider"] = "telnyx" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, number.StatusCode);
         Assert.Contains("'telnyx' is not configured on this server", await number.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var call = await host.Client.PostAsJsonAsync("/v1/calls", new JsonObject
+        {
+            ["to"] = Numbers.Next("0000"),
+            ["provider"] = "telnyx",
+            ["consent"] = new JsonObject { ["obtained"] = true, ["source"] = "test" },
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, call.StatusCode);
+        Assert.Contains("telephony provider 'telnyx' is not configured", await call.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var body = Event("call.hangup", "att_x", "v3:x");
         Assert.Equal(HttpStatusCode.NotFound, (await PostEventAsync(host, "att_x", body)).StatusCode);
         var (status, _) = await RelayClient.TryConnectPathAsync(host, $"{TelnyxUrls.RelayPrefix}/att_x/{TelnyxUrls.RelayToken(ApiKey, "att_x")}");
