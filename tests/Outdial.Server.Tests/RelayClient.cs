@@ -50,19 +50,7 @@ public sealed class RelayClient : IAsyncDisposable
             socket.Options.SetRequestHeader(TwilioSignature.Header,
                 await TwilioNode.SignatureAsync(authToken, signedUrl ?? PublicUrl(publicBaseUrl, attemptId)));
         }
-        var target = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = $"{TwilioUrls.RelayPrefix}/{Uri.EscapeDataString(attemptId)}" }.Uri;
-        using var timeout = new CancellationTokenSource(DefaultTimeout);
-        try
-        {
-            await socket.ConnectAsync(target, timeout.Token);
-            return (socket.HttpStatusCode, new RelayClient(socket));
-        }
-        catch (WebSocketException)
-        {
-            var status = socket.HttpStatusCode;
-            socket.Dispose();
-            return (status, null);
-        }
+        return await ConnectAsync(socket, host, $"{TwilioUrls.RelayPrefix}/{Uri.EscapeDataString(attemptId)}");
     }
 
     /// <summary>
@@ -74,7 +62,12 @@ public sealed class RelayClient : IAsyncDisposable
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        var target = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = pathAndToken }.Uri;
+        return await ConnectAsync(socket, host, pathAndToken);
+    }
+
+    private static async Task<(HttpStatusCode Status, RelayClient? Client)> ConnectAsync(ClientWebSocket socket, OutdialHost host, string path)
+    {
+        var target = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = path }.Uri;
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         try
         {

@@ -53,8 +53,8 @@ public sealed class TelnyxNodeTests
     {
         var now = DateTimeOffset.UtcNow;
         var fresh = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var stale = (now.ToUnixTimeSeconds() - 301).ToString(CultureInfo.InvariantCulture);
-        var future = (now.ToUnixTimeSeconds() + 301).ToString(CultureInfo.InvariantCulture);
+        var stale = (now.ToUnixTimeSeconds() - 310).ToString(CultureInfo.InvariantCulture);
+        var future = (now.ToUnixTimeSeconds() + 310).ToString(CultureInfo.InvariantCulture);
         const string body = """{"data":{"event_type":"call.hangup","payload":{"hangup_cause":"user_busy","to":"+15551234567"}}}""";
         using var other = Key.Create(SignatureAlgorithm.Ed25519);
         var cases = new (string Name, string Key, string Body, string? Signature, string? Timestamp)[]

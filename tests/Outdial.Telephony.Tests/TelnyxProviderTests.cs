@@ -166,6 +166,31 @@ public sealed class TelnyxProviderTests
     [InlineData(null, null)]
     public void AmdResult_MapsToAnsweredBy(string? result, AnsweredBy? expected) => Assert.Equal(expected, TelnyxStatusMap.AnsweredByOf(result));
 
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(-300, true)]
+    [InlineData(300, true)]
+    [InlineData(-301, false)]
+    [InlineData(301, false)]
+    public void Signature_TimestampWithin300SecondsOfOurClock(int offsetSeconds, bool valid)
+    {
+        var timestamp = (Now.ToUnixTimeSeconds() + offsetSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        const string body = """{"data":{"event_type":"call.initiated"}}""";
+
+        Assert.Equal(valid, TelnyxSignature.IsValid(Telnyx.PublicKey, Telnyx.Sign(timestamp, body), timestamp, System.Text.Encoding.UTF8.GetBytes(body), Now));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not base64")]
+    [InlineData("AAAA")]
+    public void Signature_UnusableKey_NeverValid(string key)
+    {
+        var timestamp = Now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.False(TelnyxSignature.IsValid(key, Telnyx.Sign(timestamp, "{}"), timestamp, "{}"u8, Now));
+    }
+
     private static ServiceProvider Services(Dictionary<string, string?> settings)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -95,51 +94,25 @@ public sealed class TelnyxRestClient(HttpClient http, IOptions<TelnyxOptions> op
     /// <summary>The JSON body of Dial, as sent: the record's members in declaration order, nulls left out.</summary>
     public static string DialBody(TelnyxDialRequest dial) => JsonSerializer.Serialize(dial, Json);
 
-    private async Task<string> SendAsync(HttpMethod method, string pathAndQuery, string? json, CancellationToken ct)
+    private Task<string> SendAsync(HttpMethod method, string pathAndQuery, string? json, CancellationToken ct)
     {
         var o = Options;
         var uri = new Uri(o.BaseUrl.TrimEnd('/') + pathAndQuery, UriKind.Absolute);
         var auth = new AuthenticationHeaderValue("Bearer", o.ApiKey);
-        for (var attempt = 0; ; attempt++)
+        return ProviderHttp.SendAsync(http, () =>
         {
-            using var request = new HttpRequestMessage(method, uri);
+            var request = new HttpRequestMessage(method, uri);
             request.Headers.Authorization = auth;
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (json is not null)
             {
                 request.Content = new StringContent(json, Encoding.UTF8, "application/json");
             }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(o.RequestTimeout);
-            HttpResponseMessage response;
-            string body;
-            try
-            {
-                response = await http.SendAsync(request, timeout.Token);
-                body = await response.Content.ReadAsStringAsync(timeout.Token);
-            }
-            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Telnyx did not answer {method} {uri.AbsolutePath} within {o.RequestTimeout.TotalSeconds} s.", e);
-            }
-            using (response)
-            {
-                if (response.IsSuccessStatusCode)
-                {
-                    return body;
-                }
-                var error = Error(response, body);
-                if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt >= o.MaxRetries)
-                {
-                    throw error;
-                }
-                var wait = error.RetryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, attempt));
-                await Task.Delay(wait < o.MaxRetryDelay ? wait : o.MaxRetryDelay, clock, ct);
-            }
-        }
+            return request;
+        }, "Telnyx", o.RequestTimeout, o.MaxRetries, o.MaxRetryDelay, clock, Error, ct);
     }
 
-    private TelnyxApiException Error(HttpResponseMessage response, string body)
+    private static TelnyxApiException Error(HttpResponseMessage response, string body, TimeSpan? retryAfter)
     {
         TelnyxError? first = null;
         try
@@ -154,23 +127,7 @@ public sealed class TelnyxRestClient(HttpClient http, IOptions<TelnyxOptions> op
             ? string.Join(": ", new[] { first.Title, first.Detail }.Where(t => !string.IsNullOrWhiteSpace(t)))
             : string.IsNullOrWhiteSpace(body) ? response.ReasonPhrase ?? "" : body.Length > 500 ? body[..500] : body;
         var code = int.TryParse(first?.Code, NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : (int?)null;
-        return new TelnyxApiException((int)response.StatusCode, code, message, first?.Source?.Pointer, RetryAfter(response));
-    }
-
-    /// <summary><c>Retry-After</c> as delta-seconds or an HTTP date (RFC 9110 §10.2.3), relative to the injected clock.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (header?.Date is { } date)
-        {
-            var wait = date - clock.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
+        return new TelnyxApiException((int)response.StatusCode, code, message, first?.Source?.Pointer, retryAfter);
     }
 
     private static T Data<T>(string body) =>
