@@ -353,6 +353,18 @@ public sealed class TelnyxEndToEndTests(TelnyxMock mock)
     }
 
     [Fact]
+    public async Task OversizedBody_413BeforeAnythingIsRead()
+    {
+        await using var rig = await StartAsync(mock);
+        var callId = await NewCallAsync(rig.Host);
+        var (attemptId, id) = await WaitForDialAsync(rig.Host, callId);
+        var body = Event("call.hangup", attemptId, id, new JsonObject { ["hangup_cause"] = "user_busy", ["padding"] = new string('x', 1 << 20) });
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await PostEventAsync(rig.Host, attemptId, body)).StatusCode);
+        Assert.Equal("dialing", (string?)(await rig.Host.Client.GetFromJsonAsync<JsonObject>($"/v1/calls/{callId}"))!["status"]);
+    }
+
+    [Fact]
     public async Task DuplicateAndOutOfOrderWebhooks_NeverMoveTheCallBackwards()
     {
         await using var rig = await StartAsync(mock);

@@ -1,9 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 
 namespace Outdial.Tests.Shared;
 
@@ -27,7 +22,6 @@ public sealed class TelnyxMock : Xunit.IAsyncLifetime
     /// <summary>The <c>call_control_id</c> of the spec's example call (Dial and Retrieve answer it).</summary>
     public const string ExampleCallControlId = "v3:MdI91X4lWFEs7IgbBEOT9M4AigoY08M0WWZFISt1Yw2axZ_IiE4pqg";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private int? _pid;
 
     /// <summary>Base URL of the mock, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash, no <c>/v2</c>); set after initialisation.</summary>
@@ -50,71 +44,15 @@ public sealed class TelnyxMock : Xunit.IAsyncLifetime
         {
             throw new InvalidOperationException($"{script} does not exist; set TELNYX_MOCK_URL to a running mock.");
         }
-        var port = FreePort().ToString(CultureInfo.InvariantCulture);
-        var info = new ProcessStartInfo("bash", [script, "--port", port, "--pidfile", Path.Combine(Path.GetTempPath(), $"telnyx-prism-{port}.pid")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("bash did not start.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Cannot run {script}: bash is not on PATH.", e);
-        }
-        using (process)
-        {
-            using var timeout = new CancellationTokenSource(StartTimeout);
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-                await Task.WhenAll(stdout, stderr);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{script} did not start the Telnyx mock within {StartTimeout.TotalMinutes} minutes.");
-            }
-            var values = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-            if (values.TryGetValue("PRISM_PID", out var pid) && int.TryParse(pid, CultureInfo.InvariantCulture, out var id))
-            {
-                _pid = id;
-            }
-            if (process.ExitCode != 0 || !values.TryGetValue("PRISM_URL", out var url))
-            {
-                throw new InvalidOperationException(
-                    $"{script} failed to start the Telnyx mock (exit code {process.ExitCode}; needs node and npm). Errors: {await stderr}");
-            }
-            Url = url.TrimEnd('/');
-        }
+        (Url, _pid) = await PrismScript.StartAsync(script, "Telnyx");
         await ProbeAsync(Url);
     }
 
     /// <inheritdoc />
     public Task DisposeAsync()
     {
-        if (_pid is { } pid)
-        {
-            try
-            {
-                using var prism = Process.GetProcessById(pid);
-                prism.Kill(entireProcessTree: true);
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-            _pid = null;
-        }
+        PrismScript.Stop(_pid);
+        _pid = null;
         return Task.CompletedTask;
     }
 
@@ -135,13 +73,6 @@ public sealed class TelnyxMock : Xunit.IAsyncLifetime
         {
             throw new InvalidOperationException($"The Telnyx mock at {url} cannot be reached (TELNYX_MOCK_URL or the started Prism).", e);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

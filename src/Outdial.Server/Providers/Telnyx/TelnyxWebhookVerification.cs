@@ -36,10 +36,15 @@ public sealed partial class TelnyxWebhookVerification(IConfiguration config, Tim
             return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
         }
         using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        if (buffer.Length > MaxBody)
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
         {
-            return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            if (buffer.Length + read > MaxBody)
+            {
+                return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            }
+            buffer.Write(chunk, 0, read);
         }
         var body = buffer.ToArray();
         if (!TelnyxSignature.IsValid(key, http.Request.Headers[TelnyxSignature.SignatureHeader].ToString(),

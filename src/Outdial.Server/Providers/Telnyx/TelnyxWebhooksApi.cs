@@ -127,14 +127,16 @@ public static partial class TelnyxWebhooksApi
                     break;
                 case "call.hangup":
                     var sip = TelnyxStatusMap.SipCodeOf(e.SipHangupCause);
+                    var end = TelnyxStatusMap.EndStatusOf(e.HangupCause);
                     await sink.ApplyAsync(report with
                     {
                         Kind = ProviderEventKind.Completed,
-                        EndStatus = TelnyxStatusMap.EndStatusOf(e.HangupCause),
+                        EndStatus = end,
                         Outcome = TelnyxStatusMap.OutcomeWithoutSip(e.HangupCause, sip),
                         ProviderStatus = e.HangupCause ?? "hangup",
                         SipCode = sip,
-                        DurationSec = e.StartTime is { } start && at > start ? (int)(at - start).TotalSeconds : null,
+                        // Connected seconds only for a connected call; Telnyx's start_time is "when the call started".
+                        DurationSec = end == CallEndStatus.Completed && e.StartTime is { } start && at > start ? (int)(at - start).TotalSeconds : null,
                     }, ct);
                     break;
                 case "call.recording.saved" when e.RecordingUrl is { Length: > 0 } url:
