@@ -1,11 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Outdial.Core.Accounts;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Telnyx;
-using Outdial.Telephony.Twilio;
 
 namespace Outdial.Telephony;
 
@@ -29,15 +26,10 @@ public static class TelnyxServices
         }
         services.AddOptions<TelnyxOptions>().BindConfiguration(TelnyxOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TelnyxOptions>, TelnyxOptionsValidator>();
-        services.AddOptions<OutdialOptions>()
-            .Validate(o => TwilioOptions.IsAbsoluteHttpUrl(o.PublicBaseUrl),
-                "Outdial:PublicBaseUrl must be the absolute http(s) URL at which Telnyx reaches this server when Outdial:Telnyx is configured.")
-            .ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
+        ProviderRegistration.RequirePublicBaseUrl(services, "Telnyx");
         services.AddSingleton<TelnyxHealth>();
         services.AddSingleton(sp => new TelnyxRestClient(
-            // Pooled connections are recycled so DNS changes of api.telnyx.com are picked up; the client applies RequestTimeout.
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            ProviderRegistration.PooledHttpClient(),
             sp.GetRequiredService<IOptions<TelnyxOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TelnyxProvider>();

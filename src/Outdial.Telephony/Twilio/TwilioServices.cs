@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Outdial.Core.Accounts;
 using Outdial.Core.Telephony;
 using Outdial.Telephony.Twilio;
 
@@ -27,15 +25,10 @@ public static class TwilioServices
         }
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwilioOptions>, TwilioOptionsValidator>();
-        services.AddOptions<OutdialOptions>()
-            .Validate(o => TwilioOptions.IsAbsoluteHttpUrl(o.PublicBaseUrl),
-                "Outdial:PublicBaseUrl must be the absolute http(s) URL at which Twilio reaches this server when Outdial:Twilio is configured.")
-            .ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
+        ProviderRegistration.RequirePublicBaseUrl(services, "Twilio");
         services.AddSingleton<TwilioHealth>();
         services.AddSingleton(sp => new TwilioRestClient(
-            // Pooled connections are recycled so DNS changes of api.twilio.com are picked up; the client applies RequestTimeout.
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            ProviderRegistration.PooledHttpClient(),
             sp.GetRequiredService<IOptions<TwilioOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TwilioProvider>();
