@@ -18,6 +18,7 @@ using Outdial.Server.Infrastructure;
 using Outdial.Server.OpenApi;
 using Outdial.Server.PhoneNumbers;
 using Outdial.Server.Providers.Plivo;
+using Outdial.Server.Providers.Telnyx;
 using Outdial.Server.Providers.Twilio;
 using Outdial.Server.Webhooks;
 using Outdial.Storage;
@@ -38,7 +39,7 @@ public static partial class OutdialServer
         ListenOnDefaultUnlessConfigured(builder);
         var services = builder.Services;
         services.AddOutdialCore(builder.Configuration).UseDatabase(builder.Configuration).AddSandboxTelephony().AddTwilioTelephony(builder.Configuration)
-            .AddPlivoTelephony(builder.Configuration);
+            .AddPlivoTelephony(builder.Configuration).AddTelnyxTelephony(builder.Configuration);
         // Every node beats (API-only ones too: they count in the split of the per-key rate limit); workers are optional.
         services.AddOutdialNode();
         if (builder.Configuration.GetValue("Outdial:Workers", defaultValue: true))
@@ -127,6 +128,7 @@ public static partial class OutdialServer
         app.MapConsents();
         app.MapTwilioCallbacks();
         app.MapPlivoCallbacks();
+        app.MapTelnyxWebhooks();
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.EnableBenchEndpoint)
         {
             app.MapBenchParse();
@@ -159,10 +161,10 @@ public static partial class OutdialServer
 
     /// <summary>
     /// <c>GET /health</c> (always 200 while the process serves): <c>{"status": "ok" | "degraded", "providers": {"sandbox":
-    /// {"status": "ok"}, "twilio"|"plivo": {"status": "ok" | "misconfigured", "code"?, "httpStatus"?, "at"?}}}</c> (Twilio's error code and HTTP status, Plivo's HTTP status; its
+    /// {"status": "ok"}, "twilio"|"plivo"|"telnyx": {"status": "ok" | "misconfigured", "code"?, "httpStatus"?, "at"?}}}</c> (the provider's error code, where it has codes, and HTTP status; its
     /// message, which can quote phone numbers, is only on the call). A provider is
     /// <c>misconfigured</c> after it refused a dial for a credentials, account or caller-ID problem (Twilio 401/403 or error
-    /// codes such as 20003), until a dial succeeds again; <c>at</c> is when (UTC).
+    /// codes such as 20003; Telnyx 401/403, 10009, or an error about connection_id or from), until a dial succeeds again; <c>at</c> is when (UTC).
     /// </summary>
     private static HealthResource Health(IServiceProvider sp)
     {
@@ -183,6 +185,11 @@ public static partial class OutdialServer
             degraded = true;
             // Plivo has no error codes; its message can quote phone numbers (it is on the call).
             providers["plivo"] = new ProviderHealthResource("misconfigured", null, plivo.HttpStatus, plivo.At.UtcDateTime);
+        }
+        if (sp.GetService<Telephony.Telnyx.TelnyxHealth>()?.LastConfigurationError is { } telnyx)
+        {
+            degraded = true;
+            providers["telnyx"] = new ProviderHealthResource("misconfigured", telnyx.Code, telnyx.HttpStatus, telnyx.At.UtcDateTime);
         }
         return new HealthResource(degraded ? "degraded" : "ok", providers);
     }

@@ -50,7 +50,24 @@ public sealed class RelayClient : IAsyncDisposable
             socket.Options.SetRequestHeader(TwilioSignature.Header,
                 await TwilioNode.SignatureAsync(authToken, signedUrl ?? PublicUrl(publicBaseUrl, attemptId)));
         }
-        var target = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = $"{TwilioUrls.RelayPrefix}/{Uri.EscapeDataString(attemptId)}" }.Uri;
+        return await ConnectAsync(socket, host, $"{TwilioUrls.RelayPrefix}/{Uri.EscapeDataString(attemptId)}");
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="pathAndToken"/> (e.g. <c>/providers/telnyx/relay/{attemptId}/{token}</c>) on the server's
+    /// loopback address with no signature header, as Telnyx's Conversation Relay does (its URL carries the credential).
+    /// Answers the HTTP status of a refused upgrade and no client, or 101 and the connected client.
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, RelayClient? Client)> TryConnectPathAsync(OutdialHost host, string pathAndToken)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        return await ConnectAsync(socket, host, pathAndToken);
+    }
+
+    private static async Task<(HttpStatusCode Status, RelayClient? Client)> ConnectAsync(ClientWebSocket socket, OutdialHost host, string path)
+    {
+        var target = new UriBuilder(host.BaseAddress) { Scheme = "ws", Path = path }.Uri;
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         try
         {

@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Outdial.Tests.Shared;
@@ -35,7 +32,6 @@ public sealed class TwilioMock : Xunit.IAsyncLifetime
     public static string Rfc2822(DateTimeOffset at) =>
         at.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private int? _pid;
 
     /// <summary>Base URL of the mock, e.g. <c>http://127.0.0.1:41234</c> (no trailing slash); set after initialisation.</summary>
@@ -51,73 +47,15 @@ public sealed class TwilioMock : Xunit.IAsyncLifetime
             await ProbeAsync(Url);
             return;
         }
-        var script = FindScript();
-        var port = FreePort();
-        var info = new ProcessStartInfo("bash", [script, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--queued-example"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("bash did not start.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Cannot run {script}: bash is not on PATH.", e);
-        }
-        using (process)
-        {
-            using var timeout = new CancellationTokenSource(StartTimeout);
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-                await Task.WhenAll(stdout, stderr);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{script} did not start the Twilio mock within {StartTimeout.TotalMinutes} minutes.");
-            }
-            var output = await stdout;
-            var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-            if (values.TryGetValue("PRISM_PID", out var pid) && int.TryParse(pid, out var id))
-            {
-                _pid = id;
-            }
-            if (process.ExitCode != 0 || !values.TryGetValue("PRISM_URL", out var url))
-            {
-                throw new InvalidOperationException(
-                    $"{script} failed to start the Twilio mock (exit code {process.ExitCode}; needs node and npm). Output: {output} Errors: {await stderr}");
-            }
-            Url = url.TrimEnd('/');
-        }
+        (Url, _pid) = await PrismScript.StartAsync(FindScript(), "Twilio", "--queued-example");
         await ProbeAsync(Url);
     }
 
     /// <inheritdoc />
     public Task DisposeAsync()
     {
-        if (_pid is { } pid)
-        {
-            try
-            {
-                using var prism = Process.GetProcessById(pid);
-                prism.Kill(entireProcessTree: true);
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-            _pid = null;
-        }
+        PrismScript.Stop(_pid);
+        _pid = null;
         return Task.CompletedTask;
     }
 
@@ -166,13 +104,6 @@ public sealed class TwilioMock : Xunit.IAsyncLifetime
         throw new InvalidOperationException(
             $"No twilio-mock.sh found (env TWILIO_MOCK_SCRIPT, shared/tools/ above {AppContext.BaseDirectory}, tests/twilio-mock/tools/); "
             + "or set TWILIO_MOCK_URL to a running mock.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

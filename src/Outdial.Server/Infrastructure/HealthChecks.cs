@@ -49,7 +49,7 @@ public static class OutdialHealthChecks
             .WithDescription("""
                 Runs the `database` check (the SQLite file opens and every migration is applied: `schemaVersion`,
                 `expectedVersion`, `sqlite` in its `data`) and the `providers` check (each configured telephony provider;
-                `Degraded` after Twilio or Plivo refused our credentials, account or caller ID, until a dial succeeds). 200 when
+                `Degraded` after Twilio, Plivo or Telnyx refused our credentials, account or caller ID, until a dial succeeds). 200 when
                 `Healthy` or `Degraded`, 503 when `Unhealthy`. Needs no key; carries no secret or phone number.
                 """)
             .Produces<HealthReportDocument>(StatusCodes.Status200OK)
@@ -115,11 +115,11 @@ internal sealed class DatabaseHealthCheck(IOutdialDatabase db) : IHealthCheck
 }
 
 /// <summary>
-/// Healthy when every configured provider is usable; Degraded when Twilio or Plivo refused our credentials, account or caller
-/// ID (Twilio's error code and HTTP status, Plivo's HTTP status in <c>data</c>, never its message, which can quote phone numbers).
+/// Healthy when every configured provider is usable; Degraded when Twilio, Plivo or Telnyx refused our credentials, account or
+/// caller ID (its error code where it has codes, and HTTP status in <c>data</c>, never its message, which can quote phone numbers).
 /// </summary>
 internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephonyProvider> providers, TwilioHealth? twilio = null,
-    Telephony.Plivo.PlivoHealth? plivo = null) : IHealthCheck
+    Telephony.Plivo.PlivoHealth? plivo = null, Telephony.Telnyx.TelnyxHealth? telnyx = null) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -128,18 +128,29 @@ internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephony
         {
             data[provider.Name] = "ok";
         }
+        var degraded = false;
         if (twilio?.LastConfigurationError is { } problem)
         {
-            data["twilio"] = $"misconfigured: Twilio error {problem.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, HTTP {problem.HttpStatus} at {problem.At.UtcDateTime:O}";
+            data["twilio"] = Misconfigured("Twilio", problem.Code, problem.HttpStatus, problem.At);
+            degraded = true;
         }
         if (plivo?.LastConfigurationError is { } plivoProblem)
         {
-            data["plivo"] = $"misconfigured: Plivo HTTP {plivoProblem.HttpStatus} at {plivoProblem.At.UtcDateTime:O}";
+            data["plivo"] = Misconfigured("Plivo", null, plivoProblem.HttpStatus, plivoProblem.At);
+            degraded = true;
         }
-        if (twilio?.LastConfigurationError is not null || plivo?.LastConfigurationError is not null)
+        if (telnyx?.LastConfigurationError is { } telnyxProblem)
+        {
+            data["telnyx"] = Misconfigured("Telnyx", telnyxProblem.Code, telnyxProblem.HttpStatus, telnyxProblem.At);
+            degraded = true;
+        }
+        if (degraded)
         {
             return Task.FromResult(HealthCheckResult.Degraded("a provider refused our credentials, account or caller ID", data: data));
         }
         return Task.FromResult(HealthCheckResult.Healthy(string.Join(", ", data.Keys) + " configured", data));
     }
+
+    private static string Misconfigured(string provider, int? code, int httpStatus, DateTimeOffset at) =>
+        $"misconfigured: {provider} error {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, HTTP {httpStatus} at {at.UtcDateTime:O}";
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -159,15 +158,15 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
     private static string Encode(List<KeyValuePair<string, string>> pairs) =>
         string.Join('&', pairs.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
 
-    private async Task<string> SendAsync(HttpMethod method, string pathAndQuery, string? form, CancellationToken ct)
+    private Task<string> SendAsync(HttpMethod method, string pathAndQuery, string? form, CancellationToken ct)
     {
         var o = Options;
         var uri = new Uri(o.BaseUrl.TrimEnd('/') + pathAndQuery, UriKind.Absolute);
         var (user, password) = o.BasicCredentials;
         var auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        for (var attempt = 0; ; attempt++)
+        return ProviderHttp.SendAsync(http, () =>
         {
-            using var request = new HttpRequestMessage(method, uri);
+            var request = new HttpRequestMessage(method, uri);
             request.Headers.Authorization = auth;
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (form is not null)
@@ -175,37 +174,11 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
                 request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(form));
                 request.Content.Headers.ContentType = FormType;
             }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(o.RequestTimeout);
-            HttpResponseMessage response;
-            string body;
-            try
-            {
-                response = await http.SendAsync(request, timeout.Token);
-                body = await response.Content.ReadAsStringAsync(timeout.Token);
-            }
-            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Twilio did not answer {method} {uri.AbsolutePath} within {o.RequestTimeout.TotalSeconds} s.", e);
-            }
-            using (response)
-            {
-                if (response.IsSuccessStatusCode)
-                {
-                    return body;
-                }
-                var error = Error(response, body);
-                if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt >= o.MaxRetries)
-                {
-                    throw error;
-                }
-                var wait = error.RetryAfter ?? TimeSpan.FromSeconds(Math.Pow(2, attempt));
-                await Task.Delay(wait < o.MaxRetryDelay ? wait : o.MaxRetryDelay, clock, ct);
-            }
-        }
+            return request;
+        }, "Twilio", o.RequestTimeout, o.MaxRetries, o.MaxRetryDelay, clock, Error, ct);
     }
 
-    private TwilioApiException Error(HttpResponseMessage response, string body)
+    private static TwilioApiException Error(HttpResponseMessage response, string body, TimeSpan? retryAfter)
     {
         TwilioErrorBody? parsed = null;
         try
@@ -217,23 +190,7 @@ public sealed class TwilioRestClient(HttpClient http, IOptions<TwilioOptions> op
             // Not Twilio's error JSON (a proxy's page, a mock's problem document): keep the raw text below.
         }
         var message = parsed?.Message ?? (string.IsNullOrWhiteSpace(body) ? response.ReasonPhrase ?? "" : body.Length > 500 ? body[..500] : body);
-        return new TwilioApiException((int)response.StatusCode, parsed?.Code, message, parsed?.MoreInfo, RetryAfter(response));
-    }
-
-    /// <summary><c>Retry-After</c> as delta-seconds or an HTTP date (RFC 9110 §10.2.3), relative to the injected clock.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (header?.Date is { } date)
-        {
-            var wait = date - clock.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
+        return new TwilioApiException((int)response.StatusCode, parsed?.Code, message, parsed?.MoreInfo, retryAfter);
     }
 
     private static T Parse<T>(string body)
