@@ -152,5 +152,7 @@ internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephony
     }
 
     private static string Misconfigured(string provider, int? code, int httpStatus, DateTimeOffset at) =>
-        $"misconfigured: {provider} error {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, HTTP {httpStatus} at {at.UtcDateTime:O}";
+        code is { } c
+            ? $"misconfigured: {provider} error {c.ToString(System.Globalization.CultureInfo.InvariantCulture)}, HTTP {httpStatus} at {at.UtcDateTime:O}"
+            : $"misconfigured: {provider} HTTP {httpStatus} at {at.UtcDateTime:O}"; // Plivo has no error codes
 }
