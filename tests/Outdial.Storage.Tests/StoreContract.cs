@@ -668,8 +668,8 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
     [Fact]
     public async Task Migrate_IsIdempotent_AndRecordsVersion()
     {
-        Assert.Equal(11, await Engine.Database.MigrateAsync(CancellationToken.None));
-        Assert.Equal(11, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(12, await Engine.Database.MigrateAsync(CancellationToken.None));
+        Assert.Equal(12, await Engine.Database.MigrateAsync(CancellationToken.None));
     }
 }
 
