@@ -1,0 +1,24 @@
+namespace Outdial.Cli.Infrastructure;
+
+/// <summary>The process exit codes of <c>outdial</c> (documented in docs/cli.md, "Exit codes").</summary>
+public static class ExitCodes
+{
+    /// <summary>The command did what it was asked.</summary>
+    public const int Ok = 0;
+
+    /// <summary>The server refused the request (an HTTP 4xx answer, shown as its problem details), or the work it ran failed (an import ended <c>failed</c>).</summary>
+    public const int Refused = 1;
+
+    /// <summary>Usage error: unknown command or option, a missing or malformed value, a missing API key, an unreadable file.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The server (or, for <c>serve</c> and <c>migrate</c>, the database) could not be reached, timed out, or answered 5xx.</summary>
+    public const int Unavailable = 3;
+}
+
+/// <summary>A failure that ends the command with <see cref="ExitCode"/> after <see cref="Exception.Message"/> is printed on stderr.</summary>
+public class CliException(int exitCode, string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>One of <see cref="ExitCodes"/>.</summary>
+    public int ExitCode { get; } = exitCode;
+}
