@@ -13,7 +13,8 @@ namespace Outdial.Cli.Commands;
 /// <c>campaigns import ID FILE</c>: uploads a CSV (<c>text/csv</c>) or JSON array (<c>.json</c>) of contacts to
 /// <c>POST /v1/campaigns/{id}/contacts</c>, then polls <c>GET …/imports/{importId}</c> every 250 ms and shows a progress
 /// bar (the server's byte progress), rows read per second and the time left, until the import is <c>completed</c>
-/// (exit 0) or <c>failed</c> (exit 1, with its <c>failureReason</c>). With <c>--json</c>: no bar, the final import resource.
+/// (exit 0) or <c>failed</c> (exit 1, with its <c>failureReason</c>); then the import's counts and the overall rate (rows
+/// per second since the upload started). With <c>--json</c>: no bar, only the final import resource.
 /// </summary>
 public static class CampaignImport
 {
@@ -32,11 +33,15 @@ public static class CampaignImport
                 throw new CliException(ExitCodes.Usage, $"error: {source.FullName} does not exist");
             }
             using var api = ctx.Api();
+            var clock = Stopwatch.StartNew();
             var started = await UploadAsync(api, campaign, source, ctx.Cancellation);
             var path = $"v1/campaigns/{Cmd.Path(campaign)}/imports/{Cmd.Path(Output.Cell(started["id"]))}";
-            var final = ctx.Json || !Output.Console.Profile.Capabilities.Interactive
+            var final = ctx.Json
                 ? await PollAsync(api, path, started, _ => { }, ctx.Cancellation)
-                : await WithProgressBarAsync(api, path, started, ctx.Cancellation);
+                : await WithProgressBarAsync(api, path, started, clock, ctx.Cancellation);
+            var rows = final["rowsRead"]?.GetValue<long>() ?? 0;
+            ctx.Out.Line($"{rows.ToString("N0", CultureInfo.InvariantCulture)} rows in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, "
+                + $"{Rate(rows, clock.Elapsed).ToString("N0", CultureInfo.InvariantCulture)} rows/s");
             ctx.Out.Record(final, "id", "status", "rowsRead", "accepted", "duplicate", "invalid", "dncSuppressed", "errors", "failureReason", "createdAt", "finishedAt");
             if (Output.Cell(final["status"]) == "failed")
             {
@@ -67,19 +72,24 @@ public static class CampaignImport
         return import;
     }
 
-    private static Task<JsonNode> WithProgressBarAsync(ApiClient api, string path, JsonNode started, CancellationToken ct) =>
+    private static double Rate(long rows, TimeSpan elapsed) => elapsed > TimeSpan.Zero ? rows / elapsed.TotalSeconds : 0;
+
+    private static Task<JsonNode> WithProgressBarAsync(ApiClient api, string path, JsonNode started, Stopwatch clock, CancellationToken ct) =>
         Output.Console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RowsPerSecondColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async progress =>
             {
                 var task = progress.AddTask("Importing", maxValue: 100);
-                var clock = Stopwatch.StartNew();
+                // Piped output shows only the description and the percentage, so the rate goes into the description there.
+                var interactive = Output.Console.Profile.Capabilities.Interactive;
                 return await PollAsync(api, path, started, import =>
                 {
                     var rows = import["rowsRead"]?.GetValue<long>() ?? 0;
-                    task.Description = $"{rows.ToString("N0", CultureInfo.InvariantCulture)} rows";
-                    task.State.Update<double>(RowsPerSecondColumn.Key, _ => clock.Elapsed.TotalSeconds > 0 ? rows / clock.Elapsed.TotalSeconds : 0);
+                    var rate = Rate(rows, clock.Elapsed);
+                    task.Description = $"{rows.ToString("N0", CultureInfo.InvariantCulture)} rows"
+                        + (interactive ? "" : $", {rate.ToString("N0", CultureInfo.InvariantCulture)} rows/s");
+                    task.State.Update<double>(RowsPerSecondColumn.Key, _ => rate);
                     task.Value = 100 * (import["progress"]?.GetValue<double>() ?? 0);
                 }, ct);
             });
