@@ -75,18 +75,11 @@ public static class CallsCommands
         }, to, from, agent, campaign, consent, notBefore, vars, contact, metadata, replies, allowDuplicates, idempotencyKey, body);
     }
 
-    private static Command Get()
-    {
-        var id = Cmd.Arg("id", "The call's id (call_…)");
-        return Cmd.Leaf("get", "Show a call", async ctx =>
-        {
-            using var api = ctx.Api();
-            var call = await api.GetAsync("v1/calls/" + Cmd.Path(ctx.Get(id)), ctx.Cancellation);
-            ctx.Out.Record(call, "id", "to", "from", "status", "statusReason", "outcome", "outcomeDetail", "agentId", "campaignId",
-                "attemptCount", "metadata", "decision", "createdAt", "updatedAt", "endedAt");
-            return ExitCodes.Ok;
-        }, id);
-    }
+    private const string IdHelp = "The call's id (call_…)";
+
+    private static Command Get() => Cmd.ForId("get", "Show a call", IdHelp, (api, id, ct) => api.GetAsync("v1/calls/" + id, ct),
+        "id", "to", "from", "status", "statusReason", "outcome", "outcomeDetail", "agentId", "campaignId",
+        "attemptCount", "metadata", "decision", "createdAt", "updatedAt", "endedAt");
 
     private static Command List()
     {
@@ -111,21 +104,12 @@ public static class CallsCommands
         }, [.. filters.Select(f => (Symbol)f.Option), limit, cursor]);
     }
 
-    private static Command Cancel()
-    {
-        var id = Cmd.Arg("id", "The call's id (call_…)");
-        return Cmd.Leaf("cancel", "Cancel a pending or active call (an active one is hung up); cancelling twice is fine", async ctx =>
-        {
-            using var api = ctx.Api();
-            var call = await api.PostAsync("v1/calls/" + Cmd.Path(ctx.Get(id)) + "/cancel", null, ctx.Cancellation);
-            ctx.Out.Record(call, "id", "to", "status", "statusReason", "updatedAt");
-            return ExitCodes.Ok;
-        }, id);
-    }
+    private static Command Cancel() => Cmd.ForId("cancel", "Cancel a pending or active call (an active one is hung up); cancelling twice is fine", IdHelp,
+        (api, id, ct) => api.PostAsync($"v1/calls/{id}/cancel", null, ct), "id", "to", "status", "statusReason", "updatedAt");
 
     private static Command Transcript()
     {
-        var id = Cmd.Arg("id", "The call's id (call_…)");
+        var id = Cmd.Arg("id", IdHelp);
         return Cmd.Leaf("transcript", "Print a call's transcript (a readable script; the turns as JSON with --json)", async ctx =>
         {
             using var api = ctx.Api();

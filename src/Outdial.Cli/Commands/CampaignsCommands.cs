@@ -89,39 +89,18 @@ public static class CampaignsCommands
         }, status, limit, cursor);
     }
 
-    private static Command Start()
-    {
-        var id = Cmd.Arg("id", "The campaign's id (cmp_…)");
-        return Cmd.Leaf("start", "Start a campaign: activate a draft, resume a paused one", async ctx =>
-        {
-            using var api = ctx.Api();
-            var path = "v1/campaigns/" + Cmd.Path(ctx.Get(id));
-            var campaign = await api.GetAsync(path, ctx.Cancellation);
-            var verb = Output.Cell(campaign["status"]) == "paused" ? "/resume" : "/activate";
-            ctx.Out.Record(await api.PostAsync(path + verb, null, ctx.Cancellation), Fields);
-            return ExitCodes.Ok;
-        }, id);
-    }
+    private const string IdHelp = "The campaign's id (cmp_…)";
 
-    private static Command Pause()
+    private static Command Start() => Cmd.ForId("start", "Start a campaign: activate a draft, resume a paused one", IdHelp, async (api, id, ct) =>
     {
-        var id = Cmd.Arg("id", "The campaign's id (cmp_…)");
-        return Cmd.Leaf("pause", "Pause an active campaign (its calls not yet dialed wait)", async ctx =>
-        {
-            using var api = ctx.Api();
-            ctx.Out.Record(await api.PostAsync("v1/campaigns/" + Cmd.Path(ctx.Get(id)) + "/pause", null, ctx.Cancellation), Fields);
-            return ExitCodes.Ok;
-        }, id);
-    }
+        var campaign = await api.GetAsync("v1/campaigns/" + id, ct);
+        var verb = Output.Cell(campaign["status"]) == "paused" ? "resume" : "activate";
+        return await api.PostAsync($"v1/campaigns/{id}/{verb}", null, ct);
+    }, Fields);
 
-    private static Command Stats()
-    {
-        var id = Cmd.Arg("id", "The campaign's id (cmp_…)");
-        return Cmd.Leaf("stats", "A campaign's statistics: contacts by state, outcomes, attempts, pickup rate", async ctx =>
-        {
-            using var api = ctx.Api();
-            ctx.Out.Record(await api.GetAsync("v1/campaigns/" + Cmd.Path(ctx.Get(id)) + "/stats", ctx.Cancellation));
-            return ExitCodes.Ok;
-        }, id);
-    }
+    private static Command Pause() => Cmd.ForId("pause", "Pause an active campaign (its calls not yet dialed wait)", IdHelp,
+        (api, id, ct) => api.PostAsync($"v1/campaigns/{id}/pause", null, ct), Fields);
+
+    private static Command Stats() => Cmd.ForId("stats", "A campaign's statistics: contacts by state, outcomes, attempts, pickup rate", IdHelp,
+        (api, id, ct) => api.GetAsync($"v1/campaigns/{id}/stats", ct));
 }

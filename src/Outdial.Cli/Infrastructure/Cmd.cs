@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 
 namespace Outdial.Cli.Infrastructure;
 
@@ -36,6 +37,22 @@ public static class Cmd
         }
         command.SetAction((parse, ct) => action(new CommandContext(parse, ct)));
         return command;
+    }
+
+    /// <summary>
+    /// A command on one object: takes its <c>id</c> argument, makes <paramref name="call"/> with the account's client and the
+    /// id (already URL-escaped), and prints the answer as a record of <paramref name="fields"/> (or the JSON with <c>--json</c>).
+    /// </summary>
+    public static Command ForId(string name, string description, string idDescription,
+        Func<ApiClient, string, CancellationToken, Task<JsonNode>> call, params string[] fields)
+    {
+        var id = Arg("id", idDescription);
+        return Leaf(name, description, async ctx =>
+        {
+            using var api = ctx.Api();
+            ctx.Out.Record(await call(api, Path(ctx.Get(id)), ctx.Cancellation), fields);
+            return ExitCodes.Ok;
+        }, id);
     }
 
     /// <summary>A required string argument, e.g. an id.</summary>
