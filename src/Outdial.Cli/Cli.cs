@@ -14,7 +14,8 @@ public static class Cli
     /// <summary>
     /// Parses and runs <paramref name="args"/>; returns the process exit code (<see cref="ExitCodes"/>). Parse errors print on
     /// stderr (exit 2); a <see cref="CliException"/> prints its message on stderr (with <c>--json</c>, a server problem
-    /// document is also written to stdout) and exits with its code; Ctrl+C outside the commands that expect it exits 130.
+    /// document is also written to stdout) and exits with its code; Ctrl+C outside the commands that expect it exits 130;
+    /// invalid server settings exit 2; any other exception is a bug, reported in one line with exit 70.
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -51,6 +52,16 @@ public static class Cli
         {
             Console.Error.WriteLine("canceled");
             return 130;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            Console.Error.WriteLine("error: invalid settings: " + string.Join("; ", e.Failures));
+            return ExitCodes.Configuration;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: unexpected failure ({e.GetType().Name}): {e.Message}");
+            return ExitCodes.Internal;
         }
     }
 

@@ -29,7 +29,14 @@ public static class HostCommands
                 {
                     await PrepareAsync(() => OutdialServer.PrepareAsync(app, ctx.Cancellation), app.Services);
                     // Ends on Ctrl+C / SIGTERM (through either the command's token or the host's own console lifetime).
-                    await app.StartAsync(ctx.Cancellation);
+                    try
+                    {
+                        await app.StartAsync(ctx.Cancellation);
+                    }
+                    catch (IOException e)
+                    {
+                        throw new CliException(ExitCodes.Usage, $"error: cannot listen: {e.Message}", e);
+                    }
                     await app.WaitForShutdownAsync(ctx.Cancellation);
                 }
                 return ExitCodes.Ok;
