@@ -37,6 +37,26 @@ public sealed class UsageTests
     }
 
     [Fact]
+    public async Task Serve_OnAnAddressInUse_Exits2WithOneLine()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var dir = Path.Combine(Path.GetTempPath(), "outdial-cli-serve-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var result = await CliRunner.RunAsync(NoSettings, "serve", "--urls", $"http://127.0.0.1:{port}", $"--Outdial:DataDirectory={dir}");
+            Assert.True(result.ExitCode == ExitCodes.Usage, result.ToString());
+            Assert.StartsWith("error: cannot listen: ", result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Migrate_OnAFreshSqliteFile_AppliesEveryMigrationOnceAndPrintsTheVersion()
     {
         var dir = Path.Combine(Path.GetTempPath(), "outdial-cli-migrate-" + Guid.NewGuid().ToString("N"));
