@@ -1,4 +1,5 @@
 using System.Net;
+using Outdial.Tests.Shared;
 using Xunit;
 
 namespace Outdial.Server.Tests;

@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Outdial.Server.Tests;
+namespace Outdial.Tests.Shared;
 
-/// <summary>The real server as a separate OS process (<c>dotnet Outdial.Server.dll</c>), so it can be SIGKILLed.</summary>
+/// <summary>
+/// The real server as a separate OS process (<c>dotnet Outdial.Server.dll</c>, or another entry point that serves it such as
+/// <c>dotnet Outdial.Cli.dll serve</c>), so it can be SIGKILLed.
+/// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -20,11 +23,12 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>
     /// Starts the server with <paramref name="env"/> (<c>Outdial__*</c> variables) on <paramref name="port"/> and waits for
     /// <c>/health</c>. <paramref name="setUrls"/> false leaves the address to <paramref name="env"/> and <paramref name="args"/>
-    /// (command-line arguments), which must then name <paramref name="port"/> on loopback.
+    /// (command-line arguments), which must then name <paramref name="port"/> on loopback. <paramref name="entryDll"/> replaces
+    /// the server's own dll (e.g. the CLI's, with <c>serve</c> as the first argument).
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(int port, IDictionary<string, string> env, bool setUrls = true, string[]? args = null)
+    public static async Task<ServerProcess> StartAsync(int port, IDictionary<string, string> env, bool setUrls = true, string[]? args = null, string? entryDll = null)
     {
-        var info = new ProcessStartInfo("dotnet", [ServerDll(), .. args ?? []])
+        var info = new ProcessStartInfo("dotnet", [entryDll ?? ServerDll(), .. args ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -75,11 +79,11 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException("server did not become healthy");
     }
 
-    /// <summary>A client holding the bootstrap key (the tests start the server with <see cref="OutdialHost.BootstrapKey"/>).</summary>
-    public HttpClient NewClient()
+    /// <summary>A client sending <c>Authorization: Bearer <paramref name="apiKey"/></c> to this server.</summary>
+    public HttpClient NewClient(string apiKey)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OutdialHost.BootstrapKey);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
         return client;
     }
 
@@ -114,7 +118,13 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The server build next to this test build (same configuration).</summary>
-    private static string ServerDll()
+    private static string ServerDll() => BuiltDll("Outdial.Server");
+
+    /// <summary>
+    /// <c>src/{project}/bin/{Configuration}/net10.0/{project}.dll</c> of the repository this test build is in, built with the
+    /// test's configuration. Throws <see cref="FileNotFoundException"/> when it was not built.
+    /// </summary>
+    public static string BuiltDll(string project)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = dir.Parent!.Name; // .../bin/{Configuration}/net10.0/
@@ -122,8 +132,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             dir = dir.Parent;
         }
-        var dll = Path.Combine(dir!.FullName, "src", "Outdial.Server", "bin", configuration, "net10.0", "Outdial.Server.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("build the server first", dll);
+        var dll = Path.Combine(dir!.FullName, "src", project, "bin", configuration, "net10.0", project + ".dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build {project} first", dll);
     }
 
     public ValueTask DisposeAsync()

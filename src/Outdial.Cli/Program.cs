@@ -1,0 +1,3 @@
+using Outdial.Cli;
+
+return await Cli.RunAsync(args);
