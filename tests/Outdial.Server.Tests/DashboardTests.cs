@@ -177,7 +177,9 @@ public sealed class DashboardTests
         // Edit it: the form shows its settings; a new pace is saved as a merge patch.
         Assert.Equal("America/New_York", await page.GetByLabel("Time zone").InputValueAsync());
         await page.GetByLabel("Calls per second").FillAsync("2.5");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Save campaign" }).ClickAsync();
+        var patch = await page.RunAndWaitForResponseAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Save campaign" }).ClickAsync(),
+            r => r.Request.Method == "PATCH" && r.Url.Contains("/v1/campaigns/", StringComparison.Ordinal));
+        Assert.Equal(200, patch.Status);
         await Assertions.Expect(page.GetByLabel("Calls per second")).ToHaveValueAsync("2.5");
         var spring = (string)campaigns.Single(c => (string?)c!["name"] == "Spring recall")!["id"]!;
         Assert.Equal(2.5, (double)(await host.Client.GetFromJsonAsync<JsonObject>($"/v1/campaigns/{spring}"))!["pacing"]!["callsPerSecond"]!);
@@ -186,6 +188,8 @@ public sealed class DashboardTests
         var quick = await (await host.Client.PostAsJsonAsync("/v1/campaigns", new { name = "Quick list" })).JsonAsync();
         Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync($"/v1/campaigns/{quick["id"]}/activate", null)).StatusCode);
         await page.GotoAsync($"/#/campaigns/{quick["id"]}");
+        // A hash change renders the new page a moment later: wait for it, or the old page's form would get the file.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Quick list" })).ToBeVisibleAsync();
         var csv = "phone,firstName\n+12125550131,Ada\n+12125550132,Grace\n+12125550133,Edsger\nnot-a-number,Bad\n";
         await page.GetByLabel("Contacts (CSV").SetInputFilesAsync(new FilePayload { Name = "contacts.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
         await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
@@ -205,6 +209,7 @@ public sealed class DashboardTests
 
         // Do not call: add, then check.
         await page.GotoAsync("/#/dnc");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Do not call" })).ToBeVisibleAsync();
         await page.GetByLabel("Number", new() { Exact = true }).FillAsync("+12125550177");
         await page.GetByLabel("Reason", new() { Exact = true }).FillAsync("asked on the phone");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add" }).ClickAsync();
