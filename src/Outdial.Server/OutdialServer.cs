@@ -174,22 +174,14 @@ public static partial class OutdialServer
         {
             providers[provider.Name] = new ProviderHealthResource("ok");
         }
-        if (sp.GetService<Telephony.Twilio.TwilioHealth>()?.LastConfigurationError is { } problem)
+        foreach (var health in sp.GetServices<Telephony.ProviderHealth>())
         {
-            degraded = true;
-            // Code and HTTP status only: /health needs no key, and Twilio's message can quote phone numbers (it is on the call).
-            providers["twilio"] = new ProviderHealthResource("misconfigured", problem.Code, problem.HttpStatus, problem.At.UtcDateTime);
-        }
-        if (sp.GetService<Telephony.Plivo.PlivoHealth>()?.LastConfigurationError is { } plivo)
-        {
-            degraded = true;
-            // Plivo has no error codes; its message can quote phone numbers (it is on the call).
-            providers["plivo"] = new ProviderHealthResource("misconfigured", null, plivo.HttpStatus, plivo.At.UtcDateTime);
-        }
-        if (sp.GetService<Telephony.Telnyx.TelnyxHealth>()?.LastConfigurationError is { } telnyx)
-        {
-            degraded = true;
-            providers["telnyx"] = new ProviderHealthResource("misconfigured", telnyx.Code, telnyx.HttpStatus, telnyx.At.UtcDateTime);
+            if (health.LastConfigurationError is { } problem)
+            {
+                degraded = true;
+                // Code and HTTP status only: /health needs no key, and the provider's message can quote phone numbers (it is on the call).
+                providers[health.Provider] = new ProviderHealthResource("misconfigured", problem.Code, problem.HttpStatus, problem.At.UtcDateTime);
+            }
         }
         return new HealthResource(degraded ? "degraded" : "ok", providers);
     }

@@ -28,6 +28,7 @@ public static class TelnyxServices
         ProviderRegistration.AddValidatedOptions<TelnyxOptions>(services, TelnyxOptions.Section, "Telnyx", o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TelnyxHealth>();
+        services.AddSingleton<ProviderHealth>(sp => sp.GetRequiredService<TelnyxHealth>());
         services.AddSingleton(sp => new TelnyxRestClient(
             ProviderRegistration.PooledHttpClient(),
             sp.GetRequiredService<IOptions<TelnyxOptions>>(),

@@ -58,15 +58,18 @@ public sealed class OperatorKeys(IAccountStore accounts, IOptions<AdminOptions> 
     }
 
     /// <summary>Whether <paramref name="presented"/> is the operator key.</summary>
+    /// <remarks>
+    /// Every authenticated request asks this first, so an account's API key costs nothing here unless an operator key is
+    /// configured (then one SHA-256); only a stored operator key's <c>od_admin_</c> form is looked up.
+    /// </remarks>
     public async Task<bool> IsOperatorKeyAsync(string presented, CancellationToken ct)
     {
-        var hash = ApiKeySecrets.Hash(presented);
         if (_configuredHash is not null)
         {
             return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.ASCII.GetBytes(hash), System.Text.Encoding.ASCII.GetBytes(_configuredHash));
+                System.Text.Encoding.ASCII.GetBytes(ApiKeySecrets.Hash(presented)), System.Text.Encoding.ASCII.GetBytes(_configuredHash));
         }
         return presented.StartsWith(OperatorKeySecrets.KeyPrefix, StringComparison.Ordinal)
-            && await accounts.FindOperatorKeyAsync(hash, ct) is not null;
+            && await accounts.FindOperatorKeyAsync(ApiKeySecrets.Hash(presented), ct) is not null;
     }
 }

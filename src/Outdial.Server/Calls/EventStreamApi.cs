@@ -57,7 +57,8 @@ public static class EventStreamApi
         yield return new SseItem<CallEventResource?>(null, "ping");
         while (!ct.IsCancellationRequested)
         {
-            var from = newest is { } n && string.CompareOrdinal(Ids.LowestAt("evt", n - Overlap), floor) > 0 ? Ids.LowestAt("evt", n - Overlap) : floor;
+            var overlap = newest is { } n ? Ids.LowestAt("evt", n - Overlap) : floor;
+            var from = string.CompareOrdinal(overlap, floor) > 0 ? overlap : floor;
             IReadOnlyList<Core.Calls.CallEvent> page;
             do
             {

@@ -1,7 +1,6 @@
 using HealthChecks.UI.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Outdial.Storage;
-using Outdial.Telephony.Twilio;
 
 namespace Outdial.Server.Infrastructure;
 
@@ -118,8 +117,7 @@ internal sealed class DatabaseHealthCheck(IOutdialDatabase db) : IHealthCheck
 /// Healthy when every configured provider is usable; Degraded when Twilio, Plivo or Telnyx refused our credentials, account or
 /// caller ID (its error code where it has codes, and HTTP status in <c>data</c>, never its message, which can quote phone numbers).
 /// </summary>
-internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephonyProvider> providers, TwilioHealth? twilio = null,
-    Telephony.Plivo.PlivoHealth? plivo = null, Telephony.Telnyx.TelnyxHealth? telnyx = null) : IHealthCheck
+internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephonyProvider> providers, IEnumerable<Telephony.ProviderHealth> healths) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -129,20 +127,14 @@ internal sealed class ProvidersHealthCheck(IEnumerable<Core.Telephony.ITelephony
             data[provider.Name] = "ok";
         }
         var degraded = false;
-        if (twilio?.LastConfigurationError is { } problem)
+        foreach (var health in healths)
         {
-            data["twilio"] = Misconfigured("Twilio", problem.Code, problem.HttpStatus, problem.At);
-            degraded = true;
-        }
-        if (plivo?.LastConfigurationError is { } plivoProblem)
-        {
-            data["plivo"] = Misconfigured("Plivo", null, plivoProblem.HttpStatus, plivoProblem.At);
-            degraded = true;
-        }
-        if (telnyx?.LastConfigurationError is { } telnyxProblem)
-        {
-            data["telnyx"] = Misconfigured("Telnyx", telnyxProblem.Code, telnyxProblem.HttpStatus, telnyxProblem.At);
-            degraded = true;
+            if (health.LastConfigurationError is { } problem)
+            {
+                // The provider's name as people write it (Twilio, Plivo, Telnyx).
+                data[health.Provider] = Misconfigured(char.ToUpperInvariant(health.Provider[0]) + health.Provider[1..], problem.Code, problem.HttpStatus, problem.At);
+                degraded = true;
+            }
         }
         if (degraded)
         {

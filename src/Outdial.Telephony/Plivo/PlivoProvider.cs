@@ -126,7 +126,7 @@ public sealed partial class PlivoProvider(
         {
             if (refused.ProviderStatus == ConfigurationStatus)
             {
-                health.RecordConfigurationError(e.HttpStatus, refused.Error);
+                health.RecordConfigurationError(e.HttpStatus, null, refused.Error);
                 // Plivo's message can quote phone numbers: it stays on the call and in /health, out of the log.
                 LogConfigurationError(request.AttemptId, e.HttpStatus);
             }

@@ -27,6 +27,7 @@ public static class PlivoServices
         ProviderRegistration.AddValidatedOptions<PlivoOptions>(services, PlivoOptions.Section, "Plivo", o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PlivoHealth>();
+        services.AddSingleton<ProviderHealth>(sp => sp.GetRequiredService<PlivoHealth>());
         services.AddSingleton(sp => new PlivoRestClient(ProviderRegistration.PooledHttpClient(), sp.GetRequiredService<IOptions<PlivoOptions>>()));
         services.AddSingleton<PlivoProvider>();
         services.AddSingleton<ITelephonyProvider>(sp => sp.GetRequiredService<PlivoProvider>());

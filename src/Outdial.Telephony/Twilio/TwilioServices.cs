@@ -27,6 +27,7 @@ public static class TwilioServices
         ProviderRegistration.AddValidatedOptions<TwilioOptions>(services, TwilioOptions.Section, "Twilio", o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TwilioHealth>();
+        services.AddSingleton<ProviderHealth>(sp => sp.GetRequiredService<TwilioHealth>());
         services.AddSingleton(sp => new TwilioRestClient(
             ProviderRegistration.PooledHttpClient(), sp.GetRequiredService<IOptions<TwilioOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TwilioProvider>();
