@@ -190,6 +190,7 @@ internal sealed class ClaimDatabase : IAsyncDisposable
 {
     private string? _connection;
     private SqliteWriter? _writer;
+    private SqliteDatabase? _sqlite;
     private PostgresDatabase? _pg;
 
     private ClaimDatabase(string dataDirectory) => DataDirectory = dataDirectory;
@@ -233,7 +234,7 @@ internal sealed class ClaimDatabase : IAsyncDisposable
             }
             else
             {
-                var sqlite = new SqliteDatabase(Path.Combine(db.DataDirectory, "outdial.db"));
+                var sqlite = db._sqlite = new SqliteDatabase(Path.Combine(db.DataDirectory, "outdial.db"));
                 db._writer = new SqliteWriter(sqlite, "FULL", 256);
                 db.Store = new SqliteStore(sqlite, db._writer);
                 open = async c => await sqlite.OpenAsync(c);
@@ -257,6 +258,11 @@ internal sealed class ClaimDatabase : IAsyncDisposable
         {
             await _writer.DisposeAsync();
             _writer = null;
+        }
+        if (_sqlite is not null)
+        {
+            _sqlite.Dispose();
+            _sqlite = null;
         }
         if (_pg is not null)
         {

@@ -30,9 +30,11 @@ public sealed class WebhookFormatDeliveryTests
     {
         private readonly string _dir;
         private readonly SqliteWriter _writer;
+        private readonly SqliteDatabase _db;
 
-        private Outbox(string dir, SqliteWriter writer, SqliteStore store, WebhookReceiver receiver, string accountId)
+        private Outbox(string dir, SqliteDatabase db, SqliteWriter writer, SqliteStore store, WebhookReceiver receiver, string accountId)
         {
+            _db = db;
             _dir = dir;
             _writer = writer;
             Store = store;
@@ -59,13 +61,14 @@ public sealed class WebhookFormatDeliveryTests
             var agent = new Agent { Id = Ids.New("agt", T0), AccountId = accountId, Key = "default", Name = "Default", IsDefault = true, PhoneNumberId = number.Id, CreatedAt = T0, UpdatedAt = T0 };
             await store.CreateAccountAsync(new Account(accountId, "Formats", true, 10, T0), agent, number,
                 new ApiKey(Ids.New("key", T0), accountId, "k", ApiKeySecrets.VisiblePrefix(secret), ApiKeySecrets.Hash(secret), T0, null), CancellationToken.None);
-            return new Outbox(dir, writer, store, await WebhookReceiver.StartAsync(), accountId);
+            return new Outbox(dir, db, writer, store, await WebhookReceiver.StartAsync(), accountId);
         }
 
         public async ValueTask DisposeAsync()
         {
             await Receiver.DisposeAsync();
             await _writer.DisposeAsync();
+            _db.Dispose();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try
             {

@@ -5,7 +5,7 @@ using Xunit;
 namespace Outdial.Storage.Tests;
 
 /// <summary>Upgrades of a database written by an earlier version: rows written before a migration read as the current code expects.</summary>
-public sealed class SqliteMigrationTests : IAsyncLifetime
+public sealed class SqliteMigrationTests : IAsyncLifetime, IDisposable
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "outdial-migrate-" + Guid.NewGuid().ToString("N"));
@@ -17,8 +17,11 @@ public sealed class SqliteMigrationTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    public void Dispose() => _db?.Dispose();
+
     public Task DisposeAsync()
     {
+        _db.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

@@ -600,9 +600,9 @@ public abstract class StoreContract<TEngine> : IAsyncLifetime where TEngine : IS
         Events = [new NewCallEvent(CallEventTypes.Dialing, new JsonObject())],
     };
 
-    private static CallChange Cancel(Call call) => Change(call, call.Status, CallStatus.Canceled, CallEventTypes.Canceled);
+    protected static CallChange Cancel(Call call) => Change(call, call.Status, CallStatus.Canceled, CallEventTypes.Canceled);
 
-    private static CallChange Change(Call call, CallStatus from, CallStatus to, string type) => new()
+    protected static CallChange Change(Call call, CallStatus from, CallStatus to, string type) => new()
     {
         CallId = call.Id,
         Expected = [from],
@@ -664,6 +664,45 @@ public sealed class SqliteStoreContract : StoreContract<SqliteEngine>
         Assert.IsType<CreateCallResult.Created>(await Engine.CreateCallAsync(Write(again), CancellationToken.None));
         Assert.Equal("+15550000099", (await Engine.Calls.GetCallAsync(t.Account.Id, again.Id, CancellationToken.None))!.To);
         Assert.Null(await Engine.Calls.GetCallAsync(t.Account.Id, duplicate.Id, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Reads reuse their connections (kept open with compiled statements), and a reused connection still sees every write
+    /// committed since (no statement left holding an old snapshot); a read that fails or leaves a transaction open gives
+    /// its connection up instead of returning it.
+    /// </summary>
+    [Fact]
+    public async Task Reads_ReuseConnections_SeeLaterWrites_AndDropBrokenOnes()
+    {
+        var t = NewTenant();
+        await Engine.Accounts.CreateAccountAsync(t.Account, t.Agent, t.Number, t.Key, CancellationToken.None);
+        var call = NewCall(t, to: "+15550000001");
+        Assert.Null(await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, CancellationToken.None));
+        var opened = Engine.Database.ReadersOpened;
+        await Engine.CreateCallAsync(Write(call), CancellationToken.None);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.NotNull(await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, CancellationToken.None));
+            Assert.Equal(0, (await Engine.Calls.CountDueCallsAsync(T0.AddYears(-1), CancellationToken.None)));
+        }
+        Assert.True(await Engine.Changes.TryApplyAsync(Cancel(call), CancellationToken.None));
+        Assert.Equal(CallStatus.Canceled, (await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, CancellationToken.None))!.Status);
+        Assert.Equal(opened, Engine.Database.ReadersOpened);
+
+        await Assert.ThrowsAnyAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+            Engine.Database.ReadAsync(c => c.QueryAsync<long>("SELECT no_such_column FROM calls;"), CancellationToken.None));
+        Assert.Equal(1, await Engine.Database.ReadAsync(async c =>
+        {
+            await c.ExecuteAsync("BEGIN;");
+            return await c.ExecuteScalarAsync<long>("SELECT 1;");
+        }, CancellationToken.None));
+        Assert.NotNull(await Engine.Calls.GetCallAsync(t.Account.Id, call.Id, CancellationToken.None));
+        // The failed read closed the idle connection, the read that left a transaction open closed the one it opened, and
+        // the last read opened another.
+        Assert.Equal(opened + 2, Engine.Database.ReadersOpened);
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Engine.Calls.GetCallAsync(t.Account.Id, call.Id, CancellationToken.None)));
+        Assert.All(concurrent, Assert.NotNull);
     }
 
     /// <summary>The writer keeps its savepoints' sub-journal in memory (a temporary file cost most of its writes; bench/README.md).</summary>

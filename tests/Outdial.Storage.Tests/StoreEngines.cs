@@ -95,6 +95,7 @@ public sealed class SqliteEngine : IStoreEngine
     public async Task ReopenAsync()
     {
         await _writer!.DisposeAsync();
+        Database.Dispose();
         await InitializeAsync();
     }
 
@@ -104,6 +105,7 @@ public sealed class SqliteEngine : IStoreEngine
         {
             await _writer.DisposeAsync();
         }
+        Database?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

@@ -6,15 +6,16 @@ using Microsoft.Data.Sqlite;
 namespace Outdial.Storage.Sqlite;
 
 /// <summary>
-/// The writer's connection as the store's SQL sees it: a <see cref="DbConnection"/> over one open <see cref="SqliteConnection"/>
+/// The writer's connection, or a reader's (<see cref="SqliteDatabase.ReadAsync{T}"/>), as the store's SQL sees it: a
+/// <see cref="DbConnection"/> over one open <see cref="SqliteConnection"/>
 /// whose commands keep their compiled statements. Microsoft.Data.Sqlite compiles a command's text again for every new
 /// <see cref="SqliteCommand"/> (Dapper makes one per call); here each distinct SQL text is compiled once into a
 /// <see cref="SqliteCommand"/> kept for the connection's life and executed again with new parameter values, which saves
 /// SQLite's parser and code generator on every statement of every write (about a tenth of the server's CPU at intake, measured).
 /// At most <see cref="MaxStatements"/> texts are kept; past that the cache starts over (texts that vary per call, such as
-/// Dapper's expanded <c>IN</c> lists, would otherwise grow it without bound). Not thread-safe: the single writer loop is its
-/// only user. Transactions are the SQL statements the writer sends (<c>BEGIN IMMEDIATE</c>, savepoints, <c>COMMIT</c>), so
-/// <see cref="DbConnection.BeginTransaction()"/> is not supported.
+/// Dapper's expanded <c>IN</c> lists, would otherwise grow it without bound). Not thread-safe: one user at a time, the single writer loop
+/// or the one read that has rented it. Transactions are SQL statements (the writer's <c>BEGIN IMMEDIATE</c>, savepoints and
+/// <c>COMMIT</c>; a read's <see cref="BeginDeferred"/>), so <see cref="DbConnection.BeginTransaction()"/> is not supported.
 /// </summary>
 internal sealed class PreparedConnection(SqliteConnection inner) : DbConnection
 {
@@ -43,6 +44,19 @@ internal sealed class PreparedConnection(SqliteConnection inner) : DbConnection
         Compiled++;
         _prepared[sql] = command;
         return command;
+    }
+
+    /// <summary>True while a transaction is open on the connection (SQLite is not in autocommit mode).</summary>
+    internal bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(inner.Handle) == 0;
+
+    /// <summary>
+    /// <c>BEGIN DEFERRED</c>: the reads until the returned transaction ends see one WAL snapshot and take no write lock. Commit,
+    /// rollback and dispose all end it (a read changed nothing).
+    /// </summary>
+    internal DbTransaction BeginDeferred()
+    {
+        For("BEGIN DEFERRED;").ExecuteNonQuery();
+        return new ReadTransaction(this);
     }
 
     private void DisposeStatements()
@@ -88,6 +102,37 @@ internal sealed class PreparedConnection(SqliteConnection inner) : DbConnection
             inner.Dispose();
         }
         base.Dispose(disposing);
+    }
+
+    private sealed class ReadTransaction(PreparedConnection owner) : DbTransaction
+    {
+        private bool _ended;
+
+        public override IsolationLevel IsolationLevel => IsolationLevel.Serializable;
+
+        protected override DbConnection DbConnection => owner;
+
+        public override void Commit() => End();
+
+        public override void Rollback() => End();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                End();
+            }
+            base.Dispose(disposing);
+        }
+
+        private void End()
+        {
+            if (!_ended && owner.State == ConnectionState.Open)
+            {
+                _ended = true;
+                owner.For("COMMIT;").ExecuteNonQuery();
+            }
+        }
     }
 
     /// <summary>

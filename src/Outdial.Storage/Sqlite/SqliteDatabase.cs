@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -6,10 +8,21 @@ namespace Outdial.Storage.Sqlite;
 /// <summary>
 /// One SQLite file in WAL mode: opens reader connections (pooled, read-only use) and applies the embedded,
 /// numbered migrations (<c>Migrations/Sqlite/NNNN_name.sql</c>) in order, each in its own transaction with a
-/// <c>schema_version</c> row.
+/// <c>schema_version</c> row. The store's reads run on its own reader connections (<see cref="ReadAsync{T}"/>), kept open
+/// with their compiled statements; disposing the database closes them.
 /// </summary>
-public sealed class SqliteDatabase : IOutdialDatabase
+public sealed class SqliteDatabase : IOutdialDatabase, IDisposable
 {
+    /// <summary>Most idle reader connections kept open (<see cref="ReadAsync{T}"/>); more concurrent reads open and close their own.</summary>
+    public const int MaxIdleReaders = 16;
+
+    private readonly ConcurrentStack<PreparedConnection> _idleReaders = new();
+    private volatile bool _disposed;
+    private long _readersOpened;
+
+    /// <summary>Reader connections opened so far by <see cref="ReadAsync{T}"/> (tests check that reads reuse them).</summary>
+    public long ReadersOpened => Interlocked.Read(ref _readersOpened);
+
     /// <summary>The version of the SQLite library in use (Microsoft.Data.Sqlite's bundled e_sqlite3), e.g. <c>3.53.3</c>.</summary>
     public static string SqliteVersion => LibraryVersion.Value;
 
@@ -47,6 +60,55 @@ public sealed class SqliteDatabase : IOutdialDatabase
         var conn = new SqliteConnection(ConnectionString);
         await conn.OpenAsync(ct);
         return conn;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on a reader connection that keeps its compiled statements (<see cref="PreparedConnection"/>):
+    /// Microsoft.Data.Sqlite compiles every new command's text again and sets up every pooled connection it opens, which cost a
+    /// point read (a DNC look-up at intake) more than the read itself (bench/README.md). The connection is taken from the
+    /// idle ones (the most recently used first) or opened, and returned afterwards, unless the read failed or left a
+    /// transaction open, in which case it is closed. One read uses a connection at a time. Exceptions of
+    /// <paramref name="read"/> (and <see cref="SqliteException"/> when the file cannot be opened) propagate.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct)
+    {
+        if (!_idleReaders.TryPop(out var conn))
+        {
+            conn = new PreparedConnection(await OpenAsync(ct));
+            Interlocked.Increment(ref _readersOpened);
+        }
+        var reusable = false;
+        try
+        {
+            var result = await read(conn);
+            reusable = !conn.InTransaction;
+            return result;
+        }
+        finally
+        {
+            if (reusable && !_disposed && _idleReaders.Count < MaxIdleReaders)
+            {
+                _idleReaders.Push(conn);
+                if (_disposed && _idleReaders.TryPop(out var late))
+                {
+                    late.Dispose();
+                }
+            }
+            else
+            {
+                conn.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Closes the idle reader connections; reads still running close theirs when they finish.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idleReaders.TryPop(out var conn))
+        {
+            conn.Dispose();
+        }
     }
 
     /// <summary>Sets WAL mode and applies pending migrations. Returns the schema version afterwards.</summary>

@@ -18,11 +18,7 @@ internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISq
 {
     public SqlDialect Dialect => SqlDialect.Sqlite;
 
-    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct)
-    {
-        await using var conn = await db.OpenAsync(ct);
-        return await read(conn);
-    }
+    public Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken ct) => db.ReadAsync(read, ct);
 
     public Task<T> WriteAsync<T>(Func<DbConnection, T> work, CancellationToken ct, string operation = "") =>
         writer.WriteAsync(work, ct, operation);
@@ -31,7 +27,9 @@ internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISq
         writer.WriteAsync(work, ct, operation);
 
     /// <summary>A deferred transaction: it reads one WAL snapshot and takes no write lock.</summary>
-    public DbTransaction BeginSnapshot(DbConnection conn) => ((SqliteConnection)conn).BeginTransaction(deferred: true);
+    public DbTransaction BeginSnapshot(DbConnection conn) => conn is PreparedConnection prepared
+        ? prepared.BeginDeferred()
+        : ((SqliteConnection)conn).BeginTransaction(deferred: true);
 
     public bool IsUniqueViolation(DbException ex) => ex is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 }
