@@ -23,8 +23,7 @@ public abstract partial class SqlStore
     private sealed record FenceRow(long version, string? lease_token);
 
     /// <inheritdoc />
-    private static readonly bool XpNoWrite = Environment.GetEnvironmentVariable("XP_NOWRITE") is not null;
-    public Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct) => XpNoWrite ? Task.FromResult<CreateCallResult>(new CreateCallResult.Created(newCall.Call)) :
+    public Task<CreateCallResult> CreateCallAsync(NewCall newCall, CancellationToken ct) =>
         engine.WriteAsync<CreateCallResult>(conn =>
         {
             var call = newCall.Call;
