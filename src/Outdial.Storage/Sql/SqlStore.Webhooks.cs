@@ -185,6 +185,8 @@ public abstract partial class SqlStore : IWebhookStore
         sql.Append(" ORDER BY id DESC LIMIT @Limit;");
         return await engine.ReadAsync<IReadOnlyList<WebhookDelivery>>(async conn =>
         {
+            // One snapshot for both reads: an attempt recorded between them would otherwise show beside the status before it.
+            using var read = engine.BeginSnapshot(conn);
             var rows = (await conn.QueryAsync<DeliveryRow>(new CommandDefinition(sql.ToString(), new
             {
                 q.AccountId,
@@ -194,14 +196,14 @@ public abstract partial class SqlStore : IWebhookStore
                 status = q.Status is { } s ? WireNames.Of(s) : null,
                 q.EventType,
                 q.Limit,
-            }, cancellationToken: ct))).AsList();
+            }, read, cancellationToken: ct))).AsList();
             if (rows.Count == 0)
             {
                 return [];
             }
             var attempts = (await conn.QueryAsync<AttemptRow>(new CommandDefinition(
                 $"SELECT delivery_id, number, at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts WHERE {InList("delivery_id", "ids")} ORDER BY number;",
-                new { ids = rows.Select(r => r.id).ToArray() }, cancellationToken: ct)))
+                new { ids = rows.Select(r => r.id).ToArray() }, read, cancellationToken: ct)))
                 .ToLookup(a => a.delivery_id, StringComparer.Ordinal);
             return [.. rows.Select(r => ToDelivery(r, attempts[r.id]))];
         }, ct);
@@ -209,7 +211,11 @@ public abstract partial class SqlStore : IWebhookStore
 
     /// <inheritdoc />
     public Task<WebhookDelivery?> GetDeliveryAsync(string accountId, string deliveryId, CancellationToken ct) =>
-        engine.ReadAsync(conn => Task.FromResult(ReadDelivery(conn, accountId, deliveryId)), ct);
+        engine.ReadAsync(conn =>
+        {
+            using var read = engine.BeginSnapshot(conn); // the delivery and its attempts as of one moment
+            return Task.FromResult(ReadDelivery(conn, accountId, deliveryId, read));
+        }, ct);
 
     /// <inheritdoc />
     public Task<WebhookDelivery?> RedeliverAsync(string accountId, string deliveryId, DateTimeOffset now, CancellationToken ct) =>
@@ -326,17 +332,17 @@ public abstract partial class SqlStore : IWebhookStore
         return true;
     }
 
-    private static WebhookDelivery? ReadDelivery(DbConnection conn, string accountId, string deliveryId)
+    private static WebhookDelivery? ReadDelivery(DbConnection conn, string accountId, string deliveryId, DbTransaction? read = null)
     {
         var row = conn.QuerySingleOrDefault<DeliveryRow>($"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE account_id = @accountId AND id = @deliveryId;",
-            new { accountId, deliveryId });
+            new { accountId, deliveryId }, read);
         if (row is null)
         {
             return null;
         }
         var attempts = conn.Query<AttemptRow>(
             "SELECT delivery_id, number, at, status_code, latency_ms, response_excerpt, error FROM webhook_attempts WHERE delivery_id = @deliveryId ORDER BY number;",
-            new { deliveryId });
+            new { deliveryId }, read);
         return ToDelivery(row, attempts);
     }
 
