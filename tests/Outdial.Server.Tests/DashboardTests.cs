@@ -246,4 +246,44 @@ public sealed class DashboardTests
         // The one expected failure: the unknown call answered 404 (the browser logs the failed request).
         Assert.DoesNotContain(browser.Errors, e => !e.Contains("404", StringComparison.Ordinal));
     }
+
+    /// <summary>Lists longer than a page (100) show the newest page and load older pages on request, until there are no more.</summary>
+    [Fact]
+    public async Task LongLists_LoadOlderPagesOnRequest_UntilTheLast()
+    {
+        await using var host = await OutdialHost.StartAsync();
+        await using var browser = await TestBrowser.LaunchAsync();
+        var page = await browser.NewPageAsync(host.BaseAddress);
+        var first = (string)(await (await host.Client.PostCallAsync(Calls.Body(Numbers.Next()))).JsonAsync())["id"]!;
+        for (var i = 1; i < 103; i++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await host.Client.PostCallAsync(Calls.Body(Numbers.Next()))).StatusCode);
+        }
+        var entries = new JsonArray([.. Enumerable.Range(0, 101).Select(i => (JsonNode)new JsonObject { ["number"] = $"+1212555{i:D4}" })]);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsJsonAsync("/v1/dnc/bulk", new JsonObject { ["entries"] = entries })).StatusCode);
+        await SignInAsync(page, OutdialHost.BootstrapKey);
+
+        await Assertions.Expect(page.Locator("caption")).ToHaveTextAsync("100 calls, newest first; live");
+        await Assertions.Expect(page.Locator($"tr[data-call='{first}']")).ToHaveCountAsync(0);
+        var older = page.GetByRole(AriaRole.Button, new() { Name = "Load older calls" });
+        await older.ClickAsync();
+        await Assertions.Expect(page.Locator("caption")).ToHaveTextAsync("103 calls, newest first; live");
+        await Assertions.Expect(page.Locator($"tr[data-call='{first}']")).ToBeVisibleAsync();
+        await Assertions.Expect(older).ToBeHiddenAsync();
+
+        await page.GotoAsync("/#/dnc");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Do not call" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(100);
+        var more = page.GetByRole(AriaRole.Button, new() { Name = "Load more numbers" });
+        await more.ClickAsync();
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(101);
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "+12125550100" })).ToBeVisibleAsync();
+        await Assertions.Expect(more).ToBeHiddenAsync();
+
+        // A list that fits one page offers nothing more.
+        await page.GotoAsync("/#/campaigns");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Campaigns", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Load older campaigns" })).ToBeHiddenAsync();
+        Assert.Empty(browser.Errors);
+    }
 }

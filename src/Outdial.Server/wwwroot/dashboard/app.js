@@ -69,6 +69,30 @@ async function api(path, { method = 'GET', body, contentType = 'application/json
 }
 const get = async path => (await api(path)).json;
 
+/**
+ * A button under a list the API answers page by page (`nextCursor`, null or absent on the last page): each press fetches
+ * the next page of `path` with `params` and hands its items to `append`; hidden once there is no next page.
+ */
+function moreButton(path, params, first, append, label) {
+  let cursor = first.nextCursor;
+  const failure = h('span', { role: 'alert' });
+  const button = h('button', { type: 'button', class: 'secondary more', text: label, hidden: !cursor, onclick: async () => {
+    button.disabled = true;
+    failure.replaceChildren();
+    try {
+      const page = await get(`${path}${query({ ...params, cursor })}`);
+      append(page.data);
+      cursor = page.nextCursor;
+      button.hidden = !cursor;
+    } catch (e) {
+      failure.replaceChildren(errorBox(e));
+    } finally {
+      button.disabled = false;
+    }
+  } });
+  return h('p', {}, button, failure);
+}
+
 const fmt = t => (t ? new Date(t).toLocaleString() : '');
 const badge = v => (v ? h('span', { class: `badge ${v}`, text: v.replace(/_/g, ' ') }) : '');
 const errorBox = e => h('p', { class: 'error', role: 'alert', text: e instanceof ApiError ? e.message : String(e) });
@@ -226,9 +250,14 @@ async function callsPage(params) {
     return tr;
   };
   const tbody = h('tbody', {}, page.data.map(row));
-  const table = h('table', {}, h('caption', { class: 'muted', text: `${page.data.length} calls, newest first; live` }),
+  const caption = h('caption', { class: 'muted' });
+  const count = () => { caption.textContent = `${rows.size} calls, newest first; live`; };
+  count();
+  const table = h('table', {}, caption,
     h('thead', {}, h('tr', {}, ['To', 'Status', 'Outcome', 'Attempts', 'Created', 'Campaign'].map(t => h('th', { scope: 'col', text: t })))),
     tbody);
+  const more = moreButton('/v1/calls', { ...filters, limit: 100 }, page,
+    calls => { tbody.append(...calls.filter(c => !rows.has(c.id)).map(row)); count(); }, 'Load older calls');
   const filtered = Object.values(filters).some(Boolean);
   const onEvent = async e => {
     const tr = rows.get(e.callId);
@@ -240,13 +269,15 @@ async function callsPage(params) {
     } else if (!filtered && (e.type === 'call.queued' || e.type === 'call.scheduled')) {
       try {
         const c = await get(`/v1/calls/${e.callId}`);
+        if (rows.has(c.id)) return;
         const fresh = row(c);
         fresh.classList.add('new');
         tbody.prepend(fresh);
+        count();
       } catch { /* deleted or not ours */ }
     }
   };
-  return { node: [h('h1', { text: 'Calls' }), form, outcomesByHour(page.data), table], onEvent };
+  return { node: [h('h1', { text: 'Calls' }), form, outcomesByHour(page.data), table, more], onEvent };
 }
 
 async function callPage({ id }) {
@@ -382,9 +413,11 @@ function campaignForm(agents, campaign) {
 
 async function campaignsPage() {
   const [campaigns, agents] = await Promise.all([get('/v1/campaigns?limit=100'), get('/v1/agents')]);
+  const row = c => h('tr', {}, h('td', {}, h('a', { href: `#/campaigns/${c.id}`, text: c.name })), h('td', {}, badge(c.status)), h('td', { text: fmt(c.createdAt) }));
+  const tbody = h('tbody', {}, campaigns.data.map(row));
   return { node: [h('h1', { text: 'Campaigns' }),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Status', 'Created'].map(t => h('th', { scope: 'col', text: t })))),
-      h('tbody', {}, campaigns.data.map(c => h('tr', {}, h('td', {}, h('a', { href: `#/campaigns/${c.id}`, text: c.name })), h('td', {}, badge(c.status)), h('td', { text: fmt(c.createdAt) }))))),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Status', 'Created'].map(t => h('th', { scope: 'col', text: t })))), tbody),
+    moreButton('/v1/campaigns', { limit: 100 }, campaigns, more => tbody.append(...more.map(row)), 'Load older campaigns'),
     h('div', { class: 'card' }, campaignForm(agents))] };
 }
 
@@ -462,9 +495,11 @@ async function dncPage() {
     });
   } }, h('label', { for: 'dnc-lines' }, 'Import: one “number, reason” per line', h('textarea', { id: 'dnc-lines', name: 'lines', rows: 4 })), h('button', { type: 'submit', text: 'Import' }));
   const importNote = h('p', { class: 'muted', role: 'status' });
+  const row = d => h('tr', {}, h('td', { text: d.number }), h('td', { text: d.reason || '' }), h('td', { text: d.optOut ? 'yes' : '' }), h('td', { text: fmt(d.createdAt) }));
+  const tbody = h('tbody', {}, list.data.map(row));
   return { node: [h('h1', { text: 'Do not call' }), h('div', { class: 'card' }, check, result), h('div', { class: 'card' }, add), h('div', { class: 'card' }, importForm, importNote),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Number', 'Reason', 'Opt-out', 'Added'].map(t => h('th', { scope: 'col', text: t })))),
-      h('tbody', {}, list.data.map(d => h('tr', {}, h('td', { text: d.number }), h('td', { text: d.reason || '' }), h('td', { text: d.optOut ? 'yes' : '' }), h('td', { text: fmt(d.createdAt) })))))] };
+    h('table', {}, h('thead', {}, h('tr', {}, ['Number', 'Reason', 'Opt-out', 'Added'].map(t => h('th', { scope: 'col', text: t })))), tbody),
+    moreButton('/v1/dnc', { limit: 100 }, list, more => tbody.append(...more.map(row)), 'Load more numbers')] };
 }
 
 async function agentsPage() {
