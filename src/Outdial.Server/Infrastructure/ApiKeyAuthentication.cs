@@ -35,12 +35,16 @@ public sealed class ApiKeyVerifier(IAccountStore accounts, IOptions<ApiOptions> 
         return key;
     }
 
-    /// <summary>Forgets every cached key of an account (after the operator disabled it).</summary>
+    /// <summary>
+    /// Forgets every cached key of an account (after the operator disabled or enabled it), and every cached refusal: a key
+    /// refused while its account was disabled is cached as unknown (2 s), and would otherwise stay refused after the
+    /// account is enabled again. Refusals carry no account, and operator actions are rare, so all of them go.
+    /// </summary>
     public void ForgetAccount(string accountId)
     {
         foreach (var (hash, entry) in _cache)
         {
-            if (entry.Key?.AccountId == accountId)
+            if (entry.Key is null || entry.Key.AccountId == accountId)
             {
                 _cache.TryRemove(hash, out _);
             }
