@@ -286,4 +286,49 @@ public sealed class DashboardTests
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Load older campaigns" })).ToBeHiddenAsync();
         Assert.Empty(browser.Errors);
     }
+
+    /// <summary>
+    /// The operator key signs in to the Accounts page alone: create an account (its first API key shown once), disable it
+    /// (its key refused at once), enable it again; that account's key then signs in to the account's own pages.
+    /// </summary>
+    [Fact]
+    public async Task OperatorKey_ManagesAccounts_WhoseKeySignsInToTheirOwnPages()
+    {
+        const string operatorKey = "od_admin_dashboardoperatorkey0001";
+        await using var host = await OutdialHost.StartAsync(new Dictionary<string, string> { ["Outdial:Admin:ApiKey"] = operatorKey });
+        await using var browser = await TestBrowser.LaunchAsync();
+        var page = await browser.NewPageAsync(host.BaseAddress);
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // "Disable …?"
+        await page.GotoAsync("/");
+        await page.GetByLabel("API key").FillAsync(operatorKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Accounts", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Accounts" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Calls" })).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(1); // the bootstrap account
+
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Acme Dental");
+        await page.GetByLabel("Caller ID (optional)").FillAsync("+15550000177");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        var key = page.Locator("[role=status] code");
+        await Assertions.Expect(key).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^od_live_"));
+        var apiKey = await key.TextContentAsync();
+        var acme = page.Locator("tbody tr", new() { HasText = "Acme Dental" });
+        await Assertions.Expect(acme.Locator(".state")).ToHaveTextAsync("enabled");
+        await ShotAsync(page, "11-accounts");
+        Assert.Equal(HttpStatusCode.OK, (await host.NewClient(apiKey).GetAsync("/v1/account")).StatusCode);
+
+        await acme.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        await Assertions.Expect(acme.Locator(".state")).ToHaveTextAsync("disabled");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.NewClient(apiKey).GetAsync("/v1/account")).StatusCode);
+        await acme.GetByRole(AriaRole.Button, new() { Name = "Enable" }).ClickAsync();
+        await Assertions.Expect(acme.Locator(".state")).ToHaveTextAsync("enabled");
+        Assert.Equal(HttpStatusCode.OK, (await host.NewClient(apiKey).GetAsync("/v1/account")).StatusCode);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await SignInAsync(page, apiKey!);
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Accounts" })).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("● Live");
+        Assert.Empty(browser.Errors);
+    }
 }

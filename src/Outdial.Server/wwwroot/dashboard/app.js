@@ -4,6 +4,9 @@
 // (Server-Sent Events), read with fetch because EventSource cannot send the Authorization header.
 
 const KEY = 'outdial.apiKey';
+// 'operator' when the key signed in is the server's operator key (/v1/admin only): the dashboard then shows Accounts alone.
+const MODE = 'outdial.mode';
+const isOperator = () => sessionStorage.getItem(MODE) === 'operator';
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const liveBadge = document.getElementById('live');
@@ -202,15 +205,28 @@ function signInPage(message) {
   const input = h('input', { id: 'apikey', type: 'password', autocomplete: 'off', required: true, placeholder: 'od_live_…' });
   const form = h('form', { class: 'card signin', onsubmit: async e => {
     e.preventDefault();
-    sessionStorage.setItem(KEY, input.value.trim());
+    const key = input.value.trim();
+    sessionStorage.setItem(KEY, key);
+    sessionStorage.removeItem(MODE);
     await attempt(form, async () => {
-      await api('/v1/account');
+      // The operator key answers 403 outside /v1/admin: an od_admin_ key is tried there first, any other key there after
+      // the account's own endpoint refused it.
+      const operator = async () => { await api('/v1/admin/accounts?limit=1'); sessionStorage.setItem(MODE, 'operator'); };
+      if (key.startsWith('od_admin_')) await operator();
+      else {
+        try {
+          await api('/v1/account');
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 403)) throw e;
+          await operator();
+        }
+      }
       start();
     });
   } },
   h('h1', { text: 'Sign in' }),
   message ? h('p', { class: 'error', role: 'alert', text: message }) : '',
-  h('p', { class: 'muted', text: 'Use an API key of your account (printed on the first start, or created under API keys). It is kept in this browser tab only.' }),
+  h('p', { class: 'muted', text: 'Use an API key of your account (printed on the first start, or created under API keys), or the server’s operator key to manage accounts. It is kept in this browser tab only.' }),
   h('label', { for: 'apikey' }, 'API key', input),
   h('p', {}, h('button', { type: 'submit', text: 'Sign in' })));
   queueMicrotask(() => input.focus());
@@ -601,7 +617,49 @@ async function keysPage() {
     h('div', { class: 'card' }, form, shown)] };
 }
 
+/** The operator's page (operator key): every account, create one (its first API key shown once), disable or enable. */
+async function accountsPage() {
+  const list = await get('/v1/admin/accounts?limit=100');
+  const row = a => {
+    const toggle = h('button', { type: 'button', class: 'secondary', text: a.disabledAt ? 'Enable' : 'Disable', onclick: () => attempt(toggle.parentElement, async () => {
+      if (!a.disabledAt && !confirm(`Disable ${a.name}? Its API keys stop working and its calls wait until it is enabled again.`)) return;
+      const { json } = await api(`/v1/admin/accounts/${encodeURIComponent(a.id)}/${a.disabledAt ? 'enable' : 'disable'}`, { method: 'POST' });
+      tr.replaceWith(row(json));
+    }) });
+    const tr = h('tr', { 'data-account': a.id }, h('td', { text: a.name }), h('td', {}, h('code', { text: a.id })),
+      h('td', { class: 'state' }, badge(a.disabledAt ? 'disabled' : 'enabled')), h('td', { text: a.maxConcurrentCalls }),
+      h('td', { text: fmt(a.createdAt) }), h('td', {}, toggle));
+    return tr;
+  };
+  const tbody = h('tbody', {}, list.data.map(row));
+  const shown = h('div', { role: 'status' });
+  const form = h('form', { class: 'inline', 'aria-label': 'Create an account', onsubmit: e => {
+    e.preventDefault();
+    attempt(form, async () => {
+      const d = new FormData(form);
+      const body = { name: d.get('name') };
+      if (d.get('callerId')) body.callerId = d.get('callerId');
+      if (d.get('maxConcurrentCalls')) body.maxConcurrentCalls = Number(d.get('maxConcurrentCalls'));
+      const { json } = await api('/v1/admin/accounts', { method: 'POST', body });
+      tbody.prepend(row(json.account));
+      shown.replaceChildren(h('p', {}, `Account ${json.account.name} created. Its first API key (shown once, store it now): `, h('code', { text: json.apiKey.key })));
+      form.reset();
+    });
+  } },
+  h('label', { for: 'a-name' }, 'Name', h('input', { id: 'a-name', name: 'name', required: true, maxlength: 200 })),
+  h('label', { for: 'a-caller' }, 'Caller ID (optional)', h('input', { id: 'a-caller', name: 'callerId', placeholder: '+15550000100' })),
+  h('label', { for: 'a-max' }, 'Max concurrent calls', h('input', { id: 'a-max', name: 'maxConcurrentCalls', type: 'number', min: 1, max: 10000 })),
+  h('button', { type: 'submit', text: 'Create account' }));
+  return { node: [h('h1', { text: 'Accounts' }), h('div', { class: 'card' }, form, shown),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Id', 'State', 'Max concurrent calls', 'Created', ''].map(t => h('th', { scope: 'col', text: t })))), tbody),
+    moreButton('/v1/admin/accounts', { limit: 100 }, list, more => tbody.append(...more.map(row)), 'Load older accounts')] };
+}
+
 // ---------- Router ----------
+
+const operatorRoutes = [
+  [/^#\/accounts$/, () => accountsPage(), '#/accounts'],
+];
 
 const routes = [
   [/^#\/calls\/([^/?]+)$/, m => callPage({ id: decodeURIComponent(m[1]) }), '#/calls'],
@@ -624,13 +682,16 @@ async function render() {
     main.replaceChildren(signInPage());
     return;
   }
-  const hash = location.hash || '#/calls';
-  const route = routes.find(([re]) => re.test(hash));
+  const operator = isOperator();
+  const hash = location.hash || (operator ? '#/accounts' : '#/calls');
+  const route = (operator ? operatorRoutes : routes).find(([re]) => re.test(hash));
   if (current) listeners.delete(current);
   current = null;
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', false);
   if (!route) {
-    main.replaceChildren(h('h1', { text: 'Not found' }), h('p', {}, h('a', { href: '#/calls', text: 'Back to calls' })));
+    main.replaceChildren(h('h1', { text: 'Not found' }), h('p', {}, operator
+      ? h('a', { href: '#/accounts', text: 'Back to accounts' })
+      : h('a', { href: '#/calls', text: 'Back to calls' })));
     return;
   }
   const active = nav.querySelector(`a[href="${route[2]}"]`);
@@ -649,14 +710,18 @@ async function render() {
 }
 
 function start() {
+  const operator = isOperator();
+  // The operator key has no account: Accounts is its only page, and it has no event stream.
+  for (const a of nav.querySelectorAll('a')) a.hidden = (a.getAttribute('href') === '#/accounts') !== operator;
   nav.hidden = false;
   signOutButton.hidden = false;
-  stream();
+  if (!operator) stream();
   render();
 }
 
 function signOut(message) {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(MODE);
   if (streamAbort) streamAbort.abort();
   nav.hidden = true;
   signOutButton.hidden = true;
