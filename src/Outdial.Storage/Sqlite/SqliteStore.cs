@@ -27,9 +27,7 @@ internal sealed class SqliteEngine(SqliteDatabase db, SqliteWriter writer) : ISq
         writer.WriteAsync(work, ct, operation);
 
     /// <summary>A deferred transaction: it reads one WAL snapshot and takes no write lock.</summary>
-    public DbTransaction BeginSnapshot(DbConnection conn) => conn is PreparedConnection prepared
-        ? prepared.BeginDeferred()
-        : ((SqliteConnection)conn).BeginTransaction(deferred: true);
+    public DbTransaction BeginSnapshot(DbConnection conn) => ((PreparedConnection)conn).BeginDeferred(); // reads run on PreparedConnection (SqliteDatabase.ReadAsync)
 
     public bool IsUniqueViolation(DbException ex) => ex is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
 }
